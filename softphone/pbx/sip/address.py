@@ -1,0 +1,162 @@
+"""SIP URIs, name-addr values and Via headers (RFC 3261 sections 19.1, 20.10, 20.42).
+
+Parsing raises AddressError with a short reason; the parser turns that into a 400.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import unquote
+
+
+class AddressError(ValueError):
+    """A URI, name-addr or Via value that does not follow the grammar."""
+
+
+def _parse_params(text: str) -> dict[str, str]:
+    """`;a=b;c` -> {"a": "b", "c": ""}; names are lower-cased (they compare case-insensitively)."""
+    params: dict[str, str] = {}
+    for part in text.split(";"):
+        part = part.strip()
+        if not part:
+            continue
+        name, _, value = part.partition("=")
+        params[name.strip().lower()] = value.strip()
+    return params
+
+
+def _format_params(params: dict[str, str]) -> str:
+    return "".join(f";{k}={v}" if v != "" else f";{k}" for k, v in params.items())
+
+
+_HOSTPORT = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+)(?::(\d{1,5}))?$")
+
+
+def split_hostport(text: str) -> tuple[str, int | None]:
+    m = _HOSTPORT.match(text.strip())
+    if not m:
+        raise AddressError(f"bad host {text!r}")
+    port = int(m.group(2)) if m.group(2) else None
+    if port is not None and not 0 < port < 65536:
+        raise AddressError(f"bad port in {text!r}")
+    return m.group(1), port
+
+
+@dataclass
+class SipUri:
+    scheme: str = "sip"
+    user: str | None = None
+    password: str | None = None
+    host: str = ""
+    port: int | None = None
+    params: dict[str, str] = field(default_factory=dict)
+    headers: str = ""
+
+    @classmethod
+    def parse(cls, text: str) -> SipUri:
+        text = text.strip()
+        scheme, sep, rest = text.partition(":")
+        scheme = scheme.lower()
+        if not sep or scheme not in ("sip", "sips"):
+            raise AddressError(f"unsupported URI scheme in {text!r}")
+        rest, _, headers = rest.partition("?")
+        userinfo, at, hostpart = rest.rpartition("@")
+        if not at:
+            userinfo, hostpart = "", rest
+        hostport, _, paramtext = hostpart.partition(";")
+        host, port = split_hostport(hostport)
+        user: str | None = None
+        password: str | None = None
+        if at:
+            u, colon, pw = userinfo.partition(":")
+            if not u:
+                raise AddressError(f"empty user part in {text!r}")
+            if any(c in u for c in " \t<>\""):
+                raise AddressError(f"bad character in user part of {text!r}")
+            if re.search(r"%(?![0-9A-Fa-f]{2})", u):
+                raise AddressError(f"bad escape in user part of {text!r}")
+            user = unquote(u)
+            password = pw if colon else None
+        return cls(scheme, user, password, host.lower(), port, _parse_params(paramtext), headers)
+
+    @property
+    def hostport(self) -> str:
+        return self.host if self.port is None else f"{self.host}:{self.port}"
+
+    def __str__(self) -> str:
+        userinfo = ""
+        if self.user is not None:
+            userinfo = self.user + (f":{self.password}" if self.password is not None else "") + "@"
+        tail = f"?{self.headers}" if self.headers else ""
+        return f"{self.scheme}:{userinfo}{self.hostport}{_format_params(self.params)}{tail}"
+
+
+@dataclass
+class NameAddr:
+    """A From/To/Contact/Route value: optional display name, URI, header parameters."""
+
+    display: str | None
+    uri: SipUri
+    params: dict[str, str] = field(default_factory=dict)
+    raw_uri: str = ""
+
+    @classmethod
+    def parse(cls, text: str) -> NameAddr:
+        text = text.strip()
+        display: str | None = None
+        if text.startswith('"'):
+            m = re.match(r'"((?:[^"\\]|\\.)*)"\s*', text)
+            if not m:
+                raise AddressError("unbalanced quotes in display name")
+            display = re.sub(r"\\(.)", r"\1", m.group(1))
+            text = text[m.end():]
+        lt = text.find("<")
+        if lt >= 0:
+            gt = text.find(">", lt)
+            if gt < 0:
+                raise AddressError("missing '>'")
+            if display is None and text[:lt].strip():
+                display = text[:lt].strip()
+            raw_uri = text[lt + 1 : gt]
+            params = _parse_params(text[gt + 1 :])
+        else:
+            if display is not None:
+                raise AddressError("display name without <uri>")
+            # addr-spec: URI parameters after ';' belong to the header, not the URI (20.10).
+            raw_uri, _, ptext = text.partition(";")
+            params = _parse_params(ptext)
+        if any(c.isspace() for c in raw_uri.strip()):
+            raise AddressError("whitespace inside URI")
+        return cls(display, SipUri.parse(raw_uri), params, raw_uri.strip())
+
+    def __str__(self) -> str:
+        name = f'"{self.display}" ' if self.display else ""
+        return f"{name}<{self.uri}>{_format_params(self.params)}"
+
+
+_VIA = re.compile(r"^SIP\s*/\s*2\.0\s*/\s*([A-Za-z]+)\s+([^;\s]+(?:\s*:\s*\d+)?)\s*(;.*)?$", re.S)
+
+
+@dataclass
+class Via:
+    transport: str
+    host: str
+    port: int | None
+    params: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def parse(cls, text: str) -> Via:
+        m = _VIA.match(text.strip())
+        if not m:
+            raise AddressError(f"bad Via {text!r}")
+        host, port = split_hostport(re.sub(r"\s+", "", m.group(2)))
+        return cls(m.group(1).upper(), host, port, _parse_params(m.group(3) or ""))
+
+    @property
+    def branch(self) -> str | None:
+        return self.params.get("branch")
+
+    def __str__(self) -> str:
+        hp = self.host if self.port is None else f"{self.host}:{self.port}"
+        return f"SIP/2.0/{self.transport} {hp}{_format_params(self.params)}"
