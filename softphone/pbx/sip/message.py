@@ -121,6 +121,16 @@ class Headers:
                 return
         self._items.append((cname, value))
 
+    def replace_first(self, name: str, value: str) -> None:
+        """Replace the first element of a list header (the top Via), keeping the others."""
+        cname = canonical_name(name)
+        for i, (n, v) in enumerate(self._items):
+            if n == cname:
+                rest = split_list(v)[1:]
+                self._items[i] = (cname, ", ".join([value, *rest]))
+                return
+        self._items.append((cname, value))
+
     def remove(self, name: str) -> None:
         cname = canonical_name(name)
         self._items = [it for it in self._items if it[0] != cname]

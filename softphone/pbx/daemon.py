@@ -1,0 +1,85 @@
+"""`softphone-pbx`: the command line of the PBX daemon."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from pathlib import Path
+
+from softphone import __version__
+from softphone.pbx.config import ConfigError, load_config
+from softphone.pbx.logsetup import setup_logging
+from softphone.pbx.server import Pbx
+
+log = logging.getLogger("softphone.pbx")
+
+EXIT_CONFIG = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="softphone-pbx",
+        description="Office PBX: SIP registrar and B2BUA with anchored media.",
+    )
+    p.add_argument("--config", type=Path, help="TOML configuration (default: the embedded demo)")
+    p.add_argument("--data-dir", type=Path, default=Path("data/pbx"),
+                   help="where registrations and call history are kept (default: %(default)s)")
+    p.add_argument("--sip-port", type=int, help="SIP port, overriding the configuration")
+    p.add_argument("--log-format", choices=("text", "json"), default="text")
+    p.add_argument("--check-config", type=Path, metavar="FILE",
+                   help="validate FILE, print what is wrong, exit 0 (valid) or 2")
+    p.add_argument("--version", action="version", version=f"softphone-pbx {__version__}")
+    return p
+
+
+async def _serve(pbx: Pbx) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await pbx.start()
+    try:
+        await stop.wait()
+    finally:
+        await pbx.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.check_config is not None:
+        try:
+            cfg = load_config(args.check_config)
+        except ConfigError as err:
+            print(f"softphone-pbx: {err}", file=sys.stderr)
+            return EXIT_CONFIG
+        print(f"{args.check_config}: OK, {len(cfg.extensions)} extensions")
+        return 0
+    setup_logging(args.log_format)
+    try:
+        config = load_config(args.config)
+    except ConfigError as err:
+        print(f"softphone-pbx: {err}", file=sys.stderr)
+        return EXIT_CONFIG
+    if args.sip_port is not None and not 0 <= args.sip_port < 65536:
+        print(f"softphone-pbx: --sip-port: {args.sip_port} is not a port number", file=sys.stderr)
+        return EXIT_CONFIG
+    try:
+        import uvloop
+
+        uvloop.install()
+    except ImportError:
+        pass
+    pbx = Pbx(config, args.data_dir, args.sip_port)
+    try:
+        asyncio.run(_serve(pbx))
+    except OSError as exc:
+        print(f"softphone-pbx: cannot listen: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,42 @@
+"""Media anchoring for one call: the SDP each side sees points at the PBX's relay.
+
+Each side of a call has a relay leg (the port that side sends its RTP to) and its own
+o= line history (RFC 3264 section 8: a changed offer bumps the version, an unchanged one
+keeps it). What one side offers becomes, rewritten, what the other side is offered.
+"""
+
+from __future__ import annotations
+
+from softphone.pbx.media.relay import RelayLeg, RelaySession
+from softphone.pbx.media.sdp import OriginTracker, SdpError, audio_endpoint, parse_sdp, rewrite_sdp
+
+SDP = "application/sdp"
+
+
+class AnchorError(ValueError):
+    """The SDP a peer sent cannot be anchored (its text is in the message)."""
+
+
+class MediaAnchor:
+    def __init__(self, session: RelaySession, address: str) -> None:
+        self.session = session
+        self.address = address
+        self._origins = {"a": OriginTracker(), "b": OriginTracker()}
+
+    def leg(self, side: str) -> RelayLeg:
+        return self.session.leg_a if side == "a" else self.session.leg_b
+
+    def take(self, from_side: str, body: bytes) -> bytes:
+        """SDP that arrived from `from_side`: learn where that side wants its RTP, and return
+        the body to give the other side (pointing at the other side's relay port)."""
+        try:
+            sdp = parse_sdp(body)
+        except SdpError as exc:
+            raise AnchorError(str(exc)) from exc
+        self.leg(from_side).set_remote(audio_endpoint(sdp))
+        to_side = "b" if from_side == "a" else "a"
+        port = self.leg(to_side).local_port
+        return self._origins[to_side].apply(rewrite_sdp(sdp, self.address, port))
+
+    def close(self) -> None:
+        self.session.close()

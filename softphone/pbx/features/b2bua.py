@@ -1,0 +1,208 @@
+"""Calls between extensions: the B2BUA's request handlers.
+
+New INVITEs become Call objects (call.py); requests inside a call are found by their
+dialog (Call-ID + our tag, RFC 3261 12.2.2) and passed to it. Every call's media is
+anchored at the PBX's relay, and every call lands in the call history.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from softphone.pbx.config import PbxConfig
+from softphone.pbx.features.anchor import SDP, AnchorError, MediaAnchor
+from softphone.pbx.features.authgate import AuthGate
+from softphone.pbx.features.call import Call, CallInfo
+from softphone.pbx.features.location import Location
+from softphone.pbx.media.relay import RelayError, RtpRelay
+from softphone.pbx.sip.clock import Clock
+from softphone.pbx.sip.core import SipCore
+from softphone.pbx.sip.message import Request, Response
+from softphone.pbx.sip.transaction import ServerTransaction
+from softphone.pbx.sip.transport import Addr
+from softphone.pbx.store import Binding, CallRecord, Store
+
+log = logging.getLogger(__name__)
+
+RING_TIMEOUT = 120.0  # a call nobody answers is given up after this (then 480)
+
+
+class B2bua:
+    def __init__(
+        self, core: SipCore, config: PbxConfig, auth: AuthGate, location: Location,
+        relay: RtpRelay, store: Store, clock: Clock, wall_clock: Callable[[], float],
+        spawn: Callable[[Coroutine[Any, Any, None]], object], media_address: str,
+        on_call_change: Callable[[CallInfo], None] | None = None,
+    ) -> None:
+        self.core = core
+        self.config = config
+        self.auth = auth
+        self.location = location
+        self.relay = relay
+        self.store = store
+        self.clock = clock
+        self.wall_clock = wall_clock
+        self.spawn = spawn
+        self.media_address = media_address
+        self.on_call_change = on_call_change
+        self.calls: dict[str, Call] = {}                       # by CallInfo.id
+        self._dialogs: dict[tuple[str, str], tuple[Call, str]] = {}  # (call-id, our tag)
+        self._by_invite: dict[tuple[str, str], Call] = {}        # (call-id, from tag) while ringing
+
+    # -- new calls ------------------------------------------------------------------------
+
+    def handle_INVITE(self, req: Request, tx: ServerTransaction) -> None:
+        if req.to_tag:
+            self._in_dialog(req, tx)
+            return
+        caller = self.auth.user(req, tx, proxy=True)
+        if caller is None:
+            return
+        if (req.from_.uri.user or "") != caller:
+            self.core.respond(tx, 403, "From does not match the authenticated user")
+            return
+        callee = _dialled_number(req)
+        if self.config.extension(callee) is None:
+            self.core.respond(tx, 404, "Unknown number")
+            return
+        bindings = self.location.bindings(callee)
+        if not bindings:
+            self.core.respond(tx, 480, "Not registered")
+            return
+        if not req.body or req.headers.get("Content-Type") != SDP:
+            # Offerless INVITEs (RFC 3261 13.2.1 late offer) are not anchored yet.
+            self.core.respond(tx, 488, "An SDP offer is required", extra=[("Accept", SDP)])
+            return
+        max_forwards = int(req.headers.get("Max-Forwards") or "70") - 1
+        self.core.respond(tx, 100)
+        self.spawn(self._start_call(req, tx, caller, callee, bindings, max_forwards))
+
+    async def _start_call(self, req: Request, tx: ServerTransaction, caller: str, callee: str,
+                          bindings: list[Binding], max_forwards: int) -> None:
+        try:
+            session = await self.relay.allocate()
+        except RelayError:
+            log.warning("no media ports left for a call from %s", caller)
+            self.core.respond(tx, 503, "No media ports", extra=[("Retry-After", "5")])
+            return
+        if tx.last_response is not None and tx.last_response.status >= 200:
+            session.close()  # cancelled while the ports were being bound
+            return
+        anchor = MediaAnchor(session, self.media_address)
+        ext = self.config.extension(caller)
+        info = CallInfo(id=f"{req.call_id}/{req.from_tag}", caller=caller,
+                        caller_name=ext.display_name if ext else caller, callee=callee)
+        call = Call(self.core, self.clock, anchor, req, tx, info, self._changed)
+        try:
+            offer = anchor.take("a", req.body)
+        except AnchorError as exc:
+            anchor.close()
+            self.core.respond(tx, 488, f"Bad SDP: {exc}")
+            return
+        self.calls[info.id] = call
+        self._by_invite[(req.call_id, req.from_tag or "")] = call
+        self._dialogs[(req.call_id, call.a_tag)] = (call, "a")
+        self._dialogs[(call.b_call_id, call.b_tag)] = (call, "b")
+        self.store.call_started(CallRecord(
+            id=info.id, started_at=self.wall_clock(), caller=caller,
+            caller_name=info.caller_name, callee=callee, answered_at=None, ended_at=None,
+            result="ringing",
+        ))
+        log.info("call %s -> %s", caller, callee,
+                 extra={"event": "call_start", "call": info.id, "caller": caller, "callee": callee})
+        call.ring(bindings, offer, max_forwards, RING_TIMEOUT)
+        self._changed(call)
+
+    def _changed(self, call: Call) -> None:
+        info = call.info
+        if info.state == "answered":
+            self.store.call_answered(info.id, self.wall_clock())
+            log.info("call %s answered", info.id, extra={"event": "call_answered", "call": info.id})
+        elif info.state == "ended":
+            self.store.call_ended(info.id, self.wall_clock(), info.result)
+            log.info("call %s ended: %s", info.id, info.result,
+                     extra={"event": "call_end", "call": info.id, "result": info.result})
+            self._forget(call)
+        if self.on_call_change is not None:
+            self.on_call_change(info)
+
+    def _forget(self, call: Call) -> None:
+        self.calls.pop(call.info.id, None)
+        for key in [k for k, (c, _) in self._dialogs.items() if c is call]:
+            del self._dialogs[key]
+        for key in [k for k, c in self._by_invite.items() if c is call]:
+            del self._by_invite[key]
+
+    # -- requests inside a call ---------------------------------------------------------
+
+    def _find(self, req: Request) -> tuple[Call, str] | None:
+        return self._dialogs.get((req.call_id, req.to_tag or ""))
+
+    def _in_dialog(self, req: Request, tx: ServerTransaction) -> None:
+        found = self._find(req)
+        if found is None:
+            self.core.respond(tx, 481)
+            return
+        call, side = found
+        dialog = call.dialog(side)
+        if dialog is None or not dialog.accepts(req):
+            self.core.respond(tx, 500, "Out of order", extra=[("Retry-After", "1")])
+            return
+        if req.method == "BYE":
+            self.core.respond(tx, 200)
+            call.hangup(side)
+        else:
+            call.relay_request(side, req, tx)
+
+    handle_UPDATE = _in_dialog
+    handle_INFO = _in_dialog
+    handle_BYE = _in_dialog
+
+    def handle_CANCEL(self, req: Request, tx: ServerTransaction) -> None:
+        invite_tx = self.core.transactions.find_invite_server(req)
+        if invite_tx is None:
+            self.core.respond(tx, 481)  # 9.2: nothing to cancel
+            return
+        self.core.respond(tx, 200)
+        call = self._by_invite.get((req.call_id, req.from_tag or ""))
+        if call is not None:
+            call.caller_cancelled()
+        elif invite_tx.last_response is None or invite_tx.last_response.status < 200:
+            self.core.respond(invite_tx, 487)
+
+    def handle_ack_2xx(self, ack: Request, source: Addr, transport: str) -> None:
+        found = self._find(ack)
+        if found is not None and found[1] == "a":
+            found[0].acked()
+
+    def handle_stray_response(self, resp: Response, source: Addr, transport: str) -> None:
+        """A 2xx retransmission after its transaction ended: the device missed our ACK."""
+        if resp.status < 200 or resp.status >= 300 or resp.cseq[1] != "INVITE":
+            return
+        found = self._dialogs.get((resp.call_id, resp.from_tag or ""))
+        if found is not None and found[0].b is not None:
+            b = found[0].b
+            self.core.send(b.ack(resp.cseq[0]), b.dest, b.transport)
+
+    # -- shutdown -------------------------------------------------------------------------
+
+    def hangup_all(self) -> int:
+        """SIGTERM: end every call with BYE (answered) or 480 (ringing)."""
+        calls = list(self.calls.values())
+        for call in calls:
+            call.hangup(reason="shutdown")
+        return len(calls)
+
+
+def _dialled_number(req: Request) -> str:
+    uri = req.uri
+    if uri.lower().startswith("tel:"):
+        return uri[4:].split(";")[0]
+    from softphone.pbx.sip.address import AddressError, SipUri
+
+    try:
+        return SipUri.parse(uri).user or ""
+    except AddressError:
+        return ""

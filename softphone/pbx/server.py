@@ -1,0 +1,149 @@
+"""The PBX as one object that starts and stops: the composition root of the daemon.
+
+Tests start it in-process exactly as the daemon does (like aiosmtpd's Controller), so
+both run the same wiring: transport -> core -> transactions -> registrar / B2BUA.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import time
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any
+
+from softphone.pbx.config import PbxConfig
+from softphone.pbx.features.auth import DigestAuthenticator
+from softphone.pbx.features.authgate import AuthGate
+from softphone.pbx.features.b2bua import B2bua
+from softphone.pbx.features.ban import BanList
+from softphone.pbx.features.location import Location
+from softphone.pbx.features.registrar import Registrar
+from softphone.pbx.media.relay import RtpRelay
+from softphone.pbx.sip.clock import LoopClock
+from softphone.pbx.sip.core import OptionsHandler, SipCore
+from softphone.pbx.sip.transaction import TransactionLayer
+from softphone.pbx.sip.transport import SipTransport
+from softphone.pbx.store import Store
+
+log = logging.getLogger(__name__)
+
+FLUSH_INTERVAL = 0.1   # store.py batches writes; this is how stale the disk may be
+SWEEP_INTERVAL = 1.0
+
+
+class Pbx:
+    def __init__(self, config: PbxConfig, data_dir: Path, sip_port: int | None = None) -> None:
+        self.config = config
+        self.data_dir = data_dir
+        self.sip_port = config.sip.port if sip_port is None else sip_port
+        self.store: Store | None = None
+        self.transport: SipTransport | None = None
+        self.core: SipCore | None = None
+        self.b2bua: B2bua | None = None
+        self.relay: RtpRelay | None = None
+        self._timers: dict[str, asyncio.TimerHandle] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    @property
+    def advertised_host(self) -> str:
+        sip = self.config.sip
+        return sip.public_address or (sip.host if sip.host != "0.0.0.0" else "127.0.0.1")
+
+    async def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        clock = LoopClock(loop)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.store = store = Store(self.data_dir / "pbx.sqlite3")
+        sip, sec = self.config.sip, self.config.security
+        self.transactions = TransactionLayer(lambda m, d, t: self._send(m, d, t), clock,
+                                             max_transactions=sip.max_transactions)
+        bans = BanList(sec.ban_failures, sec.ban_window, sec.ban_seconds, time.monotonic)
+        self.core = core = SipCore(self.transactions, self.advertised_host, bans.is_banned)
+        authenticator = DigestAuthenticator(sip.realm, self._credentials, self._nonce_secret(),
+                                            time.time)
+        auth = AuthGate(core, authenticator, bans)
+        self.location = Location(store, time.time)
+        restored = self.location.load()
+        rtp = self.config.rtp
+        self.relay = RtpRelay(rtp.host, rtp.port_min, rtp.port_max)
+        media_address = self.config.sip.public_address or (
+            rtp.host if rtp.host != "0.0.0.0" else self.advertised_host)
+        self.b2bua = B2bua(core, self.config, auth, self.location, self.relay, store, clock,
+                           time.time, self._spawn, media_address)
+        core.register(OptionsHandler(core))
+        core.register(Registrar(core, self.config, auth, self.location, time.time))
+        core.register(self.b2bua)
+        self.transport = SipTransport(sip.host, self.sip_port, core.on_message)
+        await self.transport.start(tuple(sip.transports))
+        core.attach(self.transport)
+        self.sip_port = self.transport.port
+        self._every(FLUSH_INTERVAL, store.flush)
+        self._every(SWEEP_INTERVAL, self.location.sweep)
+        log.info("PBX ready on %s:%d (%s), %d registrations restored",
+                 sip.host, self.sip_port, "+".join(sip.transports), restored,
+                 extra={"event": "ready", "sip_port": self.sip_port,
+                        "transports": list(sip.transports), "registrations": restored})
+
+    def _send(self, msg: Any, dest: tuple[str, int], transport: str) -> None:
+        if self.transport is not None:
+            self.transport.send(msg, dest, transport)
+
+    def _credentials(self, user: str) -> tuple[str | None, str | None] | None:
+        ext = self.config.extension(user)
+        if ext is None:
+            return None
+        if ext.password is not None:
+            realm = self.config.sip.realm
+            return (DigestAuthenticator.ha1(user, realm, ext.password, "MD5"),
+                    DigestAuthenticator.ha1(user, realm, ext.password, "SHA-256"))
+        return ext.ha1_md5, ext.ha1_sha256
+
+    def _nonce_secret(self) -> bytes:
+        """Kept in the data dir so nonces handed out before a restart stay valid."""
+        path = self.data_dir / "nonce.key"
+        if not path.exists():
+            path.write_bytes(secrets.token_bytes(32))
+            path.chmod(0o600)
+        return path.read_bytes()
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> object:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    def _every(self, interval: float, fn: Callable[[], None]) -> None:
+        loop = asyncio.get_running_loop()
+        name = getattr(fn, "__qualname__", repr(fn))
+
+        def tick() -> None:
+            try:
+                fn()
+            except Exception:
+                log.exception("periodic task %s failed", name)
+            self._timers[name] = loop.call_later(interval, tick)
+
+        self._timers[name] = loop.call_later(interval, tick)
+
+    async def stop(self) -> None:
+        """End every call with BYE, give the BYEs a moment to leave, then close."""
+        if self.b2bua is not None:
+            ended = self.b2bua.hangup_all()
+            if ended:
+                log.info("ended %d calls for shutdown", ended, extra={"event": "shutdown_calls"})
+                await asyncio.sleep(0.2)
+        for t in self._timers.values():
+            t.cancel()
+        for task in list(self._tasks):
+            task.cancel()
+        if self.transport is not None:
+            await self.transport.close()
+        if self.relay is not None:
+            await self.relay.close()
+        self.transactions.close()
+        if self.store is not None:
+            self.store.close()
+        log.info("PBX stopped", extra={"event": "stopped"})

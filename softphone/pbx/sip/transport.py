@@ -1,0 +1,211 @@
+"""SIP transports over asyncio: UDP and TCP framing and response routing (RFC 3261 section 18).
+
+The transport parses what arrives and hands every message (or parse error) up through one
+callback; it never raises into the event loop. It stamps `received`/`rport` on the top Via
+of requests (RFC 3261 18.2.1, RFC 3581) so responses go back where the request came from.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from softphone.pbx.sip.address import AddressError
+from softphone.pbx.sip.message import Message, Request, Response
+from softphone.pbx.sip.parser import FramingError, Limits, SipParseError, StreamFramer, parse_message
+
+log = logging.getLogger(__name__)
+
+Addr = tuple[str, int]
+# on_message(message_or_error, source address, transport name)
+ReceiveFn = Callable[[Message | SipParseError, Addr, str], None]
+
+RCVBUF = 4 * 1024 * 1024  # DESIGN.md: default buffers dropped bursts above ~12,000 msg/s
+
+
+def _stamp_via(req: Request, source: Addr) -> None:
+    """RFC 3261 18.2.1 `received` and RFC 3581 `rport` on the top Via."""
+    try:
+        top = req.top_via
+    except (AddressError, IndexError):
+        return
+    changed = False
+    if top.host != source[0]:
+        top.params["received"] = source[0]
+        changed = True
+    if "rport" in top.params:
+        top.params["rport"] = str(source[1])
+        top.params["received"] = source[0]
+        changed = True
+    if changed:
+        req.headers.replace_first("Via", str(top))
+
+
+def response_destination(resp: Response, fallback: Addr) -> Addr:
+    """Where a response over UDP goes: RFC 3261 18.2.2 with RFC 3581 rport."""
+    try:
+        via = resp.top_via
+    except (AddressError, IndexError):
+        return fallback
+    host = via.params.get("received") or via.host
+    rport = via.params.get("rport")
+    if rport and rport.isdigit():
+        return host, int(rport)
+    return host, via.port or 5060
+
+
+class _UdpProtocol(asyncio.DatagramProtocol):
+    def __init__(self, owner: SipTransport) -> None:
+        self.owner = owner
+        self.transport: asyncio.DatagramTransport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.DatagramTransport)
+        self.transport = transport
+
+    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+        source = (addr[0], addr[1])
+        if data in (b"\r\n\r\n", b"\r\n"):  # RFC 5626 keep-alive over UDP: ignore
+            return
+        try:
+            msg: Message | SipParseError = parse_message(data, self.owner.limits)
+        except SipParseError as err:
+            msg = err
+        self.owner.deliver(msg, source, "udp")
+
+    def error_received(self, exc: Exception) -> None:
+        log.debug("udp error: %s", exc)
+
+
+class _TcpConnection(asyncio.Protocol):
+    def __init__(self, owner: SipTransport) -> None:
+        self.owner = owner
+        self.framer = StreamFramer(owner.limits)
+        self.transport: asyncio.Transport | None = None
+        self.peer: Addr = ("", 0)
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        peer = transport.get_extra_info("peername")
+        self.peer = (peer[0], peer[1])
+        self.owner.connections[self.peer] = self
+
+    def data_received(self, data: bytes) -> None:
+        try:
+            items = self.framer.feed(data)
+        except FramingError as err:
+            self.owner.deliver(err, self.peer, "tcp")
+            self.close()
+            return
+        for item in items:
+            if isinstance(item, bytes):
+                self.write(b"\r\n")  # RFC 5626 3.5.1: pong
+            else:
+                if isinstance(item, Request):
+                    _stamp_via(item, self.peer)
+                self.owner.deliver(item, self.peer, "tcp")
+
+    def write(self, data: bytes) -> None:
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.write(data)
+
+    def close(self) -> None:
+        if self.transport is not None:
+            self.transport.close()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.owner.connections.get(self.peer) is self:
+            del self.owner.connections[self.peer]
+
+
+@dataclass
+class ListenAddress:
+    host: str
+    port: int
+
+
+class SipTransport:
+    """Listens on UDP and/or TCP at one address; sends requests and responses."""
+
+    def __init__(self, host: str, port: int, on_message: ReceiveFn, limits: Limits | None = None):
+        self.host = host
+        self.port = port
+        self.on_message = on_message
+        self.limits = limits or Limits()
+        self.connections: dict[Addr, _TcpConnection] = {}
+        self._udp: _UdpProtocol | None = None
+        self._tcp_server: asyncio.Server | None = None
+        self._pending_connects: dict[Addr, list[bytes]] = {}
+
+    async def start(self, transports: tuple[str, ...] = ("udp", "tcp")) -> None:
+        loop = asyncio.get_running_loop()
+        if "udp" in transports:
+            sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RCVBUF)
+            sock.bind((self.host, self.port))
+            self.port = sock.getsockname()[1]
+            _, proto = await loop.create_datagram_endpoint(lambda: _UdpProtocol(self), sock=sock)
+            self._udp = proto
+        if "tcp" in transports:
+            self._tcp_server = await loop.create_server(
+                lambda: _TcpConnection(self), self.host, self.port, reuse_address=True
+            )
+            if self.port == 0:
+                self.port = self._tcp_server.sockets[0].getsockname()[1]
+
+    def deliver(self, msg: Message | SipParseError, source: Addr, transport: str) -> None:
+        if transport == "udp" and isinstance(msg, Request):
+            _stamp_via(msg, source)
+        try:
+            self.on_message(msg, source, transport)
+        except Exception:  # a bug above must not take the transport down
+            log.exception("error handling SIP message from %s", source)
+
+    def send(self, msg: Message, dest: Addr, transport: str) -> None:
+        data = msg.to_bytes()
+        if transport == "tcp":
+            self._send_tcp(data, dest)
+            return
+        if self._udp is None or self._udp.transport is None:
+            log.warning("no UDP transport to send to %s", dest)
+            return
+        self._udp.transport.sendto(data, dest)
+
+    def _send_tcp(self, data: bytes, dest: Addr) -> None:
+        conn = self.connections.get(dest)
+        if conn is not None:
+            conn.write(data)
+            return
+        # RFC 3261 18.2.2: if the connection is gone, open a new one to the same address.
+        queue = self._pending_connects.get(dest)
+        if queue is not None:
+            queue.append(data)
+            return
+        self._pending_connects[dest] = [data]
+        asyncio.get_running_loop().create_task(self._connect(dest))
+
+    async def _connect(self, dest: Addr) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            await loop.create_connection(lambda: _TcpConnection(self), dest[0], dest[1])
+        except OSError as exc:
+            log.info("tcp connect to %s failed: %s", dest, exc)
+            self._pending_connects.pop(dest, None)
+            return
+        conn = self.connections.get(dest)
+        for data in self._pending_connects.pop(dest, []):
+            if conn is not None:
+                conn.write(data)
+
+    async def close(self) -> None:
+        if self._udp is not None and self._udp.transport is not None:
+            self._udp.transport.close()
+        if self._tcp_server is not None:
+            self._tcp_server.close()
+            for conn in list(self.connections.values()):
+                conn.close()
+            await self._tcp_server.wait_closed()
