@@ -1,0 +1,334 @@
+"""The PBX configuration: one TOML file, validated up front with messages that say where.
+
+Every mistake becomes a ConfigError naming the file, the key (``sip.port``,
+``extensions[2].number``) and what is wrong, so an administrator can fix the file without
+reading code. The layout is documented in resources/demo/pbx.toml, which is also the
+configuration used when no file is given.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import ipaddress
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from softphone.common.resources import resource
+
+DEMO_SOURCE = "<demo>"
+ROLES = ("user", "admin")
+TRANSPORTS = ("udp", "tcp")
+_NUMBER = re.compile(r"[0-9]{2,6}")
+_HEX = re.compile(r"[0-9a-fA-F]+")
+_T = TypeVar("_T")
+
+
+class ConfigError(Exception):
+    """A configuration mistake: ``str(err)`` is ``"{file}: {key}: {message}"``."""
+
+    def __init__(self, file: str, key: str, message: str) -> None:
+        super().__init__(f"{file}: {key}: {message}")
+        self.file = file
+        self.key = key
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Extension:
+    number: str
+    display_name: str
+    # HA1 values are hex digests of "user:realm:password" (RFC 2617 section 3.2.2.2,
+    # RFC 7616 section 3.4.2); given a password, both are derived from it at load time.
+    password: str | None
+    ha1_md5: str | None
+    ha1_sha256: str | None
+    role: str
+    department: str = ""
+
+
+@dataclass(frozen=True)
+class SipSettings:
+    host: str = "127.0.0.1"
+    port: int = 5060
+    transports: tuple[str, ...] = ("udp", "tcp")
+    # Written into Via/Contact/SDP when host is a wildcard address (0.0.0.0 or ::).
+    public_address: str | None = None
+    realm: str = "softphone.local"
+    max_transactions: int = 20000
+
+
+@dataclass(frozen=True)
+class RtpSettings:
+    host: str = "127.0.0.1"
+    port_min: int = 20000
+    port_max: int = 29999
+
+
+@dataclass(frozen=True)
+class SecuritySettings:
+    # Kamailio pike-like: 16 failed authentications within 2 s ban the source for 5 min.
+    ban_failures: int = 16
+    ban_window: float = 2.0
+    ban_seconds: float = 300.0
+    min_register_expires: int = 60
+    max_register_expires: int = 3600
+    default_register_expires: int = 3600
+
+
+@dataclass(frozen=True)
+class PbxConfig:
+    source: str
+    sip: SipSettings = field(default_factory=SipSettings)
+    rtp: RtpSettings = field(default_factory=RtpSettings)
+    security: SecuritySettings = field(default_factory=SecuritySettings)
+    extensions: dict[str, Extension] = field(default_factory=dict)
+
+    def extension(self, number: str) -> Extension | None:
+        return self.extensions.get(number)
+
+
+def load_config(path: Path | None) -> PbxConfig:
+    """Read and validate ``path``; ``None`` loads the embedded demo configuration."""
+    if path is None:
+        return _read(resource("demo", "pbx.toml"), DEMO_SOURCE)
+    return _read(path, str(path))
+
+
+def parse_config(text: str, source: str) -> PbxConfig:
+    """Validate TOML ``text``; ``source`` names it in error messages."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        # The message carries "(at line L, column C)" from tomllib itself.
+        raise ConfigError(source, "<syntax>", f"invalid TOML: {exc}") from None
+    return _Validator(source).config(data)
+
+
+def _read(path: Path, source: str) -> PbxConfig:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(source, "<file>", "file not found") from None
+    except OSError as exc:
+        raise ConfigError(source, "<file>", f"cannot read: {exc.strerror or exc}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # TOML files are UTF-8 by definition (TOML 1.0, "Spec").
+        raise ConfigError(source, "<file>", f"not UTF-8 text (byte {exc.start})") from None
+    return parse_config(text, source)
+
+
+def _describe(value: object) -> str:
+    names = {bool: "a boolean", int: "an integer", float: "a number", str: "a string",
+             list: "an array", dict: "a table"}
+    return names.get(type(value), type(value).__name__)
+
+
+class _Validator:
+    """Walks the parsed TOML once; each check raises at the first problem."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def fail(self, key: str, message: str) -> ConfigError:
+        return ConfigError(self.source, key, message)
+
+    def table(self, data: dict[str, Any], key: str, prefix: str) -> dict[str, Any]:
+        value = data.get(key, {})
+        if not isinstance(value, dict):
+            raise self.fail(prefix + key, f"expected a table, got {_describe(value)}")
+        return value
+
+    def known_keys(self, table: dict[str, Any], prefix: str, allowed: tuple[str, ...]) -> None:
+        for key in table:
+            if key in allowed:
+                continue
+            close = difflib.get_close_matches(key, allowed, n=1)
+            hint = f"did you mean '{close[0]}'?" if close else "expected one of " + ", ".join(
+                f"'{name}'" for name in allowed)
+            raise self.fail(prefix + key, f"unknown key; {hint}")
+
+    def get(self, table: dict[str, Any], key: str, prefix: str, kind: type[_T],
+            default: _T) -> _T:
+        value = table.get(key, default)
+        # bool is a subclass of int in Python but never a sensible port or count.
+        ok = isinstance(value, kind) and not (isinstance(value, bool) and kind is not bool)
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            value, ok = float(value), True
+        if not ok:
+            raise self.fail(prefix + key, f"expected {_describe(kind())}, got {_describe(value)}")
+        return value
+
+    def ranged(self, table: dict[str, Any], key: str, prefix: str, default: int,
+               low: int, high: int) -> int:
+        value = self.get(table, key, prefix, int, default)
+        if not low <= value <= high:
+            raise self.fail(prefix + key, f"{value} is out of range {low}-{high}")
+        return value
+
+    def positive(self, table: dict[str, Any], key: str, prefix: str, default: float) -> float:
+        value = self.get(table, key, prefix, float, default)
+        if not value > 0:
+            raise self.fail(prefix + key, f"{value} must be greater than 0")
+        return value
+
+    def address(self, value: str, key: str) -> None:
+        try:
+            ipaddress.ip_address(value)
+        except ValueError:
+            raise self.fail(key, f"'{value}' is not an IP address") from None
+
+    def config(self, data: dict[str, Any]) -> PbxConfig:
+        self.known_keys(data, "", ("sip", "rtp", "security", "extensions"))
+        sip = self.sip(self.table(data, "sip", ""))
+        rtp = self.rtp(self.table(data, "rtp", ""), sip)
+        security = self.security(self.table(data, "security", ""))
+        entries = data.get("extensions", [])
+        if not isinstance(entries, list):
+            raise self.fail("extensions", f"expected an array of tables ([[extensions]]), "
+                                          f"got {_describe(entries)}")
+        extensions: dict[str, Extension] = {}
+        first_index: dict[str, int] = {}
+        for index, entry in enumerate(entries):
+            ext = self.extension(entry, f"extensions[{index}].", sip.realm)
+            if ext.number in first_index:
+                raise self.fail(f"extensions[{index}].number",
+                                f"duplicate number '{ext.number}' (also extensions"
+                                f"[{first_index[ext.number]}])")
+            first_index[ext.number] = index
+            extensions[ext.number] = ext
+        return PbxConfig(self.source, sip, rtp, security, extensions)
+
+    def sip(self, t: dict[str, Any]) -> SipSettings:
+        p, d = "sip.", SipSettings()
+        self.known_keys(t, p, ("host", "port", "transports", "public_address", "realm",
+                               "max_transactions"))
+        host = self.get(t, "host", p, str, d.host)
+        self.address(host, p + "host")
+        # Port 0 lets the OS pick a free port: test harnesses start PBXs side by side.
+        port = self.ranged(t, "port", p, d.port, 0, 65535)
+        transports = self.get(t, "transports", p, list, list(d.transports))
+        if not transports:
+            raise self.fail(p + "transports", "needs at least one of 'udp', 'tcp'")
+        for i, name in enumerate(transports):
+            if name not in TRANSPORTS:
+                raise self.fail(f"{p}transports[{i}]", f"{name!r} is not one of 'udp', 'tcp'")
+        if len(set(transports)) != len(transports):
+            raise self.fail(p + "transports", "lists a transport twice")
+        public: str | None = None
+        if "public_address" in t:
+            public = self.get(t, "public_address", p, str, "")
+            if not public or any(c in public for c in ' ;,<>"'):
+                raise self.fail(p + "public_address", f"{public!r} is not a host name or address")
+        if ipaddress.ip_address(host).is_unspecified and public is None:
+            raise self.fail(p + "public_address", f"required when host is {host}: the address "
+                                                  f"phones reach this PBX at (Via, Contact, SDP)")
+        realm = self.get(t, "realm", p, str, d.realm)
+        # The realm goes into a quoted-string (RFC 3261 section 25.1): no quotes, no controls.
+        if not realm or any(c in realm for c in '"\\') or not realm.isprintable():
+            raise self.fail(p + "realm", f"{realm!r} must be non-empty printable text "
+                                         f"without quotes or backslashes")
+        max_tx = self.ranged(t, "max_transactions", p, d.max_transactions, 100, 10_000_000)
+        return SipSettings(host, port, tuple(transports), public, realm, max_tx)
+
+    def rtp(self, t: dict[str, Any], sip: SipSettings) -> RtpSettings:
+        p, d = "rtp.", RtpSettings()
+        self.known_keys(t, p, ("host", "port_min", "port_max"))
+        host = self.get(t, "host", p, str, d.host)
+        self.address(host, p + "host")
+        if ipaddress.ip_address(host).is_unspecified and sip.public_address is None:
+            raise self.fail(p + "host", f"{host} needs sip.public_address for the SDP")
+        low = self.ranged(t, "port_min", p, d.port_min, 1024, 65534)
+        high = self.ranged(t, "port_max", p, d.port_max, 1025, 65535)
+        if low > high:
+            raise self.fail(p + "port_min", f"{low} is greater than port_max {high}")
+        # RTP takes the even port and RTCP the next odd one (RFC 3550 section 11), so the
+        # range must start even and hold whole pairs.
+        if low % 2:
+            raise self.fail(p + "port_min", f"{low} must be even (RTP even, RTCP odd; "
+                                             f"RFC 3550 section 11)")
+        if (high - low + 1) % 2:
+            raise self.fail(p + "port_max", f"range {low}-{high} holds an odd count of ports; "
+                                             f"end it on an odd port such as {high - 1}")
+        return RtpSettings(host, low, high)
+
+    def security(self, t: dict[str, Any]) -> SecuritySettings:
+        p, d = "security.", SecuritySettings()
+        self.known_keys(t, p, ("ban_failures", "ban_window", "ban_seconds",
+                               "min_register_expires", "max_register_expires",
+                               "default_register_expires"))
+        failures = self.ranged(t, "ban_failures", p, d.ban_failures, 1, 1_000_000)
+        window = self.positive(t, "ban_window", p, d.ban_window)
+        seconds = self.positive(t, "ban_seconds", p, d.ban_seconds)
+        day = 86400
+        low = self.ranged(t, "min_register_expires", p, d.min_register_expires, 1, day)
+        high = self.ranged(t, "max_register_expires", p, d.max_register_expires, 1, day)
+        default = self.ranged(t, "default_register_expires", p, d.default_register_expires,
+                              1, day)
+        if low > high:
+            raise self.fail(p + "min_register_expires",
+                            f"{low} is greater than max_register_expires {high}")
+        if not low <= default <= high:
+            raise self.fail(p + "default_register_expires",
+                            f"{default} is outside min_register_expires-max_register_expires "
+                            f"({low}-{high})")
+        return SecuritySettings(failures, window, seconds, low, high, default)
+
+    def extension(self, entry: object, p: str, realm: str) -> Extension:
+        if not isinstance(entry, dict):
+            raise self.fail(p.rstrip("."), f"expected a table, got {_describe(entry)}")
+        self.known_keys(entry, p, ("number", "name", "password", "ha1_md5", "ha1_sha256",
+                                   "role", "department"))
+        if "number" not in entry:
+            raise self.fail(p + "number", "missing")
+        number = entry["number"]
+        if isinstance(number, int) and not isinstance(number, bool):
+            raise self.fail(p + "number", f"write it as a string: \"{number}\"")
+        number = self.get(entry, "number", p, str, "")
+        if not _NUMBER.fullmatch(number):
+            raise self.fail(p + "number", f"{number!r} is not a number of 2-6 digits")
+        name = self.get(entry, "name", p, str, number).strip() or number
+        role = self.get(entry, "role", p, str, "user")
+        if role not in ROLES:
+            raise self.fail(p + "role", f"{role!r} is not one of 'user', 'admin'")
+        department = self.get(entry, "department", p, str, "")
+        password, md5, sha256 = self.credentials(entry, p, number, realm)
+        return Extension(number, name, password, md5, sha256, role, department)
+
+    def credentials(self, entry: dict[str, Any], p: str, number: str,
+                    realm: str) -> tuple[str | None, str | None, str | None]:
+        hashes = [k for k in ("ha1_md5", "ha1_sha256") if k in entry]
+        if "password" in entry:
+            if hashes:
+                raise self.fail(p + hashes[0], "give either password or ha1_md5/ha1_sha256, "
+                                               "not both")
+            password = self.get(entry, "password", p, str, "")
+            if not password:
+                raise self.fail(p + "password", "must not be empty")
+            a1 = f"{number}:{realm}:{password}".encode()
+            return (password, hashlib.md5(a1).hexdigest(), hashlib.sha256(a1).hexdigest())
+        if not hashes:
+            raise self.fail(p + "password", "missing: give password, or ha1_md5 and/or "
+                                            "ha1_sha256")
+        md5 = self.digest(entry, "ha1_md5", p, 32)
+        sha256 = self.digest(entry, "ha1_sha256", p, 64)
+        return None, md5, sha256
+
+    def digest(self, entry: dict[str, Any], key: str, p: str, length: int) -> str | None:
+        if key not in entry:
+            return None
+        value = self.get(entry, key, p, str, "")
+        if len(value) != length or not _HEX.fullmatch(value):
+            raise self.fail(p + key, f"expected {length} hex digits, got {len(value)} characters")
+        return value.lower()
+
+
+__all__: list[str] = [
+    "ConfigError", "Extension", "PbxConfig", "RtpSettings", "SecuritySettings", "SipSettings",
+    "load_config", "parse_config",
+]

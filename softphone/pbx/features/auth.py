@@ -1,0 +1,240 @@
+"""HTTP Digest authentication for SIP requests (RFC 3261 section 22, RFC 2617, RFC 7616,
+RFC 8760 for SHA-256).
+
+Nonces are stateless: a timestamp and a random salt signed with HMAC(secret), so issuing
+one costs no table entry and a flood of unanswered challenges costs no memory. Only nonces
+that were used successfully are remembered, to refuse a replayed nonce-count.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import re
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+_ALGORITHMS = {"MD5": hashlib.md5, "SHA-256": hashlib.sha256}
+_HEX_LEN = {"MD5": 32, "SHA-256": 64}
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_NC = re.compile(r"[0-9a-fA-F]{8}")
+_NONCE = re.compile(r"[0-9a-f]{60}")
+_HEX = re.compile(r"[0-9a-f]+")
+_MAX_HEADER = 8192
+# A nonce from up to this far in the future is accepted: the clock may step backwards.
+_CLOCK_SKEW = 60.0
+FAILED = "invalid credentials"
+Lookup = Callable[[str], "tuple[str | None, str | None] | None"]
+
+
+@dataclass(frozen=True)
+class AuthResult:
+    ok: bool
+    user: str | None  # the authenticated user; None unless ok
+    stale: bool = False  # credentials right, nonce too old: challenge again with stale=true
+    reason: str = ""
+    # The username the request claimed, unauthenticated: for logs only.
+    claimed: str = ""
+
+
+def parse_digest(value: str) -> dict[str, str] | None:
+    """Auth-params of a ``Digest`` credentials value (RFC 7616 section 3.4), or None.
+
+    Names are lower-cased; quoted-string values are unescaped (RFC 3261 section 25.1).
+    A parameter given twice makes the value malformed (RFC 7616 section 3.4: each at most once).
+    """
+    text = value.strip()
+    scheme = _TOKEN.match(text)
+    if scheme is None or scheme.group().lower() != "digest":
+        return None
+    pos, params = scheme.end(), dict[str, str]()
+    if pos < len(text) and text[pos] not in " \t":
+        return None
+    while True:
+        while pos < len(text) and text[pos] in " \t,":
+            pos += 1
+        if pos >= len(text):
+            return params
+        name = _TOKEN.match(text, pos)
+        if name is None:
+            return None
+        pos = name.end()
+        while pos < len(text) and text[pos] in " \t":
+            pos += 1
+        if pos >= len(text) or text[pos] != "=":
+            return None
+        pos += 1
+        while pos < len(text) and text[pos] in " \t":
+            pos += 1
+        if pos < len(text) and text[pos] == '"':
+            chars, pos = [], pos + 1
+            while pos < len(text) and text[pos] != '"':
+                if text[pos] == "\\":
+                    pos += 1
+                    if pos >= len(text):
+                        return None
+                chars.append(text[pos])
+                pos += 1
+            if pos >= len(text):
+                return None
+            pos += 1
+            item = "".join(chars)
+        else:
+            token = _TOKEN.match(text, pos)
+            if token is None:
+                return None
+            item, pos = token.group(), token.end()
+        key = name.group().lower()
+        if key in params:
+            return None
+        params[key] = item
+        while pos < len(text) and text[pos] in " \t":
+            pos += 1
+        if pos < len(text) and text[pos] != ",":
+            return None
+
+
+class DigestAuthenticator:
+    def __init__(self, realm: str, lookup: Lookup, secret: bytes,
+                 clock: Callable[[], float], nonce_ttl: float = 300.0,
+                 max_tracked: int = 50_000) -> None:
+        """``lookup(user)`` gives ``(ha1_md5, ha1_sha256)``, or None for an unknown user."""
+        self.realm = realm
+        self._lookup = lookup
+        self._secret = secret
+        self._clock = clock
+        self._ttl = nonce_ttl
+        self._max_tracked = max_tracked
+        # nonce -> (issued at, highest nc seen), in order of first successful use.
+        self._seen: OrderedDict[str, tuple[float, int]] = OrderedDict()
+        # Newest issue time of any nonce evicted from _seen. An untracked nonce issued at or
+        # before it may have been used already, so it is answered as stale rather than
+        # trusted: eviction costs a round trip, never a replay.
+        self._floor = float("-inf")
+        self._opaque = self._mac(b"opaque")[:32]
+        self._dummy = {alg: self._mac(b"dummy-ha1:" + alg.encode())[:_HEX_LEN[alg]]
+                       for alg in _ALGORITHMS}
+
+    @staticmethod
+    def ha1(user: str, realm: str, password: str, algorithm: str = "MD5") -> str:
+        """H(user:realm:password) (RFC 2617 section 3.2.2.2, RFC 7616 section 3.4.2)."""
+        digest = _ALGORITHMS.get(algorithm.upper())
+        if digest is None:
+            raise ValueError(f"unsupported digest algorithm {algorithm!r}")
+        return digest(f"{user}:{realm}:{password}".encode()).hexdigest()
+
+    def _mac(self, data: bytes) -> str:
+        return hmac.new(self._secret, data, hashlib.sha256).hexdigest()
+
+    def new_nonce(self) -> str:
+        """12 hex digits of issue time in ms, 16 of salt, 32 of HMAC over both."""
+        body = f"{int(self._clock() * 1000):012x}{os.urandom(8).hex()}"
+        return body + self._mac(body.encode())[:32]
+
+    def _nonce_issued(self, nonce: str) -> float | None:
+        """When our nonce was issued, or None if it is not one of ours."""
+        if not _NONCE.fullmatch(nonce):
+            return None
+        if not hmac.compare_digest(self._mac(nonce[:28].encode())[:32], nonce[28:]):
+            return None
+        return int(nonce[:12], 16) / 1000
+
+    def challenge(self, stale: bool = False,
+                  header: str = "WWW-Authenticate") -> list[tuple[str, str]]:
+        """Challenge headers for a 401 (or a 407 with ``header="Proxy-Authenticate"``).
+
+        SHA-256 comes first: RFC 8760 section 2.4 has the client use the first algorithm it
+        supports, in the server's order of preference. Both share one nonce.
+        """
+        nonce = self.new_nonce()
+        tail = ", stale=true" if stale else ""
+        return [(header, f'Digest realm="{self.realm}", nonce="{nonce}", '
+                         f'opaque="{self._opaque}", algorithm={alg}, qop="auth"{tail}')
+                for alg in ("SHA-256", "MD5")]
+
+    def verify(self, method: str, header_value: str) -> AuthResult:
+        """Check an Authorization (or Proxy-Authorization) header value; never raises."""
+        if not isinstance(header_value, str) or len(header_value) > _MAX_HEADER:
+            return AuthResult(False, None, reason="malformed credentials")
+        params = parse_digest(header_value)
+        if params is None:
+            return AuthResult(False, None, reason="malformed credentials")
+        for name in ("username", "realm", "nonce", "uri", "response"):
+            if name not in params:
+                return AuthResult(False, None, reason=f"missing {name}")
+        user = params["username"]
+        if params["realm"] != self.realm:
+            return AuthResult(False, None, reason="wrong realm", claimed=user)
+        algorithm = params.get("algorithm", "MD5").upper()  # MD5 when absent (RFC 2617 3.2.1)
+        if algorithm not in _ALGORITHMS:
+            return AuthResult(False, None, reason="unsupported algorithm", claimed=user)
+        qop = params.get("qop")
+        if qop is not None and qop.lower() != "auth":
+            return AuthResult(False, None, reason="unsupported qop", claimed=user)
+        if qop is not None and not (_NC.fullmatch(params.get("nc", "")) and params.get("cnonce")):
+            return AuthResult(False, None, reason="malformed nc or cnonce", claimed=user)
+        response = params["response"].lower()
+        if len(response) != _HEX_LEN[algorithm] or not _HEX.fullmatch(response):
+            return AuthResult(False, None, reason="malformed response", claimed=user)
+        if "opaque" in params and params["opaque"] != self._opaque:
+            return AuthResult(False, None, reason="wrong opaque", claimed=user)
+
+        # Unknown users and users without a hash for this algorithm are checked against a
+        # dummy HA1, so they take the same path, time and answer as a wrong password.
+        hashes = self._lookup(user)
+        ha1 = None if hashes is None else hashes[0 if algorithm == "MD5" else 1]
+        known = ha1 is not None
+        expected = self._response(algorithm, ha1 or self._dummy[algorithm], method, params)
+        if not (hmac.compare_digest(expected, response) and known):
+            return AuthResult(False, None, reason=FAILED, claimed=user)
+
+        now = self._clock()
+        self._prune(now)
+        nonce = params["nonce"]
+        issued = self._nonce_issued(nonce)
+        if issued is None or not -_CLOCK_SKEW <= now - issued <= self._ttl:
+            return AuthResult(False, None, stale=True, reason="stale nonce", claimed=user)
+        if qop is None:
+            # RFC 2069 clients send no nc; the nonce's lifetime is all that limits replay.
+            return AuthResult(True, user, claimed=user)
+        nc = int(params["nc"], 16)
+        seen = self._seen.get(nonce)
+        if seen is None and issued <= self._floor:
+            return AuthResult(False, None, stale=True, reason="stale nonce", claimed=user)
+        if seen is not None and nc <= seen[1]:
+            # RFC 7616 section 3.4: nc increases with every request under one nonce.
+            return AuthResult(False, None, reason="replayed nonce count", claimed=user)
+        self._remember(nonce, issued, nc)
+        return AuthResult(True, user, claimed=user)
+
+    def _response(self, algorithm: str, ha1: str, method: str, p: dict[str, str]) -> str:
+        """request-digest of RFC 2617 section 3.2.2.1 (RFC 7616 section 3.4.1)."""
+        def h(text: str) -> str:
+            # surrogatepass: a header decoded with surrogateescape must not raise here.
+            return _ALGORITHMS[algorithm](text.encode("utf-8", "surrogatepass")).hexdigest()
+
+        ha2 = h(f"{method}:{p['uri']}")
+        if "qop" in p:
+            return h(f"{ha1}:{p['nonce']}:{p['nc']}:{p['cnonce']}:{p['qop']}:{ha2}")
+        return h(f"{ha1}:{p['nonce']}:{ha2}")
+
+    def _remember(self, nonce: str, issued: float, nc: int) -> None:
+        self._seen[nonce] = (issued, nc)
+        self._seen.move_to_end(nonce)
+        while len(self._seen) > self._max_tracked:
+            _, (evicted, _) = self._seen.popitem(last=False)
+            self._floor = max(self._floor, evicted)
+
+    def _prune(self, now: float) -> None:
+        # Entries of expired nonces protect nothing: such nonces are refused as stale anyway.
+        while self._seen:
+            issued = next(iter(self._seen.values()))[0]
+            if now - issued <= self._ttl:
+                break
+            self._seen.popitem(last=False)
+
+    @property
+    def tracked_nonces(self) -> int:
+        return len(self._seen)
