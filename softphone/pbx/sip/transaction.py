@@ -74,20 +74,22 @@ def _sent_by(via: Via) -> tuple[str, int]:
     return via.host.lower(), via.port if via.port is not None else default
 
 
-def _server_keys(req: Request, method: str, to_tags: tuple[str | None, ...]) -> list[Key]:
+def _server_keys(req: Request, method: str, *, is_ack: bool = False) -> list[Key]:
     """Candidate table keys for a request matched as `method` (17.2.3).
 
     With the magic cookie: branch + sent-by + method (ACK and CANCEL lookups pass INVITE).
     Without it (RFC 2543 peers): Request-URI, To tag, From tag, Call-ID, CSeq number, top Via;
-    an ACK carries the response's To tag, which may differ from the INVITE's, so callers
-    pass every To tag the INVITE may have had.
+    an ACK carries the response's To tag, which may differ from the INVITE's (none for an
+    initial INVITE), so both are candidates. Headers beyond the top Via are parsed only then.
     """
     via = req.top_via
     branch = via.branch
     if branch is not None and branch.startswith(MAGIC_COOKIE):
         return [("s", branch, *_sent_by(via), method)]
     base = ("s2543", method, req.uri.strip(), req.call_id, req.cseq[0], req.from_tag, str(via))
-    return [(*base, tag) for tag in to_tags]
+    if is_ack:
+        return [(*base, None), (*base, req.to_tag)]
+    return [(*base, req.to_tag)]
 
 
 class TransactionLayer:
@@ -133,7 +135,7 @@ class TransactionLayer:
             self.last_ack_was_2xx = not self._absorb_ack(req)
             return None
         try:
-            key = _server_keys(req, req.method, (req.to_tag,))[0]
+            key = _server_keys(req, req.method)[0]
         except (IndexError, AddressError):
             # No usable top Via (the parser should have refused it): nothing to match on.
             return self._stateless(req, source, transport)
@@ -153,7 +155,7 @@ class TransactionLayer:
     def _absorb_ack(self, ack: Request) -> bool:
         """True if an INVITE server transaction absorbed this ACK (17.2.1)."""
         try:
-            keys = _server_keys(ack, "INVITE", (None, ack.to_tag))
+            keys = _server_keys(ack, "INVITE", is_ack=True)
         except (IndexError, AddressError):
             return False
         for key in keys:
@@ -173,7 +175,7 @@ class TransactionLayer:
         would be (17.2.3), so same branch and sent-by, or for RFC 2543 the same URI, tags,
         Call-ID, CSeq number and top Via."""
         try:
-            key = _server_keys(cancel, "INVITE", (cancel.to_tag,))[0]
+            key = _server_keys(cancel, "INVITE")[0]
         except (IndexError, AddressError):
             return None
         tx = self._table.get(key)
