@@ -8,7 +8,7 @@ keeps it). What one side offers becomes, rewritten, what the other side is offer
 from __future__ import annotations
 
 from softphone.pbx.media.relay import RelayLeg, RelaySession
-from softphone.pbx.media.sdp import OriginTracker, SdpError, audio_endpoint, parse_sdp, rewrite_sdp
+from softphone.pbx.media.sdp import OriginTracker, SdpError, anchor, audio_endpoint, parse_sdp
 
 SDP = "application/sdp"
 
@@ -21,7 +21,7 @@ class MediaAnchor:
     def __init__(self, session: RelaySession, address: str) -> None:
         self.session = session
         self.address = address
-        self._origins = {"a": OriginTracker(), "b": OriginTracker()}
+        self._origins = {"a": OriginTracker(address), "b": OriginTracker(address)}
 
     def leg(self, side: str) -> RelayLeg:
         return self.session.leg_a if side == "a" else self.session.leg_b
@@ -31,12 +31,16 @@ class MediaAnchor:
         the body to give the other side (pointing at the other side's relay port)."""
         try:
             sdp = parse_sdp(body)
-        except SdpError as exc:
+            leg = self.leg(from_side)
+            leg.set_remote(audio_endpoint(sdp))
+        except (SdpError, ValueError) as exc:
             raise AnchorError(str(exc)) from exc
-        self.leg(from_side).set_remote(audio_endpoint(sdp))
+        # RFC 3264 section 8.4: a side that sends a=sendonly/inactive (holding) does not
+        # want to receive, so nothing is relayed to it until it offers sendrecv again.
+        leg.receiving = sdp.direction in ("sendrecv", "recvonly")
         to_side = "b" if from_side == "a" else "a"
         port = self.leg(to_side).local_port
-        return self._origins[to_side].apply(rewrite_sdp(sdp, self.address, port))
+        return self._origins[to_side].render(anchor(sdp, self.address, port))
 
     def close(self) -> None:
         self.session.close()

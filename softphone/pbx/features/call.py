@@ -8,6 +8,7 @@ cancelled (RFC 3261 9.1); a 2xx to the caller is retransmitted until ACK (13.3.1
 
 from __future__ import annotations
 
+import functools
 import logging
 import uuid
 from collections.abc import Callable
@@ -18,7 +19,13 @@ from softphone.pbx.sip.clock import Clock, TimerHandle
 from softphone.pbx.sip.core import SipCore
 from softphone.pbx.sip.dialog import Dialog
 from softphone.pbx.sip.message import Headers, Request, Response, make_response
-from softphone.pbx.sip.transaction import ClientTransaction, ServerTransaction, Timers, new_tag
+from softphone.pbx.sip.transaction import (
+    DEFAULT_TIMERS,
+    ClientTransaction,
+    ServerTransaction,
+    Timers,
+    new_tag,
+)
 from softphone.pbx.store import Binding
 
 log = logging.getLogger(__name__)
@@ -55,7 +62,7 @@ class Call:
     def __init__(
         self, core: SipCore, clock: Clock, anchor: MediaAnchor, invite: Request,
         tx: ServerTransaction, info: CallInfo, on_change: Callable[[Call], None],
-        timers: Timers = Timers(),
+        timers: Timers = DEFAULT_TIMERS,
     ) -> None:
         self.core = core
         self.clock = clock
@@ -87,8 +94,8 @@ class Call:
             self.forks.append(fork)
             fork.tx = self.core.send_request(
                 invite, binding.source, binding.transport,
-                lambda resp, f=fork: self._on_fork_response(f, resp),
-                lambda f=fork: self._on_fork_timeout(f),
+                functools.partial(self._on_fork_response, fork),
+                functools.partial(self._on_fork_timeout, fork),
             )
         self.info.devices = [b.contact for b in bindings]
         self._ring_timer = self.clock.call_later(ring_timeout, self._on_ring_timeout)

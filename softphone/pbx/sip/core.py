@@ -62,7 +62,8 @@ class SipCore:
         self.transport = transport
 
     def register(self, handler: object) -> None:
-        """Add every `handle_<METHOD>` of `handler` (and `handle_ack_2xx`, `handle_stray_response`)."""
+        """Add every `handle_<METHOD>` of `handler`, and its `handle_ack_2xx` and
+        `handle_stray_response` if it has them."""
         for name in dir(handler):
             if name == "handle_ack_2xx":
                 self.ack_handler = getattr(handler, name)

@@ -58,7 +58,9 @@ class Dialog:
         )
 
     @classmethod
-    def as_uac(cls, req: Request, resp: Response, dest: Addr, transport: str, via_host: str) -> Dialog:
+    def as_uac(
+        cls, req: Request, resp: Response, dest: Addr, transport: str, via_host: str
+    ) -> Dialog:
         """RFC 3261 12.1.2: the dialog a UAC creates from a 2xx/1xx with a To tag."""
         contact = resp.headers.get_all("Contact")
         target = _contact_uri(contact[0]) if contact else req.uri
@@ -101,7 +103,8 @@ class Dialog:
             self.local_seq += 1
             cseq = self.local_seq
         h = Headers()
-        h.add("Via", f"SIP/2.0/{self.transport.upper()} {self.via_host};branch={new_branch()};rport")
+        tp = self.transport.upper()
+        h.add("Via", f"SIP/2.0/{tp} {self.via_host};branch={new_branch()};rport")
         h.add("Max-Forwards", "70")
         for route in self.route_set:
             h.add("Route", route)

@@ -10,14 +10,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from softphone.pbx.sip.address import NameAddr, Via
+from softphone.pbx.sip.address import AddressError, NameAddr, Via
 
 # RFC 3261 section 7.3.3 compact forms, plus the ones registered later (RFC 3515, 3841, 4028).
 COMPACT_FORMS = {
     "i": "Call-ID", "m": "Contact", "e": "Content-Encoding", "l": "Content-Length",
     "c": "Content-Type", "f": "From", "s": "Subject", "k": "Supported", "t": "To",
     "v": "Via", "o": "Event", "r": "Refer-To", "b": "Referred-By", "u": "Allow-Events",
-    "x": "Session-Expires", "a": "Accept-Contact", "j": "Reject-Contact", "d": "Request-Disposition",
+    "x": "Session-Expires", "a": "Accept-Contact", "j": "Reject-Contact",
+    "d": "Request-Disposition",
 }
 
 _SPECIAL_CASE = {
@@ -266,7 +267,11 @@ def make_response(
                 h.add(n, v)
     if status != 100 and to_tag is not None:
         to = request.headers.get("To")
-        if to is not None and NameAddr.parse(to).params.get("tag") is None:
+        try:
+            tagged = to is None or NameAddr.parse(to).params.get("tag") is not None
+        except AddressError:
+            tagged = True  # a 400 to a request with a broken To: echo it as it came
+        if not tagged:
             h.set("To", f"{to};tag={to_tag}")
     if status == 100 and "Timestamp" in request.headers:
         h.add("Timestamp", request.headers.get("Timestamp") or "")  # RFC 3261 8.2.6.1

@@ -12,10 +12,17 @@ import logging
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 from softphone.pbx.sip.address import AddressError
 from softphone.pbx.sip.message import Message, Request, Response
-from softphone.pbx.sip.parser import FramingError, Limits, SipParseError, StreamFramer, parse_message
+from softphone.pbx.sip.parser import (
+    FramingError,
+    Limits,
+    SipParseError,
+    StreamFramer,
+    parse_message,
+)
 
 log = logging.getLogger(__name__)
 
@@ -63,8 +70,7 @@ class _UdpProtocol(asyncio.DatagramProtocol):
         self.transport: asyncio.DatagramTransport | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.DatagramTransport)
-        self.transport = transport
+        self.transport = cast(asyncio.DatagramTransport, transport)  # uvloop's is no subclass
 
     def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
         source = (addr[0], addr[1])
@@ -88,8 +94,7 @@ class _TcpConnection(asyncio.Protocol):
         self.peer: Addr = ("", 0)
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        self.transport = cast(asyncio.Transport, transport)
         peer = transport.get_extra_info("peername")
         self.peer = (peer[0], peer[1])
         self.owner.connections[self.peer] = self

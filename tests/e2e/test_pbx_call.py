@@ -1,0 +1,102 @@
+"""Two real pjsua2 user agents calling each other through the real PBX daemon: the call
+rings, connects, carries a tone each way through the PBX's RTP relay, holds and resumes
+with re-INVITEs, passes RFC 4733 DTMF, hangs up, and lands in the call history."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.helpers.agent import Agent, make_agent  # noqa: F401  (make_agent is a fixture)
+from tests.helpers.audio import analyse_recording, dominant_frequency, tone_present, write_tone_wav
+from tests.helpers.pbxproc import PbxProcess, free_port, write_config
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def pbx(tmp_path: Path) -> Iterator[PbxProcess]:
+    port = free_port()
+    cfg = write_config(tmp_path / "pbx.toml", sip_port=port, rtp_base=24000 + (port % 40) * 200)
+    proc = PbxProcess(cfg, tmp_path / "data", sip_port=port).start()
+    yield proc
+    assert proc.stop() == 0
+
+
+def registered(agent: Agent, pbx: PbxProcess, user: str, transport: str = "udp") -> Agent:
+    agent.send(cmd="register", server=f"127.0.0.1:{pbx.sip_port}", user=user,
+               password=f"pw{user}", transport=transport)
+    agent.wait_for("reg_state", code=200, active=True)
+    return agent
+
+
+def test_call_through_pbx_carries_tones_both_ways(make_agent, pbx: PbxProcess,  # noqa: F811
+                                                  tmp_path: Path) -> None:
+    alice = registered(make_agent("alice"), pbx, "100")
+    bob = registered(make_agent("bob", transport="tcp"), pbx, "101", transport="tcp")
+    for agent, freq in ((alice, 1000), (bob, 600)):
+        agent.send(cmd="play", wav=str(write_tone_wav(tmp_path / f"{freq}.wav", freq, 1.0)))
+        agent.send(cmd="record", wav=str(tmp_path / f"{agent.name}-heard.wav"))
+
+    alice.send(cmd="call", uri=f"sip:101@127.0.0.1:{pbx.sip_port}")
+    incoming = bob.wait_for("incoming")
+    assert incoming["remote_name"] == "Empfang" and "sip:100@" in incoming["from"]
+    alice.wait_for("call_state", state="EARLY", code=180)
+    bob.send(cmd="answer", code=200)
+    for agent in (alice, bob):
+        agent.wait_for("call_state", state="CONFIRMED")
+        agent.wait_for("media_state", active=True, hold="none")
+    pbx.wait_for("call_answered")
+    time.sleep(2.0)  # the length of the recording, not a wait for an event
+    for agent in (alice, bob):
+        agent.send(cmd="stop_record")
+        agent.wait_for("recorded")
+
+    for agent, expected in ((bob, 1000), (alice, 600)):
+        samples, rate = analyse_recording(tmp_path / f"{agent.name}-heard.wav")
+        assert len(samples) > 1.2 * rate, f"{agent.name} recorded too little"
+        assert dominant_frequency(samples, rate) == pytest.approx(expected, abs=15)
+        assert tone_present(samples, rate, expected, min_ratio=0.8)
+
+    # Hold and resume: re-INVITEs carried across the B2BUA.
+    mark_a, mark_b = alice.mark(), bob.mark()
+    alice.send(cmd="hold")
+    alice.wait_for("media_state", since=mark_a, active=False, hold="local")
+    bob.wait_for("media_state", since=mark_b, active=False, hold="remote")
+    mark_a, mark_b = alice.mark(), bob.mark()
+    alice.send(cmd="unhold")
+    alice.wait_for("media_state", since=mark_a, active=True, hold="none")
+    bob.wait_for("media_state", since=mark_b, active=True, hold="none")
+
+    # RFC 4733 DTMF passes through the relay untouched.
+    alice.send(cmd="dtmf", digits="42#")
+    assert [bob.wait_for("dtmf")["digit"] for _ in range(3)] == ["4", "2", "#"]
+
+    bob.send(cmd="hangup")
+    for agent in (alice, bob):
+        agent.wait_for("call_state", state="DISCONNECTED")
+    pbx.wait_for("call_end", result="answered")
+    time.sleep(0.3)  # store flushes every 100 ms
+    db = sqlite3.connect(pbx.data_dir / "pbx.sqlite3")
+    row = db.execute("SELECT caller, callee, result, answered_at IS NOT NULL FROM calls").fetchone()
+    assert row == ("100", "101", "answered", 1)
+
+
+def test_cancel_and_busy_reach_the_caller(make_agent, pbx: PbxProcess) -> None:  # noqa: F811
+    alice = registered(make_agent("alice"), pbx, "100")
+    bob = registered(make_agent("bob"), pbx, "101")
+    alice.send(cmd="call", uri=f"sip:101@127.0.0.1:{pbx.sip_port}")
+    bob.wait_for("incoming")
+    alice.wait_for("call_state", state="EARLY")
+    alice.send(cmd="hangup")  # CANCEL while ringing
+    alice.wait_for("call_state", state="DISCONNECTED", code=487)
+    bob.wait_for("call_state", state="DISCONNECTED")
+
+    alice.send(cmd="call", uri=f"sip:101@127.0.0.1:{pbx.sip_port}")
+    bob.wait_for("incoming")
+    bob.send(cmd="hangup", code=486)
+    alice.wait_for("call_state", state="DISCONNECTED", code=486)

@@ -1,0 +1,101 @@
+"""A minimal SIP client over a real UDP socket, for integration tests of the PBX: it
+sends hand-written requests and reads the answers, computing digest responses as a
+phone would (RFC 2617 / RFC 8760)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import socket
+import uuid
+
+from softphone.pbx.sip.message import Request, Response
+from softphone.pbx.sip.parser import parse_message
+
+
+def digest_response(challenge: str, method: str, uri: str, user: str, password: str,
+                    nc: int = 1) -> str:
+    """The Authorization value answering a WWW-Authenticate/Proxy-Authenticate challenge."""
+    params = dict(re.findall(r'(\w+)="?([^",]*)"?', challenge))
+    algorithm = params.get("algorithm", "MD5")
+    h = (lambda s: hashlib.sha256(s.encode()).hexdigest()) if algorithm == "SHA-256" else \
+        (lambda s: hashlib.md5(s.encode()).hexdigest())
+    realm, nonce = params["realm"], params["nonce"]
+    ha1 = h(f"{user}:{realm}:{password}")
+    ha2 = h(f"{method}:{uri}")
+    cnonce = uuid.uuid4().hex[:16]
+    ncs = f"{nc:08x}"
+    resp = h(f"{ha1}:{nonce}:{ncs}:{cnonce}:auth:{ha2}")
+    opaque = f', opaque="{params["opaque"]}"' if "opaque" in params else ""
+    return (f'Digest username="{user}", realm="{realm}", nonce="{nonce}", uri="{uri}", '
+            f'response="{resp}", algorithm={algorithm}, qop=auth, nc={ncs}, '
+            f'cnonce="{cnonce}"{opaque}')
+
+
+class SipClient:
+    def __init__(self, server: tuple[str, int], timeout: float = 3.0) -> None:
+        self.server = server
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.settimeout(timeout)
+        self.port = self.sock.getsockname()[1]
+
+    def close(self) -> None:
+        self.sock.close()
+
+    def send_raw(self, data: bytes) -> None:
+        self.sock.sendto(data, self.server)
+
+    def recv(self) -> Response | Request | None:
+        """The next message, or None after the timeout."""
+        try:
+            data, _ = self.sock.recvfrom(65535)
+        except TimeoutError:
+            return None
+        return parse_message(data)
+
+    def recv_final(self) -> Response | None:
+        """Skip provisional responses; None after the timeout."""
+        while True:
+            msg = self.recv()
+            if msg is None or (isinstance(msg, Response) and msg.status >= 200):
+                return msg if isinstance(msg, Response) or msg is None else None
+
+    def request(self, method: str, uri: str, user: str, *, call_id: str | None = None,
+                cseq: int = 1, headers: list[tuple[str, str]] | None = None,
+                body: bytes = b"", to_user: str | None = None) -> Request:
+        host = f"127.0.0.1:{self.port}"
+        call_id = call_id or uuid.uuid4().hex
+        lines = [
+            f"{method} {uri} SIP/2.0",
+            f"Via: SIP/2.0/UDP {host};branch=z9hG4bK{uuid.uuid4().hex[:12]};rport",
+            "Max-Forwards: 70",
+            f"From: <sip:{user}@127.0.0.1>;tag={call_id[:8]}",
+            f"To: <sip:{to_user or user}@127.0.0.1>",
+            f"Call-ID: {call_id}",
+            f"CSeq: {cseq} {method}",
+            f"Contact: <sip:{user}@{host}>",
+            *(f"{n}: {v}" for n, v in headers or []),
+            f"Content-Length: {len(body)}",
+            "", "",
+        ]
+        msg = parse_message("\r\n".join(lines).encode() + body)
+        assert isinstance(msg, Request)
+        return msg
+
+    def register(self, user: str, password: str, expires: int = 300) -> Response | None:
+        """REGISTER, answer the challenge, return the final response."""
+        uri = f"sip:{self.server[0]}"
+        call_id = uuid.uuid4().hex
+        req = self.request("REGISTER", uri, user, call_id=call_id,
+                           headers=[("Expires", str(expires))])
+        self.send_raw(req.to_bytes())
+        first = self.recv_final()
+        if first is None or first.status != 401:
+            return first
+        challenge = first.headers.get("WWW-Authenticate") or ""
+        auth = digest_response(challenge, "REGISTER", uri, user, password)
+        req = self.request("REGISTER", uri, user, call_id=call_id, cseq=2,
+                           headers=[("Expires", str(expires)), ("Authorization", auth)])
+        self.send_raw(req.to_bytes())
+        return self.recv_final()
