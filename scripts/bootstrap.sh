@@ -6,10 +6,15 @@ set -euo pipefail
 what=${1:-demo}
 cd "$(dirname "$0")/.."
 
-debs=(python3 python3-venv python3-dev gcc)
+# libportaudio2: sounddevice; the libxcb/libxkbcommon/libgl/libegl set: Qt's xcb and
+# offscreen platforms (PySide6 wheels bring Qt, not these system libraries).
+debs=(python3 python3-venv python3-dev gcc libportaudio2 libgl1 libegl1 libxkbcommon0
+      libxkbcommon-x11-0 libfontconfig1 libglib2.0-0 libdbus-1-3 libxcb-cursor0 libxcb-icccm4
+      libxcb-keysyms1 libxcb-shape0 libxcb-randr0 libxcb-render-util0 libxcb-image0
+      fonts-dejavu-core)
 if [ "$what" = test ]; then
   # sipp (sip-tester) and kamailio are the real SIP peers of the tests and benchmarks.
-  debs+=(sip-tester kamailio)
+  debs+=(sip-tester kamailio xvfb)
 fi
 missing=()
 for p in "${debs[@]}"; do
@@ -30,7 +35,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-extras=$([ "$what" = test ] && echo "[test]" || echo "[engine]")
+extras=$([ "$what" = test ] && echo "[test]" || echo "")
 stamp=".venv/.installed-$what"
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
@@ -40,3 +45,11 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/python -m pip install -q -e ".$extras"
   touch "$stamp"
 fi
+# Translations: the .ts sources are in i18n/, the compiled .qm files are built here.
+for ts in i18n/*.ts; do
+  [ -e "$ts" ] || continue
+  qm="${ts%.ts}.qm"
+  if [ ! -f "$qm" ] || [ "$ts" -nt "$qm" ]; then
+    .venv/bin/pyside6-lrelease -silent "$ts" -qm "$qm"
+  fi
+done
