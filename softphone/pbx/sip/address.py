@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 
 class AddressError(ValueError):
@@ -60,10 +60,12 @@ class SipUri:
         scheme = scheme.lower()
         if not sep or scheme not in ("sip", "sips"):
             raise AddressError(f"unsupported URI scheme in {text!r}")
-        rest, _, headers = rest.partition("?")
+        # '?' and ';' are legal in the user part (user-unreserved, 19.1.1) and '@' is legal
+        # nowhere after it, so split at the last '@' first (RFC 4475 3.1.1.2, 3.1.1.10).
         userinfo, at, hostpart = rest.rpartition("@")
         if not at:
             userinfo, hostpart = "", rest
+        hostpart, _, headers = hostpart.partition("?")
         hostport, _, paramtext = hostpart.partition(";")
         host, port = split_hostport(hostport)
         user: str | None = None
@@ -87,7 +89,9 @@ class SipUri:
     def __str__(self) -> str:
         userinfo = ""
         if self.user is not None:
-            userinfo = self.user + (f":{self.password}" if self.password is not None else "") + "@"
+            # Re-escape what parse() unescaped, or "a%40b" would come back as "a@b" (19.1.2).
+            password = f":{self.password}" if self.password is not None else ""
+            userinfo = quote(self.user, safe="!*'()&=+$,;?/") + password + "@"
         tail = f"?{self.headers}" if self.headers else ""
         return f"{self.scheme}:{userinfo}{self.hostport}{_format_params(self.params)}{tail}"
 
@@ -131,11 +135,17 @@ class NameAddr:
         return cls(display, SipUri.parse(raw_uri), params, raw_uri.strip())
 
     def __str__(self) -> str:
-        name = f'"{self.display}" ' if self.display else ""
+        # quoted-string (25.1): '"' and '\\' need a quoted-pair, as parse() removed them.
+        quoted = (self.display or "").replace("\\", "\\\\").replace('"', '\\"')
+        name = f'"{quoted}" ' if self.display else ""
         return f"{name}<{self.uri}>{_format_params(self.params)}"
 
 
-_VIA = re.compile(r"^SIP\s*/\s*2\.0\s*/\s*([A-Za-z]+)\s+([^;\s]+(?:\s*:\s*\d+)?)\s*(;.*)?$", re.S)
+# Any SIP version, so a request of another version can still be answered with 505 (21.5.6;
+# RFC 4475 3.1.2.15). The parser insists on 2.0 in the messages it accepts.
+_VIA = re.compile(
+    r"^SIP\s*/\s*[0-9]+\.[0-9]+\s*/\s*([A-Za-z]+)\s+([^;\s]+(?:\s*:\s*\d+)?)\s*(;.*)?$", re.S
+)
 
 
 @dataclass
