@@ -46,6 +46,16 @@ class SipClient:
     def send_raw(self, data: bytes) -> None:
         self.sock.sendto(data, self.server)
 
+    def recv_status(self) -> int | None:
+        """The status code of the next datagram, read from its raw status line (a 400 may
+        repeat the very fault it answers, so it need not parse); None after the timeout."""
+        try:
+            data, _ = self.sock.recvfrom(65535)
+        except TimeoutError:
+            return None
+        first = data.split(b"\r\n", 1)[0].split(b" ")
+        return int(first[1]) if len(first) > 1 and first[1].isdigit() else -1
+
     def recv(self) -> Response | Request | None:
         """The next message, or None after the timeout."""
         try:

@@ -134,7 +134,7 @@ MALFORMED_CASES: list[tuple[str, bytes, int | None]] = [
     ("via-second-bad", _req("via-second-bad", extra=("Via: SIP/2.0/UDP",)), 400),
     ("via-empty-params",
      _req("via-empty-params",
-          fields={"Via": "SIP/2.0/UDP 127.0.0.1:5999;;branch=z9hG4bK-mf-via-empty-params;;"}),
+          fields={"Via": "SIP/2.0/UDP 127.0.0.1:5999;;branch=z9hG4bK-mf-via-empty-params;rport;;"}),
      400),
     ("from-unbalanced-quote",
      _req("from-unbalanced-quote",

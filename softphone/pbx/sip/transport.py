@@ -163,8 +163,11 @@ class SipTransport:
                 self.port = self._tcp_server.sockets[0].getsockname()[1]
 
     def deliver(self, msg: Message | SipParseError, source: Addr, transport: str) -> None:
-        if transport == "udp" and isinstance(msg, Request):
-            _stamp_via(msg, source)
+        if transport == "udp":
+            # A parse error's partial request is answered too: it needs the same stamping.
+            req = msg.request if isinstance(msg, SipParseError) else msg
+            if isinstance(req, Request):
+                _stamp_via(req, source)
         try:
             self.on_message(msg, source, transport)
         except Exception:  # a bug above must not take the transport down
