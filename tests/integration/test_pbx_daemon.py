@@ -139,12 +139,15 @@ def _call(caller: SipClient, callee_number: str, password: str) -> tuple[Request
 
 
 def _recv_request(c: SipClient, method: str) -> Request:
+    seen = []
     for _ in range(10):
         msg = c.recv()
         if isinstance(msg, Request) and msg.method == method:
             return msg
-        assert msg is not None, f"no {method} arrived"
-    raise AssertionError(f"no {method} arrived")
+        seen.append(repr(msg))
+        if msg is None:
+            break
+    raise AssertionError(f"no {method} arrived; got {seen}")
 
 
 def test_busy_call_is_in_history_after_restart(pbx_factory, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
