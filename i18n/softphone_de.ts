@@ -1,0 +1,454 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="de" sourcelanguage="en">
+<context>
+    <name>AccountDialog</name>
+    <message>
+        <source>Enter your user name or extension.</source>
+        <translation>Geben Sie Ihren Benutzernamen oder Ihre Nebenstelle ein.</translation>
+    </message>
+    <message>
+        <source>Enter only the user name or extension, without spaces or “@”.</source>
+        <translation>Geben Sie nur den Benutzernamen oder die Nebenstelle ein, ohne Leerzeichen und ohne „@“.</translation>
+    </message>
+    <message>
+        <source>Enter your password.</source>
+        <translation>Geben Sie Ihr Passwort ein.</translation>
+    </message>
+    <message>
+        <source>Enter the server address.</source>
+        <translation>Geben Sie die Serveradresse ein.</translation>
+    </message>
+    <message>
+        <source>Enter the server without “sip:”.</source>
+        <translation>Geben Sie den Server ohne „sip:“ ein.</translation>
+    </message>
+    <message>
+        <source>This is not a valid host name or IP address.</source>
+        <translation>Das ist kein gültiger Hostname und keine gültige IP-Adresse.</translation>
+    </message>
+    <message>
+        <source>The port must be a number from 1 to 65535.</source>
+        <translation>Der Port muss eine Zahl von 1 bis 65535 sein.</translation>
+    </message>
+    <message>
+        <source>No system keyring is available.</source>
+        <translation>Es ist kein Systemschlüsselbund verfügbar.</translation>
+    </message>
+    <message>
+        <source>The password could not be stored: {error}</source>
+        <translation>Das Passwort konnte nicht gespeichert werden: {error}</translation>
+    </message>
+    <message>
+        <source>SIP Account</source>
+        <translation>SIP-Konto</translation>
+    </message>
+    <message>
+        <source>&amp;Display name:</source>
+        <translation>&amp;Anzeigename:</translation>
+    </message>
+    <message>
+        <source>&amp;User or extension:</source>
+        <translation>&amp;Benutzer oder Nebenstelle:</translation>
+    </message>
+    <message>
+        <source>&amp;Password:</source>
+        <translation>&amp;Passwort:</translation>
+    </message>
+    <message>
+        <source>&amp;Server:</source>
+        <translation>&amp;Server:</translation>
+    </message>
+    <message>
+        <source>&amp;Transport:</source>
+        <translation>&amp;Transport:</translation>
+    </message>
+    <message>
+        <source>Shown to the people you call</source>
+        <translation>Wird Ihren Gesprächspartnern angezeigt</translation>
+    </message>
+    <message>
+        <source>e.g. 201</source>
+        <translation>z. B. 201</translation>
+    </message>
+    <message>
+        <source>pbx.example.com or pbx.example.com:5060</source>
+        <translation>pbx.example.com oder pbx.example.com:5060</translation>
+    </message>
+    <message>
+        <source>Password storage</source>
+        <translation>Speicherung des Passworts</translation>
+    </message>
+    <message>
+        <source>Save the password in the system keyring</source>
+        <translation>Passwort im Schlüsselbund des Systems speichern</translation>
+    </message>
+    <message>
+        <source>No system keyring (such as GNOME Keyring or KWallet) is available on this computer, so the password cannot be stored securely.</source>
+        <translation>Auf diesem Computer ist kein Systemschlüsselbund (wie GNOME Keyring oder KWallet) verfügbar, daher kann das Passwort nicht sicher gespeichert werden.</translation>
+    </message>
+    <message>
+        <source>Don&apos;t store the password (ask at each start)</source>
+        <translation>Passwort nicht speichern (bei jedem Start nachfragen)</translation>
+    </message>
+    <message>
+        <source>Store it in a plaintext file: {path}</source>
+        <translation>In einer unverschlüsselten Textdatei speichern: {path}</translation>
+    </message>
+</context>
+<context>
+    <name>CallPanel</name>
+    <message>
+        <source>Mute</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Mute your microphone</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Hold or resume the call</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Keypad</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Send tones (DTMF)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Transfer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Transfer the call</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Hang up</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>End the call</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Unknown</source>
+        <translation type="unfinished">Unbekannt</translation>
+    </message>
+    <message>
+        <source>Unmute</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Resume</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Hold</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>To a number…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Connect with</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>HistoryModel</name>
+    <message>
+        <source>Name</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>Datum</translation>
+    </message>
+    <message>
+        <source>Duration</source>
+        <translation>Dauer</translation>
+    </message>
+    <message>
+        <source>Missed call</source>
+        <translation>Verpasster Anruf</translation>
+    </message>
+    <message>
+        <source>Rejected call</source>
+        <translation>Abgewiesener Anruf</translation>
+    </message>
+    <message>
+        <source>Incoming call</source>
+        <translation>Eingehender Anruf</translation>
+    </message>
+    <message>
+        <source>Outgoing call</source>
+        <translation>Ausgehender Anruf</translation>
+    </message>
+    <message>
+        <source>Unknown</source>
+        <translation>Unbekannt</translation>
+    </message>
+    <message>
+        <source>Missed</source>
+        <translation>Verpasst</translation>
+    </message>
+    <message>
+        <source>Rejected</source>
+        <translation>Abgewiesen</translation>
+    </message>
+    <message>
+        <source>Not connected</source>
+        <translation>Nicht verbunden</translation>
+    </message>
+</context>
+<context>
+    <name>HistoryView</name>
+    <message>
+        <source>No missed calls.</source>
+        <translation>Keine verpassten Anrufe.</translation>
+    </message>
+    <message>
+        <source>No calls yet.</source>
+        <translation>Noch keine Anrufe.</translation>
+    </message>
+    <message>
+        <source>Missed only</source>
+        <translation>Nur verpasste</translation>
+    </message>
+    <message>
+        <source>Call back</source>
+        <translation>Zurückrufen</translation>
+    </message>
+    <message>
+        <source>Call the selected number</source>
+        <translation>Die ausgewählte Rufnummer anrufen</translation>
+    </message>
+</context>
+<context>
+    <name>IncomingPanel</name>
+    <message>
+        <source>Incoming call</source>
+        <translation type="unfinished">Eingehender Anruf</translation>
+    </message>
+    <message>
+        <source>Answer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Answer the call</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reject</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reject the call (busy)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Unknown caller</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>Softphone</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Call</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Call this number (Enter)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Keypad</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>History</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Phone</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Account…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Settings…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Call</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Answer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Reject</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Hang up</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Mute / unmute</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>H&amp;old / resume</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Keypad</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Transfer…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Type a number first</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>“{text}” cannot be dialled</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{who}: {why}</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>NumberEdit</name>
+    <message>
+        <source>Number or SIP address</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Only digits, +, * and # can be dialled (or paste a SIP address)</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>SettingsDialog</name>
+    <message>
+        <source>System default</source>
+        <translation>Systemstandard</translation>
+    </message>
+    <message>
+        <source>{device} (not connected)</source>
+        <translation>{device} (nicht angeschlossen)</translation>
+    </message>
+    <message>
+        <source>Settings</source>
+        <translation>Einstellungen</translation>
+    </message>
+    <message>
+        <source>Audio</source>
+        <translation>Audio</translation>
+    </message>
+    <message>
+        <source>&amp;Microphone:</source>
+        <translation>&amp;Mikrofon:</translation>
+    </message>
+    <message>
+        <source>S&amp;peaker:</source>
+        <translation>&amp;Lautsprecher:</translation>
+    </message>
+    <message>
+        <source>&amp;Ringer:</source>
+        <translation>&amp;Klingeln über:</translation>
+    </message>
+    <message>
+        <source>&amp;Language:</source>
+        <translation>&amp;Sprache:</translation>
+    </message>
+    <message>
+        <source>&amp;Start minimized</source>
+        <translation>Minimiert s&amp;tarten</translation>
+    </message>
+    <message>
+        <source>No audio device found: calls connect but you will hear nothing.</source>
+        <translation>Kein Audiogerät gefunden: Anrufe werden verbunden, aber Sie hören nichts.</translation>
+    </message>
+    <message>
+        <source>The chosen audio device could not be opened. Choose another one.</source>
+        <translation>Das gewählte Audiogerät konnte nicht geöffnet werden. Wählen Sie ein anderes.</translation>
+    </message>
+    <message>
+        <source>General</source>
+        <translation>Allgemein</translation>
+    </message>
+</context>
+<context>
+    <name>Tray</name>
+    <message>
+        <source>Softphone</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Answer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reject</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Quit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Incoming call</source>
+        <translation type="unfinished">Eingehender Anruf</translation>
+    </message>
+    <message>
+        <source>{caller} is calling – answer or reject from this icon&apos;s menu, or click to open the window</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Answer {caller}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Hide window</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Show window</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>i18n</name>
+    <message>
+        <source>System language</source>
+        <translation>Systemsprache</translation>
+    </message>
+</context>
+</TS>

@@ -1,0 +1,454 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="en" sourcelanguage="en">
+<context>
+    <name>AccountDialog</name>
+    <message>
+        <source>Enter your user name or extension.</source>
+        <translation>Enter your user name or extension.</translation>
+    </message>
+    <message>
+        <source>Enter only the user name or extension, without spaces or “@”.</source>
+        <translation>Enter only the user name or extension, without spaces or “@”.</translation>
+    </message>
+    <message>
+        <source>Enter your password.</source>
+        <translation>Enter your password.</translation>
+    </message>
+    <message>
+        <source>Enter the server address.</source>
+        <translation>Enter the server address.</translation>
+    </message>
+    <message>
+        <source>Enter the server without “sip:”.</source>
+        <translation>Enter the server without “sip:”.</translation>
+    </message>
+    <message>
+        <source>This is not a valid host name or IP address.</source>
+        <translation>This is not a valid host name or IP address.</translation>
+    </message>
+    <message>
+        <source>The port must be a number from 1 to 65535.</source>
+        <translation>The port must be a number from 1 to 65535.</translation>
+    </message>
+    <message>
+        <source>No system keyring is available.</source>
+        <translation>No system keyring is available.</translation>
+    </message>
+    <message>
+        <source>The password could not be stored: {error}</source>
+        <translation>The password could not be stored: {error}</translation>
+    </message>
+    <message>
+        <source>SIP Account</source>
+        <translation>SIP Account</translation>
+    </message>
+    <message>
+        <source>&amp;Display name:</source>
+        <translation>&amp;Display name:</translation>
+    </message>
+    <message>
+        <source>&amp;User or extension:</source>
+        <translation>&amp;User or extension:</translation>
+    </message>
+    <message>
+        <source>&amp;Password:</source>
+        <translation>&amp;Password:</translation>
+    </message>
+    <message>
+        <source>&amp;Server:</source>
+        <translation>&amp;Server:</translation>
+    </message>
+    <message>
+        <source>&amp;Transport:</source>
+        <translation>&amp;Transport:</translation>
+    </message>
+    <message>
+        <source>Shown to the people you call</source>
+        <translation>Shown to the people you call</translation>
+    </message>
+    <message>
+        <source>e.g. 201</source>
+        <translation>e.g. 201</translation>
+    </message>
+    <message>
+        <source>pbx.example.com or pbx.example.com:5060</source>
+        <translation>pbx.example.com or pbx.example.com:5060</translation>
+    </message>
+    <message>
+        <source>Password storage</source>
+        <translation>Password storage</translation>
+    </message>
+    <message>
+        <source>Save the password in the system keyring</source>
+        <translation>Save the password in the system keyring</translation>
+    </message>
+    <message>
+        <source>No system keyring (such as GNOME Keyring or KWallet) is available on this computer, so the password cannot be stored securely.</source>
+        <translation>No system keyring (such as GNOME Keyring or KWallet) is available on this computer, so the password cannot be stored securely.</translation>
+    </message>
+    <message>
+        <source>Don&apos;t store the password (ask at each start)</source>
+        <translation>Don&apos;t store the password (ask at each start)</translation>
+    </message>
+    <message>
+        <source>Store it in a plaintext file: {path}</source>
+        <translation>Store it in a plaintext file: {path}</translation>
+    </message>
+</context>
+<context>
+    <name>CallPanel</name>
+    <message>
+        <source>Mute</source>
+        <translation>Mute</translation>
+    </message>
+    <message>
+        <source>Mute your microphone</source>
+        <translation>Mute your microphone</translation>
+    </message>
+    <message>
+        <source>Hold or resume the call</source>
+        <translation>Hold or resume the call</translation>
+    </message>
+    <message>
+        <source>Keypad</source>
+        <translation>Keypad</translation>
+    </message>
+    <message>
+        <source>Send tones (DTMF)</source>
+        <translation>Send tones (DTMF)</translation>
+    </message>
+    <message>
+        <source>Transfer</source>
+        <translation>Transfer</translation>
+    </message>
+    <message>
+        <source>Transfer the call</source>
+        <translation>Transfer the call</translation>
+    </message>
+    <message>
+        <source>Hang up</source>
+        <translation>Hang up</translation>
+    </message>
+    <message>
+        <source>End the call</source>
+        <translation>End the call</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <source>Unknown</source>
+        <translation>Unknown</translation>
+    </message>
+    <message>
+        <source>Unmute</source>
+        <translation>Unmute</translation>
+    </message>
+    <message>
+        <source>Resume</source>
+        <translation>Resume</translation>
+    </message>
+    <message>
+        <source>Hold</source>
+        <translation>Hold</translation>
+    </message>
+    <message>
+        <source>To a number…</source>
+        <translation>To a number…</translation>
+    </message>
+    <message>
+        <source>Connect with</source>
+        <translation>Connect with</translation>
+    </message>
+</context>
+<context>
+    <name>HistoryModel</name>
+    <message>
+        <source>Name</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>Date</translation>
+    </message>
+    <message>
+        <source>Duration</source>
+        <translation>Duration</translation>
+    </message>
+    <message>
+        <source>Missed call</source>
+        <translation>Missed call</translation>
+    </message>
+    <message>
+        <source>Rejected call</source>
+        <translation>Rejected call</translation>
+    </message>
+    <message>
+        <source>Incoming call</source>
+        <translation>Incoming call</translation>
+    </message>
+    <message>
+        <source>Outgoing call</source>
+        <translation>Outgoing call</translation>
+    </message>
+    <message>
+        <source>Unknown</source>
+        <translation>Unknown</translation>
+    </message>
+    <message>
+        <source>Missed</source>
+        <translation>Missed</translation>
+    </message>
+    <message>
+        <source>Rejected</source>
+        <translation>Rejected</translation>
+    </message>
+    <message>
+        <source>Not connected</source>
+        <translation>Not connected</translation>
+    </message>
+</context>
+<context>
+    <name>HistoryView</name>
+    <message>
+        <source>No missed calls.</source>
+        <translation>No missed calls.</translation>
+    </message>
+    <message>
+        <source>No calls yet.</source>
+        <translation>No calls yet.</translation>
+    </message>
+    <message>
+        <source>Missed only</source>
+        <translation>Missed only</translation>
+    </message>
+    <message>
+        <source>Call back</source>
+        <translation>Call back</translation>
+    </message>
+    <message>
+        <source>Call the selected number</source>
+        <translation>Call the selected number</translation>
+    </message>
+</context>
+<context>
+    <name>IncomingPanel</name>
+    <message>
+        <source>Incoming call</source>
+        <translation>Incoming call</translation>
+    </message>
+    <message>
+        <source>Answer</source>
+        <translation>Answer</translation>
+    </message>
+    <message>
+        <source>Answer the call</source>
+        <translation>Answer the call</translation>
+    </message>
+    <message>
+        <source>Reject</source>
+        <translation>Reject</translation>
+    </message>
+    <message>
+        <source>Reject the call (busy)</source>
+        <translation>Reject the call (busy)</translation>
+    </message>
+    <message>
+        <source>Unknown caller</source>
+        <translation>Unknown caller</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>Softphone</source>
+        <translation>Softphone</translation>
+    </message>
+    <message>
+        <source>Call</source>
+        <translation>Call</translation>
+    </message>
+    <message>
+        <source>Call this number (Enter)</source>
+        <translation>Call this number (Enter)</translation>
+    </message>
+    <message>
+        <source>Keypad</source>
+        <translation>Keypad</translation>
+    </message>
+    <message>
+        <source>History</source>
+        <translation>History</translation>
+    </message>
+    <message>
+        <source>&amp;Phone</source>
+        <translation>&amp;Phone</translation>
+    </message>
+    <message>
+        <source>&amp;Account…</source>
+        <translation>&amp;Account…</translation>
+    </message>
+    <message>
+        <source>&amp;Settings…</source>
+        <translation>&amp;Settings…</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>&amp;Quit</translation>
+    </message>
+    <message>
+        <source>&amp;Call</source>
+        <translation>&amp;Call</translation>
+    </message>
+    <message>
+        <source>&amp;Answer</source>
+        <translation>&amp;Answer</translation>
+    </message>
+    <message>
+        <source>&amp;Reject</source>
+        <translation>&amp;Reject</translation>
+    </message>
+    <message>
+        <source>&amp;Hang up</source>
+        <translation>&amp;Hang up</translation>
+    </message>
+    <message>
+        <source>&amp;Mute / unmute</source>
+        <translation>&amp;Mute / unmute</translation>
+    </message>
+    <message>
+        <source>H&amp;old / resume</source>
+        <translation>H&amp;old / resume</translation>
+    </message>
+    <message>
+        <source>&amp;Keypad</source>
+        <translation>&amp;Keypad</translation>
+    </message>
+    <message>
+        <source>&amp;Transfer…</source>
+        <translation>&amp;Transfer…</translation>
+    </message>
+    <message>
+        <source>Type a number first</source>
+        <translation>Type a number first</translation>
+    </message>
+    <message>
+        <source>“{text}” cannot be dialled</source>
+        <translation>“{text}” cannot be dialled</translation>
+    </message>
+    <message>
+        <source>{who}: {why}</source>
+        <translation>{who}: {why}</translation>
+    </message>
+</context>
+<context>
+    <name>NumberEdit</name>
+    <message>
+        <source>Number or SIP address</source>
+        <translation>Number or SIP address</translation>
+    </message>
+    <message>
+        <source>Only digits, +, * and # can be dialled (or paste a SIP address)</source>
+        <translation>Only digits, +, * and # can be dialled (or paste a SIP address)</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsDialog</name>
+    <message>
+        <source>System default</source>
+        <translation>System default</translation>
+    </message>
+    <message>
+        <source>{device} (not connected)</source>
+        <translation>{device} (not connected)</translation>
+    </message>
+    <message>
+        <source>Settings</source>
+        <translation>Settings</translation>
+    </message>
+    <message>
+        <source>Audio</source>
+        <translation>Audio</translation>
+    </message>
+    <message>
+        <source>&amp;Microphone:</source>
+        <translation>&amp;Microphone:</translation>
+    </message>
+    <message>
+        <source>S&amp;peaker:</source>
+        <translation>S&amp;peaker:</translation>
+    </message>
+    <message>
+        <source>&amp;Ringer:</source>
+        <translation>&amp;Ringer:</translation>
+    </message>
+    <message>
+        <source>&amp;Language:</source>
+        <translation>&amp;Language:</translation>
+    </message>
+    <message>
+        <source>&amp;Start minimized</source>
+        <translation>&amp;Start minimized</translation>
+    </message>
+    <message>
+        <source>No audio device found: calls connect but you will hear nothing.</source>
+        <translation>No audio device found: calls connect but you will hear nothing.</translation>
+    </message>
+    <message>
+        <source>The chosen audio device could not be opened. Choose another one.</source>
+        <translation>The chosen audio device could not be opened. Choose another one.</translation>
+    </message>
+    <message>
+        <source>General</source>
+        <translation>General</translation>
+    </message>
+</context>
+<context>
+    <name>Tray</name>
+    <message>
+        <source>Softphone</source>
+        <translation>Softphone</translation>
+    </message>
+    <message>
+        <source>Answer</source>
+        <translation>Answer</translation>
+    </message>
+    <message>
+        <source>Reject</source>
+        <translation>Reject</translation>
+    </message>
+    <message>
+        <source>Quit</source>
+        <translation>Quit</translation>
+    </message>
+    <message>
+        <source>Incoming call</source>
+        <translation>Incoming call</translation>
+    </message>
+    <message>
+        <source>{caller} is calling – answer or reject from this icon&apos;s menu, or click to open the window</source>
+        <translation>{caller} is calling – answer or reject from this icon&apos;s menu, or click to open the window</translation>
+    </message>
+    <message>
+        <source>Answer {caller}</source>
+        <translation>Answer {caller}</translation>
+    </message>
+    <message>
+        <source>Hide window</source>
+        <translation>Hide window</translation>
+    </message>
+    <message>
+        <source>Show window</source>
+        <translation>Show window</translation>
+    </message>
+</context>
+<context>
+    <name>i18n</name>
+    <message>
+        <source>System language</source>
+        <translation>System language</translation>
+    </message>
+</context>
+</TS>

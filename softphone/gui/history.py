@@ -1,0 +1,124 @@
+"""The call history: every ended call in an SQLite file in the config directory.
+
+An incoming call that ended without being connected is *missed*, unless the user rejected
+it here (then it is *rejected*, not missed). Duration is the connected time (0 for calls
+never connected). Used from the GUI thread only.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from softphone.common.engine_protocol import CallInfo, CallState, Direction
+
+SCHEMA_VERSION = 1
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS calls (
+    id INTEGER PRIMARY KEY,
+    call_id TEXT NOT NULL,
+    direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+    number TEXT NOT NULL,
+    name TEXT NOT NULL,
+    uri TEXT NOT NULL,
+    started_at REAL NOT NULL,
+    connected_at REAL NOT NULL,
+    ended_at REAL NOT NULL,
+    duration REAL NOT NULL,
+    missed INTEGER NOT NULL,
+    rejected INTEGER NOT NULL,
+    code INTEGER NOT NULL,
+    -- the engine sends an ENDED event per change; one call is recorded once
+    UNIQUE (call_id, started_at)
+);
+CREATE INDEX IF NOT EXISTS calls_started ON calls (started_at DESC);
+CREATE INDEX IF NOT EXISTS calls_missed ON calls (missed, started_at DESC);
+"""
+
+
+@dataclass
+class HistoryEntry:
+    id: int
+    direction: Direction
+    number: str
+    name: str
+    started_at: float              # epoch seconds
+    duration: float                # seconds connected
+    missed: bool
+    rejected: bool
+
+
+class CallHistory:
+    def __init__(self, path: Path) -> None:
+        self._path = Path(path)
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        self._db: sqlite3.Connection | None = sqlite3.connect(self._path)
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            self._db.close()
+            self._db = None
+            raise RuntimeError(
+                f"{self._path} was written by a newer version (schema {version})"
+            )
+        with self._db:
+            self._db.executescript(SCHEMA)
+            self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    @property
+    def path(self) -> Path:
+        return self._path
+
+    def _conn(self) -> sqlite3.Connection:
+        if self._db is None:
+            raise RuntimeError("call history is closed")
+        return self._db
+
+    def record(self, info: CallInfo, *, rejected: bool = False) -> None:
+        """Record an ended call (recording the same call twice is harmless)."""
+        if info.state != CallState.ENDED:
+            raise ValueError(f"only ended calls are recorded, not {info.state}")
+        ended = info.ended_at or time.time()
+        started = info.started_at or ended
+        connected = info.connected_at
+        duration = max(0.0, ended - connected) if connected else 0.0
+        incoming = info.direction == Direction.IN
+        rejected = bool(rejected) and incoming and not connected
+        missed = incoming and not connected and not rejected
+        number = info.remote_number or info.remote_uri
+        with self._conn() as db:
+            db.execute(
+                "INSERT OR IGNORE INTO calls (call_id, direction, number, name, uri, started_at,"
+                " connected_at, ended_at, duration, missed, rejected, code)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (info.call_id, info.direction.value, number, info.remote_name, info.remote_uri,
+                 started, connected, ended, duration, int(missed), int(rejected), info.code),
+            )
+
+    def entries(self, missed_only: bool = False, limit: int = 200) -> list[HistoryEntry]:
+        """The newest `limit` entries, newest first."""
+        where = "WHERE missed = 1" if missed_only else ""
+        rows = self._conn().execute(
+            "SELECT id, direction, number, name, started_at, duration, missed, rejected"
+            f" FROM calls {where} ORDER BY started_at DESC, id DESC LIMIT ?",
+            (limit,),
+        ).fetchall()
+        return [
+            HistoryEntry(id=r[0], direction=Direction(r[1]), number=r[2], name=r[3],
+                         started_at=r[4], duration=r[5], missed=bool(r[6]), rejected=bool(r[7]))
+            for r in rows
+        ]
+
+    def delete(self, entry_id: int) -> None:
+        with self._conn() as db:
+            db.execute("DELETE FROM calls WHERE id = ?", (entry_id,))
+
+    def clear(self) -> None:
+        with self._conn() as db:
+            db.execute("DELETE FROM calls")
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
