@@ -299,6 +299,7 @@ def start_callee(
     scenario: str, target: str, workdir: Path, user: User, *, domain: str, name: str = "",
     calls: int = 1, timeout: float = 10.0, expires: int = 300, rate: float = 10.0,
     keys: Mapping[str, str] | None = None, cpu: int | None = None, trace_messages: bool = True,
+    port: int | None = None,
 ) -> SippProcess:
     """Register ``user`` with register.xml, then run the UAS ``scenario`` on the same port.
 
@@ -308,7 +309,7 @@ def start_callee(
     """
     name = name or Path(scenario).stem
     users = write_users(workdir / f"{name}.users.csv", [user])
-    port = free_port()
+    port = port or free_port()
     register = Sipp(
         "register.xml", target, workdir, name=f"{name}.register", users=users, local_port=port,
         keys={"domain": domain, "expires": str(expires)}, auth_uri=domain, timeout=timeout,

@@ -1,0 +1,234 @@
+"""Signalling capacity of our PBX beside Kamailio, both on one core, driven by sipp.
+
+    .venv/bin/python bench/pbx_signalling.py [--step-seconds 8] [--max-steps 5] [--users 300]
+
+(a) Authenticated REGISTER/s: sipp cycles through N users doing REGISTER, 401, REGISTER with
+    MD5 digest, 200 (tests/interop/scenarios/register.xml).
+(b) Call setups/s: INVITE, 407, ACK, INVITE with credentials, 180, 200 with SDP, ACK, BYE, 200
+    from a sipp UAC (bench users as callers) to a registered sipp UAS (uac_call.xml and
+    uas_answer.xml). Through our PBX each call is a B2BUA call with relay ports allocated;
+    through Kamailio it is record-routed proxying without media (the reference).
+Each load ramps its rate (geometric steps, each ~step-seconds long, all bounded in count and
+time) until calls fail, the server no longer keeps up with the offered rate, or the rate
+stops rising. The server runs on core 0 and every sipp on core 1. Prints a table and writes
+bench/results/pbx_signalling.json. Not a test: figures depend on the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.servers import REALM, KamailioServer, PbxServer  # noqa: E402
+from tests.helpers.sipp import Sipp, SippResult, User, start_callee, write_users  # noqa: E402
+
+RESULTS = ROOT / "bench" / "results" / "pbx_signalling.json"
+TARGETS = {"register_per_s": 3000.0, "calls_per_s": 300.0}
+SERVER_CPU, SIPP_CPU = 0, 1
+REGISTER_RATES = (500, 1000, 2000, 4000, 8000, 12000)
+CALL_RATES = (50, 100, 200, 400, 800, 1200)
+CALLEE = User("101", "pw101")
+Server = PbxServer | KamailioServer
+MAX_FAILED = 0.005  # a step with more than 0.5 % failed calls ends the ramp
+KEEP_UP = 0.9  # ... and so does one whose sustained rate is below 90 % of the offered rate
+TOTAL_BUDGET_S = 270.0
+
+
+def sustained_rate(result: SippResult) -> float:
+    """Mean per-second successful calls, leaving out the first and the last (partial) period."""
+    rates = result.stats.period_rates()
+    middle = rates[1:-1] if len(rates) > 3 else rates
+    return statistics.fmean(middle) if middle else 0.0
+
+
+def step_record(rate: int, result: SippResult, extra: dict[str, object]) -> dict[str, object]:
+    stats = result.stats
+    # Calls still open when sipp's global timeout ended the step count as failed too.
+    unfinished = max(0, stats.created - stats.successful - stats.failed)
+    failed_ratio = (stats.failed + unfinished) / stats.created if stats.created else 1.0
+    return {
+        "offered_per_s": rate, "sustained_per_s": round(sustained_rate(result), 1),
+        "created": stats.created, "successful": stats.successful, "failed": stats.failed,
+        "unfinished": unfinished, "failed_ratio": round(failed_ratio, 5),
+        "retransmissions": stats.retransmissions, "sipp_exit": result.returncode, **extra,
+    }
+
+
+def ramp(name: str, rates: tuple[int, ...], run_step: Callable[[int], dict[str, object]],
+         max_steps: int,
+         deadline: float) -> dict[str, object]:
+    """Run ``run_step(rate)`` at rising rates; the best sustained rate without failures wins."""
+    steps: list[dict[str, object]] = []
+    best = 0.0
+    for rate in rates[:max_steps]:
+        if time.monotonic() > deadline:
+            steps.append({"offered_per_s": rate, "skipped": "time budget used up"})
+            break
+        step = run_step(rate)
+        steps.append(step)
+        print(f"  {name:<22} offered {rate:>6}/s  sustained {step['sustained_per_s']:>8}/s  "
+              f"failed {step['failed']:>5}  retrans {step['retransmissions']:>5}", flush=True)
+        ok = float(step["failed_ratio"]) <= MAX_FAILED and step.get("error") is None
+        sustained = float(step["sustained_per_s"])
+        if ok:
+            rising = sustained > best * 1.05
+            best = max(best, sustained)
+            if sustained >= KEEP_UP * rate and rising:
+                continue
+        break
+    return {"best_per_s": round(best, 1), "steps": steps}
+
+
+def register_step(server: Server, workdir: Path, users: Path, seconds: float,
+                  rate: int) -> dict[str, object]:
+    sipp = Sipp("register.xml", server.target, workdir, name=f"{server.name}-register-{rate}",
+                users=users, calls=int(rate * seconds), rate=rate, timeout=seconds + 6,
+                timeout_is_error=False, keys={"domain": REALM, "expires": "3600"},
+                auth_uri=REALM, stats_period_s=1, trace_messages=False, cpu=SIPP_CPU,
+                max_open_calls=max(200, rate))
+    result = sipp.run()
+    extra: dict[str, object] = {}
+    if result.md5_refused:
+        extra["error"] = "first challenge not MD5: sipp cannot authenticate"
+    return step_record(rate, result, extra)
+
+
+def call_step(server: Server, workdir: Path, users: Path, seconds: float,
+              rate: int) -> dict[str, object]:
+    calls = int(rate * seconds)
+    name = f"{server.name}-calls-{rate}"
+    # Always the same port: a new binding per step would have the PBX fork every call to the
+    # dead UAS of earlier steps too.
+    try:
+        uas = start_callee("uas_answer.xml", server.target, workdir, CALLEE, domain=REALM,
+                           name=f"{name}-uas", calls=calls, timeout=seconds + 8, expires=3600,
+                           cpu=SIPP_CPU, trace_messages=False, port=server.uas_port)
+    except AssertionError as exc:
+        first = str(exc).split("received '", 1)[-1].split("\n", 1)[0]
+        return {"offered_per_s": rate, "sustained_per_s": 0.0, "created": 0, "successful": 0,
+                "failed": 0, "failed_ratio": 1.0, "retransmissions": 0,
+                "error": f"callee could not register: {first}"}
+    uac = Sipp("uac_call.xml", server.target, workdir, name=f"{name}-uac", users=users,
+               calls=calls, rate=rate, timeout=seconds + 6, timeout_is_error=False,
+               keys={"domain": REALM, "callee": CALLEE.number},
+               auth_uri=f"{CALLEE.number}@{server.target}", stats_period_s=1,
+               trace_messages=False, cpu=SIPP_CPU, max_open_calls=max(100, rate))
+    result = uac.run()
+    uas.stop()
+    extra: dict[str, object] = {}
+    if result.md5_refused:
+        extra["error"] = "first challenge not MD5: sipp cannot authenticate"
+    return step_record(rate, result, extra)
+
+
+def measure(start: Callable[[str], Server], workdir: Path, users: Path,
+            args: argparse.Namespace, deadline: float) -> dict[str, object]:
+    """Both ramps, each against a fresh server: a load's aftermath (transactions still held
+    for Timer J, 32 s) must not count against the next load."""
+    results: dict[str, object] = {}
+    for load, rates, step in (("register", REGISTER_RATES, register_step),
+                              ("calls", CALL_RATES, call_step)):
+        server = start(load)
+        print(f"{server.name} on {server.target} (core {SERVER_CPU}), sipp on core {SIPP_CPU}")
+        try:
+            results[load] = ramp(
+                f"{server.name} {load}", rates,
+                lambda rate, server=server, step=step: step(  # type: ignore[misc]
+                    server, workdir, users, args.step_seconds, rate),
+                args.max_steps, deadline)
+        finally:
+            results[f"{load}_server_exit"] = server.stop()
+    return results
+
+
+def md5_first_needed(workdir: Path, users: Path, args: argparse.Namespace) -> bool:
+    """Whether sipp fails on the PBX's first challenge (SHA-256): one REGISTER tells."""
+    server = PbxServer(workdir / "probe", args.users, SERVER_CPU)
+    try:
+        result = Sipp("register.xml", server.target, workdir, name="probe", users=users,
+                      keys={"domain": REALM, "expires": "60"}, auth_uri=REALM).run()
+    finally:
+        server.stop()
+    return result.md5_refused
+
+
+def ratio(ours: float, reference: float) -> float | None:
+    return round(ours / reference, 3) if reference else None
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--step-seconds", type=float, default=8.0)
+    parser.add_argument("--max-steps", type=int, default=6)
+    parser.add_argument("--users", type=int, default=300, help="distinct REGISTER users")
+    parser.add_argument("--kamailio-children", type=int, default=1)
+    parser.add_argument("--output", type=Path, default=RESULTS)
+    args = parser.parse_args(argv)
+    started = time.monotonic()
+    deadline = started + TOTAL_BUDGET_S
+    results: dict[str, object] = {}
+    with tempfile.TemporaryDirectory(prefix="pbx-signalling-") as tmp:
+        workdir = Path(tmp)
+        bench_users = [User(str(2000 + i), f"pw{2000 + i}") for i in range(args.users)]
+        users = write_users(workdir / "users.csv", bench_users)
+        md5_first = md5_first_needed(workdir, users, args)
+        if md5_first:
+            print("NOTE: the PBX lists SHA-256 first and sipp 3.6 answers only the first, MD5-only"
+                  " challenge; the PBX is measured with its MD5 challenge listed first.")
+        # Kamailio first: its figures are the reference the PBX is compared with.
+        results["kamailio"] = measure(
+            lambda load: KamailioServer(workdir / f"kamailio-{load}", SERVER_CPU,
+                                        args.kamailio_children),
+            workdir, users, args, deadline)
+        results["pbx"] = measure(
+            lambda load: PbxServer(workdir / f"pbx-{load}", args.users, SERVER_CPU,
+                                   md5_first=md5_first),
+            workdir, users, args, deadline)
+    report = summarize(results, args, md5_first, time.monotonic() - started)
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"\nwritten to {args.output}")
+    return 0
+
+
+def summarize(results: dict[str, Any], args: argparse.Namespace, md5_first: bool,
+              seconds: float) -> dict[str, object]:
+    def best(server: str, load: str) -> float:
+        return float(results[server][load]["best_per_s"])
+
+    rows = []
+    print(f"\n{'load':<34}{'PBX':>10}{'Kamailio':>10}{'ratio':>8}{'target':>9}  meets")
+    for load, key, label in (("register", "register_per_s", "authenticated REGISTER/s"),
+                             ("calls", "calls_per_s", "call setups/s (INVITE..BYE)")):
+        ours, ref = best("pbx", load), best("kamailio", load)
+        row = {"load": key, "pbx": ours, "kamailio": ref, "ratio": ratio(ours, ref),
+               "target": TARGETS[key], "meets_target": ours >= TARGETS[key]}
+        rows.append(row)
+        print(f"{label:<34}{ours:>10.0f}{ref:>10.0f}{row['ratio'] or 0:>8.2f}"
+              f"{TARGETS[key]:>9.0f}  {'yes' if row['meets_target'] else 'NO'}")
+    return {
+        "benchmark": "pbx_signalling", "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                    "platform": platform.platform()},
+        "setup": {"server_cpu": SERVER_CPU, "sipp_cpu": SIPP_CPU, "users": args.users,
+                  "step_seconds": args.step_seconds, "max_steps": args.max_steps,
+                  "kamailio_children": args.kamailio_children,
+                  "pbx_md5_challenge_listed_first_for_sipp": md5_first},
+        "summary": rows, "details": results, "wall_seconds": round(seconds, 1),
+    }
+
+
+if __name__ == "__main__":
+    sys.exit(main())
