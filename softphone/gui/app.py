@@ -1,0 +1,164 @@
+"""The composition root: builds every object of the client and wires them together.
+
+Nothing else in softphone.gui creates long-lived objects of its own accord: settings,
+password store, call history, engine client, window and tray are made here and handed to
+whoever needs them (no module-level singletons).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QDialog
+
+from softphone.common.engine_protocol import AccountConfig, CallInfo
+from softphone.gui.credentials import CredentialStore
+from softphone.gui.engine_client import EngineClient
+from softphone.gui.history import CallHistory
+from softphone.gui.i18n import install_translator
+from softphone.gui.main_window import MainWindow
+from softphone.gui.settings import Settings, default_config_dir
+from softphone.gui.tray import Tray, app_icon
+from softphone.gui.widgets.account_dialog import AccountDialog
+from softphone.gui.widgets.history_view import HistoryView
+from softphone.gui.widgets.settings_dialog import SettingsDialog
+
+log = logging.getLogger(__name__)
+
+
+class Client:
+    """Every long-lived object of the running client, and the wiring between them."""
+
+    def __init__(self, app: QApplication, config_dir: Path, *,
+                 engine_args: Sequence[str] = ()) -> None:
+        self.app = app
+        self.settings = Settings(config_dir / "softphone.ini")
+        self.credentials = CredentialStore(self.settings, config_dir / "passwords.json")
+        self.history = CallHistory(config_dir / "history.sqlite3")
+        self.translator = install_translator(app, self.settings.language)
+        self.engine = EngineClient(app, extra_args=engine_args)
+        self.history_view = HistoryView(self.history)
+        self.window = MainWindow(self.engine, history_view=self.history_view)
+        icon = app_icon()
+        app.setWindowIcon(icon)
+        self.window.setWindowIcon(icon)
+        self.tray = Tray(self.window, self.engine, icon,
+                         answer=self.window.answer, reject=self.window.reject)
+        self.window.hide_on_close = self.tray.available
+        app.setQuitOnLastWindowClosed(not self.tray.available)
+
+        self.window.call_ended.connect(self._record_call)
+        self.window.account_requested.connect(self.open_account_dialog)
+        self.window.settings_requested.connect(self.open_settings_dialog)
+        self.window.quit_requested.connect(app.quit)
+        self.tray.quit_requested.connect(app.quit)
+        app.aboutToQuit.connect(self.shutdown)
+
+    def start(self, minimized: bool = False) -> None:
+        try:
+            self.engine.start()
+        except OSError as exc:
+            log.error("cannot start the telephony engine: %s", exc)
+            self.window.status.show_error(str(exc))
+        account = self.settings.account
+        password = (self.credentials.get_password(account.user, account.server)
+                    if account is not None else None)
+        if account is not None and password is not None:
+            self.engine.set_account(AccountConfig(
+                user=account.user, password=password, server=account.server,
+                transport=account.transport, display_name=account.display_name))
+        audio = (self.settings.audio_input, self.settings.audio_output,
+                 self.settings.audio_ringer)
+        if any(device is not None for device in audio):
+            self.engine.request_set_audio(*audio)
+
+        if minimized or self.settings.start_minimized:
+            if not self.tray.available:
+                self.window.showMinimized()     # no tray to come back from: stay reachable
+        else:
+            self.window.show()
+        if account is None or password is None:
+            # first start, or a password that is not stored: ask for it
+            QTimer.singleShot(0, self.open_account_dialog)
+
+    def shutdown(self) -> None:
+        self.engine.stop()
+        self.tray.close()
+        self.settings.sync()
+        self.history.close()
+
+    def _record_call(self, info: CallInfo, rejected: bool) -> None:
+        self.history.record(info, rejected=rejected)
+        self.history_view.refresh()
+
+    def open_account_dialog(self) -> None:
+        if not self.window.isVisible():
+            self.tray.show_window()
+        dialog = AccountDialog(self.settings, self.credentials, self.window)
+
+        def done(result: int) -> None:
+            config = dialog.account_config()
+            if result == QDialog.DialogCode.Accepted and config is not None:
+                self.engine.set_account(config)
+            dialog.deleteLater()
+
+        dialog.finished.connect(done)
+        dialog.open()
+
+    def open_settings_dialog(self) -> None:
+        dialog = SettingsDialog(self.settings, self.engine.audio_status, self.window)
+        dialog.audio_changed.connect(self.engine.request_set_audio)
+        dialog.language_changed.connect(self._set_language)
+        self.engine.audio_changed.connect(dialog.set_audio_status)
+
+        def done(_result: int) -> None:
+            self.engine.audio_changed.disconnect(dialog.set_audio_status)
+            dialog.deleteLater()
+
+        dialog.finished.connect(done)
+        dialog.open()
+
+    def _set_language(self, language: str) -> None:
+        # Widgets retranslate themselves on the LanguageChange event this sends.
+        self.translator = install_translator(self.app, language)
+
+
+def parse_args(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
+    parser = argparse.ArgumentParser(prog="softphone", description="Desktop softphone")
+    parser.add_argument("--config-dir", type=Path, default=None,
+                        help="where settings, call history and password file are kept")
+    parser.add_argument("--minimized", action="store_true",
+                        help="start hidden in the tray (minimized without a tray)")
+    parser.add_argument("--engine-arg", action="append", default=[], metavar="ARG",
+                        help="pass ARG on to the telephony engine (repeatable)")
+    return parser.parse_known_args(list(argv))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args, qt_args = parse_args(sys.argv[1:] if argv is None else argv)
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = QApplication([sys.argv[0], *qt_args])
+    app.setApplicationName("softphone")
+    app.setApplicationDisplayName("Softphone")
+    app.setDesktopFileName("softphone")
+    config_dir = args.config_dir or default_config_dir()
+    client = Client(app, config_dir, engine_args=args.engine_arg)
+    client.start(minimized=args.minimized)
+
+    # Ctrl+C in the terminal quits cleanly; the timer lets Python run its signal handler.
+    signal.signal(signal.SIGINT, lambda *_: app.quit())
+    wake = QTimer(app, interval=500)
+    wake.timeout.connect(lambda: None)
+    wake.start()
+    return app.exec()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

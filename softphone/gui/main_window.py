@@ -1,0 +1,317 @@
+"""The main window: number entry and dial pad, the calls in progress, history, status."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from PySide6.QtCore import QEvent, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QPushButton,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from softphone.common.engine_protocol import CallInfo, CallState, RegistrationInfo
+from softphone.gui import format as fmt
+from softphone.gui.engine_backend import EngineBackend, EngineState
+from softphone.gui.widgets import call_panel as cp
+from softphone.gui.widgets.call_panel import CallPanel
+from softphone.gui.widgets.dialpad import Dialpad, NumberEdit, clean_number
+from softphone.gui.widgets.incoming_panel import ANSWER_KEY, REJECT_KEY, IncomingPanel
+from softphone.gui.widgets.status_bar import StatusBar
+
+HINT_MS = 6000      # how long a hint under the number field stays
+
+
+class MainWindow(QMainWindow):
+    """Widgets call the engine's request_*; engine signals update the widgets.
+
+    call_ended(CallInfo, rejected) follows every call's end (for the call history);
+    account_requested / settings_requested / quit_requested are the menu's wishes, which
+    the composition root (app.py) fulfils.
+    """
+
+    call_ended = Signal(object, bool)
+    account_requested = Signal()
+    settings_requested = Signal()
+    quit_requested = Signal()
+
+    def __init__(self, engine: EngineBackend, *, history_view: QWidget | None = None,
+                 clock: Callable[[], float] = time.time, tick_ms: int = 1000,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._engine = engine
+        self._clock = clock
+        self._tick_ms = tick_ms
+        self._calls: dict[str, CallInfo] = {}
+        self.panels: dict[str, CallPanel | IncomingPanel] = {}
+        self._rejected: set[str] = set()
+        self.hide_on_close = False      # set by app.py when a tray icon can bring it back
+        self.setObjectName("mainWindow")
+        self.resize(380, 600)
+
+        self.number_edit = NumberEdit()
+        self.number_edit.returnPressed.connect(self.call_number)
+        self.number_edit.invalid_input.connect(self._show_hint)
+        self.number_edit.textChanged.connect(self._update_call_button)
+        self.call_button = QPushButton()
+        self.call_button.setStyleSheet("background-color: #2e7d32; color: white;")
+        self.call_button.clicked.connect(self.call_number)
+        self.hint_label = QLabel()
+        self.hint_label.setObjectName("inputHint")
+        self.hint_label.setWordWrap(True)
+        self.hint_label.setStyleSheet("color: #c62828;")
+        self.hint_label.hide()
+        self._hint_timer = QTimer(self, singleShot=True, interval=HINT_MS)
+        self._hint_timer.timeout.connect(self.hint_label.hide)
+
+        self.calls_widget = QWidget()
+        self.calls_layout = QVBoxLayout(self.calls_widget)
+        self.calls_layout.setContentsMargins(0, 0, 0, 0)
+        self.calls_widget.hide()
+
+        self.dialpad = Dialpad()
+        self.dialpad.digit_pressed.connect(self.number_edit.append)
+        self.tabs = QTabWidget()
+        keypad_page = QWidget()
+        keypad_layout = QVBoxLayout(keypad_page)
+        keypad_layout.addWidget(self.dialpad)
+        keypad_layout.addStretch(1)
+        self.tabs.addTab(keypad_page, "")
+        self.history_view = history_view
+        if history_view is not None:
+            history_view.call_requested.connect(self.call)   # type: ignore[attr-defined]
+            self.tabs.addTab(history_view, "")
+
+        number_row = QHBoxLayout()
+        number_row.addWidget(self.number_edit, 1)
+        number_row.addWidget(self.call_button)
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.addLayout(number_row)
+        layout.addWidget(self.hint_label)
+        layout.addWidget(self.calls_widget)
+        layout.addWidget(self.tabs, 1)
+        self.setCentralWidget(central)
+        self.status = StatusBar(self)
+        self.setStatusBar(self.status)
+
+        self._build_menus()
+        self.retranslate()
+        self._update_actions()
+        self._update_call_button()
+
+        engine.registration_changed.connect(self.on_registration)
+        engine.call_changed.connect(self.on_call)
+        engine.audio_changed.connect(self.status.set_audio)
+        engine.engine_state_changed.connect(self.on_engine_state)
+        engine.request_failed.connect(self.on_request_failed)
+        self.status.set_engine_state(engine.state.value)
+        self.status.set_audio(engine.audio_status)
+        self.number_edit.setFocus()
+
+    def _build_menus(self) -> None:
+        self.phone_menu = self.menuBar().addMenu("")
+        self.account_action = self.phone_menu.addAction("")
+        self.account_action.triggered.connect(self.account_requested)
+        self.settings_action = self.phone_menu.addAction("")
+        self.settings_action.setShortcut(QKeySequence.StandardKey.Preferences)
+        self.settings_action.triggered.connect(self.settings_requested)
+        self.phone_menu.addSeparator()
+        self.quit_action = self.phone_menu.addAction("")
+        self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        self.quit_action.triggered.connect(self.quit_requested)
+
+        self.call_menu = self.menuBar().addMenu("")
+
+        def add(key: str, slot: Callable[[], None]) -> QAction:
+            action = self.call_menu.addAction("")
+            action.setShortcut(QKeySequence(key))
+            action.triggered.connect(slot)
+            return action
+
+        self.answer_action = add(ANSWER_KEY, lambda: self._on_incoming(self.answer))
+        self.reject_action = add(REJECT_KEY, lambda: self._on_incoming(self.reject))
+        self.call_menu.addSeparator()
+        self.hangup_action = add(cp.HANGUP_KEY, lambda: self._on_current(CallPanel.hang_up))
+        self.mute_action = add(cp.MUTE_KEY, lambda: self._on_current(CallPanel.toggle_mute))
+        self.hold_action = add(cp.HOLD_KEY, lambda: self._on_current(CallPanel.toggle_hold))
+        self.keypad_action = add(
+            cp.KEYPAD_KEY, lambda: self._on_current(lambda p: p.keypad_button.toggle()))
+        self.transfer_action = add(
+            cp.TRANSFER_KEY, lambda: self._on_current(lambda p: p.transfer_button.showMenu()))
+
+    def retranslate(self) -> None:
+        self.setWindowTitle(self.tr("Softphone"))
+        self.number_edit.retranslate()
+        self.call_button.setText(self.tr("Call"))
+        self.call_button.setToolTip(self.tr("Call this number (Enter)"))
+        self.tabs.setTabText(0, self.tr("Keypad"))
+        if self.history_view is not None:
+            self.tabs.setTabText(1, self.tr("History"))
+        self.phone_menu.setTitle(self.tr("&Phone"))
+        self.account_action.setText(self.tr("&Account…"))
+        self.settings_action.setText(self.tr("&Settings…"))
+        self.quit_action.setText(self.tr("&Quit"))
+        self.call_menu.setTitle(self.tr("&Call"))
+        self.answer_action.setText(self.tr("&Answer"))
+        self.reject_action.setText(self.tr("&Reject"))
+        self.hangup_action.setText(self.tr("&Hang up"))
+        self.mute_action.setText(self.tr("&Mute / unmute"))
+        self.hold_action.setText(self.tr("H&old / resume"))
+        self.keypad_action.setText(self.tr("&Keypad"))
+        self.transfer_action.setText(self.tr("&Transfer…"))
+        self.status.retranslate()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.hide_on_close:
+            event.ignore()
+            self.hide()
+        else:
+            super().closeEvent(event)
+
+    # -- requests down -------------------------------------------------------------------
+
+    def call_number(self) -> None:
+        """Call what is in the number field (Enter or the Call button)."""
+        text = self.number_edit.text().strip()
+        if not text:
+            self._show_hint(self.tr("Type a number first"))
+            return
+        if self.call(text):
+            self.number_edit.clear()
+            self.hint_label.hide()
+
+    def call(self, target: str) -> bool:
+        """Call `target` (cleaned first); the call in progress is put on hold."""
+        number = clean_number(target)
+        if not number:
+            self._show_hint(self.tr("“{text}” cannot be dialled").format(text=target))
+            return False
+        self._hold_active()
+        self._engine.request_call(number)
+        return True
+
+    def answer(self, call_id: str) -> None:
+        self._hold_active(except_id=call_id)
+        self._engine.request_answer(call_id)
+
+    def reject(self, call_id: str) -> None:
+        self._rejected.add(call_id)
+        self._engine.request_reject(call_id)
+
+    def _hold_active(self, except_id: str = "") -> None:
+        # One conversation at a time: a new or answered call holds the one in progress.
+        for info in self._calls.values():
+            if info.state == CallState.ACTIVE and info.call_id != except_id:
+                self._engine.request_hold(info.call_id)
+
+    def current_panel(self) -> CallPanel | None:
+        """The call the window-wide shortcuts act on: the active one, else the newest."""
+        panels = [p for p in self.panels.values() if isinstance(p, CallPanel)]
+        active = [p for p in panels if p.info.state == CallState.ACTIVE]
+        return (active or panels or [None])[-1]
+
+    def _on_current(self, action: Callable[[CallPanel], object]) -> None:
+        panel = self.current_panel()
+        if panel is not None:
+            action(panel)
+
+    def _on_incoming(self, action: Callable[[str], None]) -> None:
+        ringing = [p for p in self.panels.values() if isinstance(p, IncomingPanel)]
+        if ringing:
+            action(ringing[0].info.call_id)
+
+    # -- events up -----------------------------------------------------------------------
+
+    def on_registration(self, info: RegistrationInfo) -> None:
+        self.status.set_registration(info)
+
+    def on_engine_state(self, state: str) -> None:
+        self.status.set_engine_state(state)
+        if state == EngineState.LOST:
+            self.status.show_error(fmt.engine_state(state))
+
+    def on_request_failed(self, cmd: str, code: str, detail: str) -> None:
+        self.status.show_error(fmt.request_error(cmd, code, detail))
+
+    def on_call(self, info: CallInfo) -> None:
+        panel = self.panels.get(info.call_id)
+        if info.state == CallState.ENDED:
+            self._calls.pop(info.call_id, None)
+            if panel is not None:
+                self._remove_panel(info.call_id)
+            rejected = info.call_id in self._rejected
+            self._rejected.discard(info.call_id)
+            self.status.showMessage(self.tr("{who}: {why}").format(
+                who=fmt.remote(info), why=fmt.call_end(info)), 10000)
+            self.call_ended.emit(info, rejected)
+        else:
+            self._calls[info.call_id] = info
+            if info.state == CallState.INCOMING:
+                if panel is None:
+                    panel = IncomingPanel(info, self.calls_widget)
+                    panel.answer_requested.connect(self.answer)
+                    panel.reject_requested.connect(self.reject)
+                    self._add_panel(info.call_id, panel, top=True)
+                    QApplication.alert(self)
+                panel.update_call(info)
+            elif isinstance(panel, CallPanel):
+                panel.update_call(info)
+            else:
+                if panel is not None:       # answered: the ringing panel becomes a call
+                    self._remove_panel(info.call_id)
+                panel = CallPanel(info, self._engine, other_calls=self.calls,
+                                  clock=self._clock, tick_ms=self._tick_ms,
+                                  parent=self.calls_widget)
+                self._add_panel(info.call_id, panel)
+        self._update_actions()
+
+    def calls(self) -> list[CallInfo]:
+        """The calls in progress, oldest first."""
+        return list(self._calls.values())
+
+    def _add_panel(self, call_id: str, panel: CallPanel | IncomingPanel, top: bool = False
+                   ) -> None:
+        self.panels[call_id] = panel
+        self.calls_layout.insertWidget(0 if top else self.calls_layout.count(), panel)
+        self.calls_widget.show()
+
+    def _remove_panel(self, call_id: str) -> None:
+        panel = self.panels.pop(call_id)
+        self.calls_layout.removeWidget(panel)
+        panel.hide()
+        panel.deleteLater()
+        self.calls_widget.setVisible(bool(self.panels))
+
+    def _update_actions(self) -> None:
+        ringing = any(isinstance(p, IncomingPanel) for p in self.panels.values())
+        self.answer_action.setEnabled(ringing)
+        self.reject_action.setEnabled(ringing)
+        panel = self.current_panel()
+        for action, button in ((self.hangup_action, "hangup_button"),
+                               (self.mute_action, "mute_button"),
+                               (self.hold_action, "hold_button"),
+                               (self.keypad_action, "keypad_button"),
+                               (self.transfer_action, "transfer_button")):
+            action.setEnabled(panel is not None and getattr(panel, button).isEnabled())
+
+    def _update_call_button(self) -> None:
+        self.call_button.setEnabled(bool(self.number_edit.text().strip()))
+
+    def _show_hint(self, text: str) -> None:
+        self.hint_label.setText(text)
+        self.hint_label.show()
+        self._hint_timer.start()

@@ -1,0 +1,1 @@
+"""Widgets of the client window; each gets its dependencies through its constructor."""

@@ -1,0 +1,253 @@
+"""One call in progress: who, its state, how long, and what can be done with it."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from PySide6.QtCore import QEvent, Qt, QTimer
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QPushButton,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from softphone.common.engine_protocol import CallInfo, CallState
+from softphone.gui import format as fmt
+from softphone.gui.engine_backend import EngineBackend
+from softphone.gui.widgets.dialpad import Dialpad, NumberEdit
+
+# Window-wide shortcuts act on the current call (main_window.py); shown in the tooltips here.
+HANGUP_KEY = "Ctrl+E"
+MUTE_KEY = "Ctrl+M"
+HOLD_KEY = "Ctrl+H"
+KEYPAD_KEY = "Ctrl+K"
+TRANSFER_KEY = "Ctrl+T"
+
+CONNECTED = frozenset({CallState.ACTIVE, CallState.HELD, CallState.REMOTE_HELD})
+
+
+def with_key(text: str, key: str) -> str:
+    native = QKeySequence(key).toString(QKeySequence.SequenceFormat.NativeText)
+    return f"{text} ({native})"
+
+
+class CallPanel(QFrame):
+    """Buttons call the engine's request_* directly; the look follows the CallInfo events
+    (update()), never the click: a toggle shows what the engine says, not what was asked."""
+
+    def __init__(self, info: CallInfo, engine: EngineBackend, *,
+                 other_calls: Callable[[], list[CallInfo]] = list,
+                 clock: Callable[[], float] = time.time, tick_ms: int = 1000,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.info = info
+        self._engine = engine
+        self._other_calls = other_calls
+        self._clock = clock
+        self._connected_at = 0.0
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setObjectName(f"call-{info.call_id}")
+
+        self.name_label = QLabel(self)
+        self.name_label.setStyleSheet("font-weight: bold;")
+        self.name_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.number_label = QLabel(self)
+        self.number_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.state_label = QLabel(self)
+        self.timer_label = QLabel(self)
+        self.timer_label.setAlignment(Qt.AlignmentFlag.AlignRight)
+
+        self.mute_button = QPushButton(self, checkable=True)
+        self.mute_button.clicked.connect(self._on_mute)
+        self.hold_button = QPushButton(self, checkable=True)
+        self.hold_button.clicked.connect(self._on_hold)
+        self.keypad_button = QPushButton(self, checkable=True)
+        self.keypad_button.toggled.connect(self._on_keypad)
+        self.transfer_button = QToolButton(self)
+        self.transfer_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.transfer_menu = QMenu(self)
+        self.transfer_menu.aboutToShow.connect(self.rebuild_transfer_menu)
+        self.transfer_button.setMenu(self.transfer_menu)
+        self.hangup_button = QPushButton(self)
+        self.hangup_button.setStyleSheet("background-color: #c62828; color: white;")
+        self.hangup_button.clicked.connect(self.hang_up)
+
+        self.dialpad = Dialpad(self)
+        self.dialpad.digit_pressed.connect(self.send_dtmf)
+        self.dialpad.hide()
+        self.dtmf_label = QLabel(self)
+        self.dtmf_label.hide()
+
+        self.transfer_row = QWidget(self)
+        self.transfer_edit = NumberEdit(self.transfer_row)
+        self.transfer_edit.returnPressed.connect(self._on_blind_confirm)
+        self.transfer_go = QPushButton(self.transfer_row)
+        self.transfer_go.clicked.connect(self._on_blind_confirm)
+        self.transfer_cancel = QPushButton(self.transfer_row)
+        self.transfer_cancel.clicked.connect(self.transfer_row.hide)
+        row = QHBoxLayout(self.transfer_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.transfer_edit, 1)
+        row.addWidget(self.transfer_go)
+        row.addWidget(self.transfer_cancel)
+        self.transfer_row.hide()
+
+        top = QHBoxLayout()
+        who = QVBoxLayout()
+        who.addWidget(self.name_label)
+        who.addWidget(self.number_label)
+        top.addLayout(who, 1)
+        when = QVBoxLayout()
+        when.addWidget(self.state_label, 0, Qt.AlignmentFlag.AlignRight)
+        when.addWidget(self.timer_label)
+        top.addLayout(when)
+        buttons = QHBoxLayout()
+        for button in (self.mute_button, self.hold_button, self.keypad_button,
+                       self.transfer_button):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.hangup_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addLayout(buttons)
+        layout.addWidget(self.dialpad)
+        layout.addWidget(self.dtmf_label)
+        layout.addWidget(self.transfer_row)
+
+        self._timer = QTimer(self, interval=tick_ms)
+        self._timer.timeout.connect(self._tick)
+        self.retranslate()
+        self.update_call(info)
+
+    def retranslate(self) -> None:
+        self.mute_button.setText(self.tr("Mute"))
+        self.mute_button.setToolTip(with_key(self.tr("Mute your microphone"), MUTE_KEY))
+        self.hold_button.setToolTip(with_key(self.tr("Hold or resume the call"), HOLD_KEY))
+        self.keypad_button.setText(self.tr("Keypad"))
+        self.keypad_button.setToolTip(with_key(self.tr("Send tones (DTMF)"), KEYPAD_KEY))
+        self.transfer_button.setText(self.tr("Transfer"))
+        self.transfer_button.setToolTip(with_key(self.tr("Transfer the call"), TRANSFER_KEY))
+        self.hangup_button.setText(self.tr("Hang up"))
+        self.hangup_button.setToolTip(with_key(self.tr("End the call"), HANGUP_KEY))
+        self.transfer_edit.retranslate()
+        self.transfer_go.setText(self.tr("Transfer"))
+        self.transfer_cancel.setText(self.tr("Cancel"))
+        self.update_call(self.info)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    # -- events up -----------------------------------------------------------------------
+
+    def update_call(self, info: CallInfo) -> None:
+        self.info = info
+        state = info.state
+        number = info.remote_number or info.remote_uri
+        self.name_label.setText(info.remote_name or number or self.tr("Unknown"))
+        self.number_label.setText(number if info.remote_name else "")
+        self.number_label.setVisible(bool(info.remote_name and number))
+        self.state_label.setText(fmt.call_state(info))
+        connected = state in CONNECTED
+        self.mute_button.setEnabled(connected)
+        self.mute_button.setChecked(info.muted)
+        self.mute_button.setText(self.tr("Unmute") if info.muted else self.tr("Mute"))
+        self.hold_button.setEnabled(connected)
+        self.hold_button.setChecked(state == CallState.HELD)
+        self.hold_button.setText(self.tr("Resume") if state == CallState.HELD
+                                 else self.tr("Hold"))
+        self.keypad_button.setEnabled(state == CallState.ACTIVE)
+        if state != CallState.ACTIVE:
+            self.keypad_button.setChecked(False)
+        self.transfer_button.setEnabled(connected)
+        if not connected:
+            self.transfer_row.hide()
+        self.hangup_button.setEnabled(state != CallState.ENDED)
+        if connected:
+            if not self._connected_at:
+                self._connected_at = info.connected_at or self._clock()
+            if not self._timer.isActive():
+                self._timer.start()
+        else:
+            self._timer.stop()
+        self._tick()
+
+    def _tick(self) -> None:
+        if self._connected_at:
+            self.timer_label.setText(fmt.duration(self._clock() - self._connected_at))
+        else:
+            self.timer_label.setText("")
+
+    # -- requests down -------------------------------------------------------------------
+
+    def hang_up(self) -> None:
+        self._engine.request_hangup(self.info.call_id)
+
+    def toggle_mute(self) -> None:
+        if self.mute_button.isEnabled():
+            self._engine.request_mute(self.info.call_id, not self.info.muted)
+
+    def toggle_hold(self) -> None:
+        if not self.hold_button.isEnabled():
+            return
+        if self.info.state == CallState.HELD:
+            self._engine.request_resume(self.info.call_id)
+        else:
+            self._engine.request_hold(self.info.call_id)
+
+    def send_dtmf(self, digits: str) -> None:
+        if self.info.state == CallState.ACTIVE:
+            self._engine.request_dtmf(self.info.call_id, digits)
+            self.dtmf_label.setText(self.dtmf_label.text() + digits)
+            self.dtmf_label.show()
+
+    def _on_mute(self) -> None:
+        self.mute_button.setChecked(self.info.muted)   # until the engine says otherwise
+        self.toggle_mute()
+
+    def _on_hold(self) -> None:
+        self.hold_button.setChecked(self.info.state == CallState.HELD)
+        self.toggle_hold()
+
+    def _on_keypad(self, shown: bool) -> None:
+        self.dialpad.setVisible(shown)
+
+    # -- transfer ------------------------------------------------------------------------
+
+    def rebuild_transfer_menu(self) -> None:
+        """Blind transfer, then one entry per other call (attended: connect the two)."""
+        menu = self.transfer_menu
+        menu.clear()
+        blind = menu.addAction(self.tr("To a number…"))
+        blind.triggered.connect(self.start_blind_transfer)
+        others = [c for c in self._other_calls()
+                  if c.call_id != self.info.call_id and c.state in CONNECTED]
+        if others:
+            menu.addSection(self.tr("Connect with"))
+        for other in others:
+            action = menu.addAction(fmt.remote(other))
+            action.setData(other.call_id)
+            action.triggered.connect(
+                lambda _=False, to=other.call_id: self.transfer_attended(to))
+
+    def start_blind_transfer(self) -> None:
+        self.transfer_row.show()
+        self.transfer_edit.setFocus()
+
+    def _on_blind_confirm(self) -> None:
+        target = self.transfer_edit.number()
+        if target:
+            self._engine.request_transfer_blind(self.info.call_id, target)
+            self.transfer_edit.clear()
+            self.transfer_row.hide()
+
+    def transfer_attended(self, to_call_id: str) -> None:
+        self._engine.request_transfer_attended(self.info.call_id, to_call_id)
