@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QApplication, QDialog
 
 from softphone.common.engine_protocol import AccountConfig, CallInfo
 from softphone.gui.credentials import CredentialStore
+from softphone.gui.engine_backend import EngineBackend
 from softphone.gui.engine_client import EngineClient
 from softphone.gui.history import CallHistory
 from softphone.gui.i18n import install_translator
@@ -36,13 +37,14 @@ class Client:
     """Every long-lived object of the running client, and the wiring between them."""
 
     def __init__(self, app: QApplication, config_dir: Path, *,
-                 engine_args: Sequence[str] = ()) -> None:
+                 engine_args: Sequence[str] = (), engine: EngineBackend | None = None) -> None:
         self.app = app
         self.settings = Settings(config_dir / "softphone.ini")
         self.credentials = CredentialStore(self.settings, config_dir / "passwords.json")
         self.history = CallHistory(config_dir / "history.sqlite3")
         self.translator = install_translator(app, self.settings.language)
-        self.engine = EngineClient(app, extra_args=engine_args)
+        self.engine = engine if engine is not None else EngineClient(app, extra_args=engine_args)
+        self._account_dialog: AccountDialog | None = None
         self.history_view = HistoryView(self.history)
         self.window = MainWindow(self.engine, history_view=self.history_view)
         icon = app_icon()
@@ -100,12 +102,17 @@ class Client:
     def open_account_dialog(self) -> None:
         if not self.window.isVisible():
             self.tray.show_window()
-        dialog = AccountDialog(self.settings, self.credentials, self.window)
+        if self._account_dialog is not None:
+            self._account_dialog.raise_()
+            return
+        dialog = self._account_dialog = AccountDialog(self.settings, self.credentials,
+                                                      self.window)
 
         def done(result: int) -> None:
             config = dialog.account_config()
             if result == QDialog.DialogCode.Accepted and config is not None:
                 self.engine.set_account(config)
+            self._account_dialog = None
             dialog.deleteLater()
 
         dialog.finished.connect(done)

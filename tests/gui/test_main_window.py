@@ -338,3 +338,24 @@ def test_language_change_retranslates(qtbot, window):
 def test_engine_backend_is_abstract(qtbot):
     with pytest.raises(NotImplementedError):
         EngineBackend(QObject()).request_call("1")
+
+
+# -- composition root ----------------------------------------------------------------------
+
+def test_client_first_start_asks_for_account_and_records_calls(qtbot, engine, tmp_path):
+    from softphone.gui.app import Client
+    from softphone.gui.widgets.account_dialog import AccountDialog
+
+    client = Client(QApplication.instance(), tmp_path, engine=engine)
+    qtbot.addWidget(client.window)
+    client.start()
+    qtbot.waitUntil(lambda: any(isinstance(w, AccountDialog) and w.isVisible()
+                                for w in QApplication.topLevelWidgets()), timeout=2000)
+    assert client.window.isVisible()
+    engine.incoming("i9", "+4930999", "Zoe")
+    client.window.reject("i9")
+    engine.call("i9", CallState.ENDED, code=486, ended_at=2000.0)
+    entries = client.history.entries()
+    assert [(e.number, e.rejected) for e in entries] == [("+4930999", True)]
+    client.shutdown()
+    assert "stop" in engine.names()
