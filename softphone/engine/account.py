@@ -45,7 +45,9 @@ class EngineAccount(pj.Account):
         if self.retired:
             prm_op = pj.CallOpParam(True)
             prm_op.statusCode = 480   # RFC 3261 21.4.18: we are (no longer) here
-            pj.Call(self, prm.callId).hangup(prm_op)
+            call = pj.Call(self, prm.callId)
+            call.hangup(prm_op)
+            self.manager.graveyard.bury(call)   # never deleted right after hangup
             return
         self.manager.on_incoming(self, prm.callId)
 

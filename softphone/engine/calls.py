@@ -64,6 +64,7 @@ class EngineCall(pj.Call):
                  pj_id: int = pj.PJSUA_INVALID_ID) -> None:
         super().__init__(acc, pj_id)
         self.manager = manager
+        self.account = acc   # for calls pjsua makes on this one's behalf (transfer)
         self.call_id = call_id
         self.media_status = pj.PJSUA_CALL_MEDIA_NONE
         self.muted = False
@@ -85,11 +86,11 @@ class EngineCall(pj.Call):
     def onCallTransferRequest(self, prm: pj.OnCallTransferRequestParam) -> None:
         # We are the transferee (a peer REFERs us): pjsua makes the new call; it must be
         # one of ours to be reported and linked to the audio.
-        prm.newCall = self.manager.adopt(self.getInfo().accId, Direction.OUT)
+        prm.newCall = self.manager.adopt(self.account, Direction.OUT)
 
     def onCallReplaced(self, prm: pj.OnCallReplacedParam) -> None:
         # An INVITE with Replaces (RFC 3891) took this call's place: adopt the new one.
-        prm.newCall = self.manager.adopt(self.getInfo().accId, Direction.IN, prm.newCallId)
+        prm.newCall = self.manager.adopt(self.account, Direction.IN, prm.newCallId)
 
 
 class CallManager:
@@ -106,7 +107,6 @@ class CallManager:
         self.calls: dict[str, EngineCall] = {}
         self.infos: dict[str, CallInfo] = {}
         self.sent: dict[str, CallInfo] = {}      # the last CallInfo emitted per call
-        self.accounts: dict[int, pj.Account] = {}
         self._next = 0
 
     def _new_id(self) -> str:
@@ -120,17 +120,16 @@ class CallManager:
             call.call_id, CallState.INCOMING if direction == Direction.IN else CallState.CALLING,
             direction, number, name, uri, started_at=self.clock())
 
-    def adopt(self, acc_id: int, direction: Direction,
+    def adopt(self, acc: pj.Account, direction: Direction,
               pj_id: int = pj.PJSUA_INVALID_ID) -> EngineCall:
         """A Call object for a call pjsua creates by itself (transfer, Replaces)."""
-        call = EngineCall(self, self.accounts[acc_id], self._new_id(), pj_id)
+        call = EngineCall(self, acc, self._new_id(), pj_id)
         self._add(call, direction)
         return call
 
     # -- incoming and outgoing -------------------------------------------------------
 
     def incoming(self, acc: pj.Account, pj_id: int) -> None:
-        self.accounts[acc.getId()] = acc
         call = EngineCall(self, acc, self._new_id(), pj_id)
         self._add(call, Direction.IN, call.getInfo().remoteUri)
         self._publish(call.call_id)
@@ -138,7 +137,6 @@ class CallManager:
         self.on_change()
 
     def make_call(self, acc: pj.Account, uri: str) -> str:
-        self.accounts[acc.getId()] = acc
         call = EngineCall(self, acc, self._new_id())
         self._add(call, Direction.OUT, uri)
         try:
@@ -148,7 +146,6 @@ class CallManager:
             self.graveyard.bury(call)
             raise
         self._publish(call.call_id)
-        self.on_change()
         return call.call_id
 
     # -- pjsua2 callbacks ------------------------------------------------------------

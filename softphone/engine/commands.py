@@ -201,5 +201,4 @@ class Engine:
         self.accounts.shutdown()
         self.pump(LINGER_S + 0.05)   # ports live >= 200 ms after their last use
         self.graveyard.reap(everything=True)
-        self.calls.accounts.clear()
         self.endpoint.destroy()

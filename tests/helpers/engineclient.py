@@ -45,7 +45,7 @@ class EngineError(Exception):
 
 class EngineProcess:
     def __init__(self, audio_dir: Path | None = None, *, retry_interval: int = 2,
-                 extra_args: list[str] | None = None) -> None:
+                 test_audio: bool = True, extra_args: list[str] | None = None) -> None:
         self.tmp = Path(tempfile.mkdtemp(prefix="engine-"))
         self.audio_dir = audio_dir or self.tmp / "audio"
         self.audio_dir.mkdir(parents=True, exist_ok=True)
@@ -56,7 +56,8 @@ class EngineProcess:
         listener.listen(1)
         listener.settimeout(START_TIMEOUT)
         argv = [sys.executable, "-m", "softphone.engine.main", "--socket", str(self.sock_path),
-                "--log-file", str(self.log_path), "--test-audio", str(self.audio_dir),
+                "--log-file", str(self.log_path),
+                *(["--test-audio", str(self.audio_dir)] if test_audio else []),
                 "--bind", "127.0.0.1", "--retry-interval", str(retry_interval),
                 *(extra_args or [])]
         self.proc = subprocess.Popen(argv, cwd=ROOT, stdin=subprocess.DEVNULL,
