@@ -277,6 +277,26 @@ async def test_new_sdp_address_allows_relatching_at_once(
     assert session.leg_a.latched == moved.addr
 
 
+async def test_the_replaced_peer_cannot_keep_the_latch(
+    call: tuple[RelaySession, Phone, Phone], phone: Callable[[], Phone]
+) -> None:
+    """A transfer puts a new peer on a leg while the old one is still sending for a moment:
+    the old one must not win the latch, or the new peer's audio is dropped as a hijack."""
+    session, a, b = call
+    a.send(packet(0xA, 1), session.leg_a.local_port)
+    await b.receive(1)
+    new_peer = phone()
+    session.leg_a.set_remote(new_peer.addr)
+    a.send(packet(0xA, 2), session.leg_a.local_port)      # the old peer, still talking
+    new_peer.send(packet(0xE, 1), session.leg_a.local_port)
+    got = [ssrc_of(p) for p in await b.receive(1)]
+    assert got == [0xE] and session.leg_a.latched == new_peer.addr
+    await asyncio.sleep(0.05)  # give a late packet from the old peer time to arrive
+    a.send(packet(0xA, 3), session.leg_a.local_port)
+    await asyncio.sleep(0.05)
+    assert b.pending() == []
+
+
 @pytest.mark.parametrize("how", ["sdp", "direction"])
 async def test_hold_stops_forwarding_to_the_held_side(
     call: tuple[RelaySession, Phone, Phone], how: str

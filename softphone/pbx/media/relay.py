@@ -70,6 +70,12 @@ class _Channel(asyncio.DatagramProtocol):
         self.peer: _Channel = self
         self.remote: Address | None = None
         self.latched: Address | None = None
+        # The source latched before the SDP moved (a transfer, a re-INVITE): that peer may
+        # still be sending for a moment and must not win the new latch.
+        # Only for LATCH_IDLE: a NAT'd phone that re-INVITEs with a new SDP port keeps its
+        # source address, and must get its latch back.
+        self.stale: Address | None = None
+        self.stale_until = 0.0
         self.last_rx = 0.0
         self.receiving = True
         self.paused = False
@@ -107,7 +113,11 @@ class _Channel(asyncio.DatagramProtocol):
         # stray datagrams and port scans must not move it.
         if len(data) < self.min_len or data[0] & 0xC0 != 0x80:
             return False
-        if self.latched is not None and now - self.last_rx < LATCH_IDLE:
+        if addr == self.stale and now < self.stale_until:
+            return False
+        # The address the peer's SDP names may always take over; anyone else only after
+        # the latched source has been silent for a while.
+        if self.latched is not None and now - self.last_rx < LATCH_IDLE and addr != self.remote:
             return False
         if self.latched is not None:
             _log.info("relay re-latched %s -> %s after %.1f s of silence",
@@ -179,7 +189,9 @@ class RelayLeg:
             if rtcp is not None:
                 self._check(rtcp)
             if addr != self._sdp_addr:
-                self._rtp.latched = self._rtcp.latched = None
+                for channel in (self._rtp, self._rtcp):
+                    channel.stale, channel.latched = channel.latched, None
+                    channel.stale_until = _monotonic() + LATCH_IDLE
                 self._sdp_addr = addr
         self._rtp.remote = addr
         self._rtcp.remote = None if addr is None else rtcp or (addr[0], addr[1] + 1)
