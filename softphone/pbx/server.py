@@ -63,7 +63,7 @@ class Pbx:
         bans = BanList(sec.ban_failures, sec.ban_window, sec.ban_seconds, time.monotonic)
         self.core = core = SipCore(self.transactions, self.advertised_host, bans.is_banned)
         authenticator = DigestAuthenticator(sip.realm, self._credentials, self._nonce_secret(),
-                                            time.time)
+                                            time.time, algorithms=sip.digest_algorithms)
         auth = AuthGate(core, authenticator, bans)
         self.location = Location(store, time.time)
         restored = self.location.load()
@@ -93,13 +93,7 @@ class Pbx:
 
     def _credentials(self, user: str) -> tuple[str | None, str | None] | None:
         ext = self.config.extension(user)
-        if ext is None:
-            return None
-        if ext.password is not None:
-            realm = self.config.sip.realm
-            return (DigestAuthenticator.ha1(user, realm, ext.password, "MD5"),
-                    DigestAuthenticator.ha1(user, realm, ext.password, "SHA-256"))
-        return ext.ha1_md5, ext.ha1_sha256
+        return None if ext is None else (ext.ha1_md5, ext.ha1_sha256)
 
     def _nonce_secret(self) -> bytes:
         """Kept in the data dir so nonces handed out before a restart stay valid."""

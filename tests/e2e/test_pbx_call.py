@@ -100,3 +100,66 @@ def test_cancel_and_busy_reach_the_caller(make_agent, pbx: PbxProcess) -> None: 
     bob.wait_for("incoming")
     bob.send(cmd="hangup", code=486)
     alice.wait_for("call_state", state="DISCONNECTED", code=486)
+
+
+def connect(caller: Agent, callee: Agent, pbx: PbxProcess, number: str) -> tuple[int, int]:
+    """caller calls `number` (callee's extension), callee answers: (caller's, callee's) ids."""
+    mark_a, mark_b = caller.mark(), callee.mark()
+    caller.send(cmd="call", uri=f"sip:{number}@127.0.0.1:{pbx.sip_port}")
+    incoming = callee.wait_for("incoming", since=mark_b)
+    callee.send(cmd="answer", code=200, call_id=incoming["call_id"])
+    out = caller.wait_for("call_state", since=mark_a, state="CONFIRMED")
+    callee.wait_for("call_state", since=mark_b, state="CONFIRMED")
+    return out["call_id"], incoming["call_id"]
+
+
+def hears(agent: Agent, freq: int, tmp_path: Path, name: str) -> bool:
+    path = tmp_path / f"{agent.name}-{name}.wav"
+    agent.send(cmd="record", wav=str(path))
+    time.sleep(1.5)  # the length of the recording, not a wait for an event
+    agent.send(cmd="stop_record")
+    agent.wait_for("recorded", wav=str(path))
+    samples, rate = analyse_recording(path)
+    return tone_present(samples, rate, freq, min_ratio=0.6)
+
+
+def test_blind_transfer_connects_the_caller_to_the_target(make_agent, pbx: PbxProcess,  # noqa: F811
+                                                          tmp_path: Path) -> None:
+    alice = registered(make_agent("alice"), pbx, "100")
+    bob = registered(make_agent("bob"), pbx, "101")
+    carol = registered(make_agent("carol"), pbx, "102")
+    alice.send(cmd="play", wav=str(write_tone_wav(tmp_path / "a.wav", 1000, 1.0)))
+    carol.send(cmd="play", wav=str(write_tone_wav(tmp_path / "c.wav", 600, 1.0)))
+    _, bob_call = connect(alice, bob, pbx, "101")
+    bob.send(cmd="hold", call_id=bob_call)      # as phones do before transferring
+    bob.wait_for("media_state", hold="local")
+    bob.send(cmd="transfer", call_id=bob_call, uri=f"sip:102@127.0.0.1:{pbx.sip_port}")
+    incoming = carol.wait_for("incoming")
+    assert "sip:100@" in incoming["from"], "the target sees who is transferred to it"
+    carol.send(cmd="answer", code=200)
+    bob.wait_for("transfer", code=200, final=True)
+    bob.wait_for("call_state", state="DISCONNECTED")
+    carol.wait_for("call_state", state="CONFIRMED")
+    pbx.wait_for("transfer", kind="blind", to="102")  # media moved to carol
+    assert hears(carol, 1000, tmp_path, "after-blind")
+    assert hears(alice, 600, tmp_path, "after-blind")
+
+
+def test_attended_transfer_joins_the_two_other_parties(make_agent, pbx: PbxProcess,  # noqa: F811
+                                                       tmp_path: Path) -> None:
+    alice = registered(make_agent("alice"), pbx, "100")
+    bob = registered(make_agent("bob"), pbx, "101")
+    carol = registered(make_agent("carol"), pbx, "102")
+    alice.send(cmd="play", wav=str(write_tone_wav(tmp_path / "a.wav", 1000, 1.0)))
+    carol.send(cmd="play", wav=str(write_tone_wav(tmp_path / "c.wav", 600, 1.0)))
+    _, first = connect(alice, bob, pbx, "101")
+    bob.send(cmd="hold", call_id=first)
+    bob.wait_for("media_state", call_id=first, hold="local")
+    second, _ = connect(bob, carol, pbx, "102")
+    bob.send(cmd="transfer_replaces", call_id=first, to_call_id=second)
+    bob.wait_for("transfer", code=200, final=True)
+    bob.wait_for("call_state", call_id=first, state="DISCONNECTED")
+    bob.wait_for("call_state", call_id=second, state="DISCONNECTED")
+    pbx.wait_for("transfer", kind="attended")
+    assert hears(carol, 1000, tmp_path, "after-attended")
+    assert hears(alice, 600, tmp_path, "after-attended")

@@ -55,6 +55,11 @@ class AgentCall(pj.Call):
     def onCallMediaState(self, prm: pj.OnCallMediaStateParam) -> None:
         self.agent.on_media_state(self)
 
+    def onCallTransferStatus(self, prm: pj.OnCallTransferStatusParam) -> None:
+        # RFC 3515 NOTIFY sipfrag progress of a REFER this agent sent.
+        self.agent.emit("transfer", call_id=self.getId(), code=prm.statusCode,
+                        final=bool(prm.finalNotify))
+
     def onDtmfDigit(self, prm: pj.OnDtmfDigitParam) -> None:
         method = "rfc4733" if prm.method == pj.PJSUA_DTMF_METHOD_RFC2833 else "info"
         self.agent.emit("dtmf", digit=prm.digit, method=method, call_id=self.getId())
@@ -305,6 +310,15 @@ class PjAgent:
 
     def cmd_hangup(self, cmd: dict[str, Any]) -> None:
         self._call(cmd).hangup(op(int(cmd.get("code", 0))))  # 0: pjsua picks (603/487/BYE)
+
+    def cmd_transfer(self, cmd: dict[str, Any]) -> None:
+        """Blind transfer: REFER to cmd["uri"] (RFC 3515)."""
+        self._call(cmd).xfer(cmd["uri"], op())
+
+    def cmd_transfer_replaces(self, cmd: dict[str, Any]) -> None:
+        """Attended transfer of call "call_id" to call "to_call_id" (REFER + Replaces)."""
+        target = self._call({"call_id": cmd["to_call_id"]})
+        self._call(cmd).xferReplaces(target, op())
 
     def cmd_hold(self, cmd: dict[str, Any]) -> None:
         self._call(cmd).setHold(op())

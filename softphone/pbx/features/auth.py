@@ -99,9 +99,11 @@ def parse_digest(value: str) -> dict[str, str] | None:
 class DigestAuthenticator:
     def __init__(self, realm: str, lookup: Lookup, secret: bytes,
                  clock: Callable[[], float], nonce_ttl: float = 300.0,
-                 max_tracked: int = 50_000) -> None:
+                 max_tracked: int = 50_000,
+                 algorithms: tuple[str, ...] = ("SHA-256", "MD5")) -> None:
         """``lookup(user)`` gives ``(ha1_md5, ha1_sha256)``, or None for an unknown user."""
         self.realm = realm
+        self.algorithms = algorithms
         self._lookup = lookup
         self._secret = secret
         self._clock = clock
@@ -145,14 +147,15 @@ class DigestAuthenticator:
                   header: str = "WWW-Authenticate") -> list[tuple[str, str]]:
         """Challenge headers for a 401 (or a 407 with ``header="Proxy-Authenticate"``).
 
-        SHA-256 comes first: RFC 8760 section 2.4 has the client use the first algorithm it
-        supports, in the server's order of preference. Both share one nonce.
+        In ``algorithms`` order, SHA-256 first by default: RFC 8760 section 2.4 has the
+        client use the first algorithm it supports, in the server's order of preference.
+        They share one nonce.
         """
         nonce = self.new_nonce()
         tail = ", stale=true" if stale else ""
         return [(header, f'Digest realm="{self.realm}", nonce="{nonce}", '
                          f'opaque="{self._opaque}", algorithm={alg}, qop="auth"{tail}')
-                for alg in ("SHA-256", "MD5")]
+                for alg in self.algorithms]
 
     def verify(self, method: str, header_value: str) -> AuthResult:
         """Check an Authorization (or Proxy-Authorization) header value; never raises."""

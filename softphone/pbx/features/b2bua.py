@@ -16,9 +16,11 @@ from softphone.pbx.features.anchor import SDP, AnchorError, MediaAnchor
 from softphone.pbx.features.authgate import AuthGate
 from softphone.pbx.features.call import Call, CallInfo
 from softphone.pbx.features.location import Location
+from softphone.pbx.features.transfer import Transfers
 from softphone.pbx.media.relay import RelayError, RtpRelay
 from softphone.pbx.sip.clock import Clock
 from softphone.pbx.sip.core import SipCore
+from softphone.pbx.sip.dialog import Dialog
 from softphone.pbx.sip.message import Request, Response
 from softphone.pbx.sip.transaction import ServerTransaction
 from softphone.pbx.sip.transport import Addr
@@ -47,8 +49,9 @@ class B2bua:
         self.spawn = spawn
         self.media_address = media_address
         self.on_call_change = on_call_change
-        self.calls: dict[str, Call] = {}                       # by CallInfo.id
-        self._dialogs: dict[tuple[str, str], tuple[Call, str]] = {}  # (call-id, our tag)
+        self.transfers = Transfers(core, clock, config, location, self)
+        self.calls: dict[str, Call] = {}                         # by CallInfo.id
+        self._dialogs: dict[tuple[str, str], Call] = {}          # (call-id, our tag)
         self._by_invite: dict[tuple[str, str], Call] = {}        # (call-id, from tag) while ringing
 
     # -- new calls ------------------------------------------------------------------------
@@ -94,17 +97,15 @@ class B2bua:
         ext = self.config.extension(caller)
         info = CallInfo(id=f"{req.call_id}/{req.from_tag}", caller=caller,
                         caller_name=ext.display_name if ext else caller, callee=callee)
-        call = Call(self.core, self.clock, anchor, req, tx, info, self._changed)
         try:
             offer = anchor.take("a", req.body)
         except AnchorError as exc:
             anchor.close()
             self.core.respond(tx, 488, f"Bad SDP: {exc}")
             return
+        call = Call(self.core, self.clock, anchor, req, tx, info, self)
         self.calls[info.id] = call
         self._by_invite[(req.call_id, req.from_tag or "")] = call
-        self._dialogs[(req.call_id, call.a_tag)] = (call, "a")
-        self._dialogs[(call.b_call_id, call.b_tag)] = (call, "b")
         self.store.call_started(CallRecord(
             id=info.id, started_at=self.wall_clock(), caller=caller,
             caller_name=info.caller_name, callee=callee, answered_at=None, ended_at=None,
@@ -113,9 +114,27 @@ class B2bua:
         log.info("call %s -> %s", caller, callee,
                  extra={"event": "call_start", "call": info.id, "caller": caller, "callee": callee})
         call.ring(bindings, offer, max_forwards, RING_TIMEOUT)
-        self._changed(call)
+        self.changed(call)
 
-    def _changed(self, call: Call) -> None:
+    # -- CallRegistry: the calls keep this index current -------------------------------
+
+    def bind(self, dialog: Dialog, call: Call) -> None:
+        self._dialogs[(dialog.call_id, dialog.local_tag)] = call
+
+    def unbind(self, dialog: Dialog) -> None:
+        self._dialogs.pop((dialog.call_id, dialog.local_tag), None)
+
+    def find_dialog(self, call_id: str, tag: str) -> tuple[Call, str] | None:
+        """The call and side of the PBX's dialog (Call-ID, our tag)."""
+        call = self._dialogs.get((call_id, tag))
+        if call is None:
+            return None
+        for side, leg in call.legs.items():
+            if leg is not None and leg.call_id == call_id and leg.local_tag == tag:
+                return call, side
+        return None
+
+    def changed(self, call: Call) -> None:
         info = call.info
         if info.state == "answered":
             self.store.call_answered(info.id, self.wall_clock())
@@ -130,15 +149,13 @@ class B2bua:
 
     def _forget(self, call: Call) -> None:
         self.calls.pop(call.info.id, None)
-        for key in [k for k, (c, _) in self._dialogs.items() if c is call]:
-            del self._dialogs[key]
         for key in [k for k, c in self._by_invite.items() if c is call]:
             del self._by_invite[key]
 
     # -- requests inside a call ---------------------------------------------------------
 
     def _find(self, req: Request) -> tuple[Call, str] | None:
-        return self._dialogs.get((req.call_id, req.to_tag or ""))
+        return self.find_dialog(req.call_id, req.to_tag or "")
 
     def _in_dialog(self, req: Request, tx: ServerTransaction) -> None:
         found = self._find(req)
@@ -153,12 +170,16 @@ class B2bua:
         if req.method == "BYE":
             self.core.respond(tx, 200)
             call.hangup(side)
+        elif req.method == "REFER":
+            self.transfers.refer(call, side, req, tx)
         else:
             call.relay_request(side, req, tx)
 
     handle_UPDATE = _in_dialog
     handle_INFO = _in_dialog
     handle_BYE = _in_dialog
+    handle_REFER = _in_dialog
+    handle_NOTIFY = _in_dialog
 
     def handle_CANCEL(self, req: Request, tx: ServerTransaction) -> None:
         invite_tx = self.core.transactions.find_invite_server(req)
@@ -181,10 +202,11 @@ class B2bua:
         """A 2xx retransmission after its transaction ended: the device missed our ACK."""
         if resp.status < 200 or resp.status >= 300 or resp.cseq[1] != "INVITE":
             return
-        found = self._dialogs.get((resp.call_id, resp.from_tag or ""))
-        if found is not None and found[0].b is not None:
-            b = found[0].b
-            self.core.send(b.ack(resp.cseq[0]), b.dest, b.transport)
+        found = self.find_dialog(resp.call_id, resp.from_tag or "")
+        if found is not None:
+            leg = found[0].legs[found[1]]
+            if leg is not None:
+                self.core.send(leg.ack(resp.cseq[0]), leg.dest, leg.transport)
 
     # -- shutdown -------------------------------------------------------------------------
 

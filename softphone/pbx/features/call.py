@@ -1,48 +1,33 @@
-"""One call through the B2BUA: the caller's leg (a), the forks that ring the callee's
-devices (b), and the leg that answered.
+"""One call through the B2BUA: the caller's leg and the callee's leg, each a dialog of
+the PBX's own, with the media anchored between them.
 
-RFC 3261 is applied per leg: the PBX answers the caller as a UAS (with our own To tag) and
-calls each registered device as a UAC. The first 2xx wins and the other forks are
-cancelled (RFC 3261 9.1); a 2xx to the caller is retransmitted until ACK (13.3.1.4).
+The caller's leg ("a") starts as a UAS dialog: the PBX answers the INVITE itself, with its
+own To tag. The callee's leg ("b") is made by a Dialer ringing the callee's devices. A
+transfer later puts another peer on either leg (replace_leg); the legs keep their names.
+A 2xx to the caller is retransmitted until its ACK arrives (RFC 3261 13.3.1.4).
 """
 
 from __future__ import annotations
 
-import functools
 import logging
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
-from softphone.pbx.features.anchor import SDP, MediaAnchor
+from softphone.pbx.features.anchor import SDP, AnchorError, MediaAnchor
+from softphone.pbx.features.dialer import Dialer, Party, failure_result
 from softphone.pbx.sip.clock import Clock, TimerHandle
 from softphone.pbx.sip.core import SipCore
 from softphone.pbx.sip.dialog import Dialog
-from softphone.pbx.sip.message import Headers, Request, Response, make_response
-from softphone.pbx.sip.transaction import (
-    DEFAULT_TIMERS,
-    ClientTransaction,
-    ServerTransaction,
-    Timers,
-    new_tag,
-)
+from softphone.pbx.sip.message import Request, Response, make_response
+from softphone.pbx.sip.transaction import DEFAULT_TIMERS, ServerTransaction, Timers, new_tag
 from softphone.pbx.store import Binding
 
 log = logging.getLogger(__name__)
 
-# RFC 3261 16.7 step 6 has no strict order for 4xx; these are what a caller most needs to
-# hear (busy before "not found" before the rest), with 6xx always winning.
-_PREFERENCE = {486: 0, 600: 0, 603: 1, 480: 2, 404: 3, 408: 4}
 
-
-@dataclass
-class Fork:
-    binding: Binding
-    invite: Request
-    tx: ClientTransaction | None = None
-    dialog: Dialog | None = None
-    final: int | None = None
-    early_media: bool = False
+def other(side: str) -> str:
+    return "b" if side == "a" else "a"
 
 
 @dataclass
@@ -56,117 +41,110 @@ class CallInfo:
     state: str = "ringing"      # ringing -> answered -> ended
     result: str = ""
     devices: list[str] = field(default_factory=list)
+    parties: dict[str, str] = field(default_factory=dict)  # side -> extension on it now
+
+
+class CallRegistry(Protocol):
+    """The B2BUA's index from dialog (Call-ID, our tag) to call, kept current by the call."""
+
+    def bind(self, dialog: Dialog, call: Call) -> None: ...
+    def unbind(self, dialog: Dialog) -> None: ...
+    def changed(self, call: Call) -> None: ...
 
 
 class Call:
     def __init__(
         self, core: SipCore, clock: Clock, anchor: MediaAnchor, invite: Request,
-        tx: ServerTransaction, info: CallInfo, on_change: Callable[[Call], None],
+        tx: ServerTransaction, info: CallInfo, registry: CallRegistry,
         timers: Timers = DEFAULT_TIMERS,
     ) -> None:
         self.core = core
         self.clock = clock
         self.anchor = anchor
         self.info = info
-        self.on_change = on_change
+        self.registry = registry
         self.timers = timers
         self.a_tx: ServerTransaction | None = tx
-        self.a_tag = new_tag()
-        self.a = Dialog.as_uas(invite, self.a_tag, tx.source, tx.transport,
-                               core.contact(info.callee, tx.transport), core.via_host)
-        self.a_invite_cseq = invite.cseq[0]
-        self.forks: list[Fork] = []
-        self.b: Dialog | None = None
-        self.b_call_id = f"{uuid.uuid4().hex}@pbx"
-        self.b_tag = new_tag()
-        self.pending: dict[str, object] = {}   # side -> in-flight re-INVITE/UPDATE marker
+        a = Dialog.as_uas(invite, new_tag(), tx.source, tx.transport,
+                          core.contact(info.callee, tx.transport), core.via_host)
+        self.legs: dict[str, Dialog | None] = {"a": a, "b": None}
+        self.info.parties = {"a": info.caller, "b": info.callee}
+        self.dialer: Dialer | None = None
+        self.pending: set[str] = set()      # sides with a re-INVITE in flight (14.1: 491)
         self._retransmit: TimerHandle | None = None
-        self._ring_timer: TimerHandle | None = None
         self.ended = False
+        registry.bind(a, self)
+
+    @property
+    def a(self) -> Dialog:
+        leg = self.legs["a"]
+        assert leg is not None
+        return leg
+
+    @property
+    def answered(self) -> bool:
+        return self.legs["b"] is not None
+
+    def dialog(self, side: str) -> Dialog | None:
+        return self.legs[side]
 
     # -- ringing --------------------------------------------------------------------------
 
     def ring(self, bindings: list[Binding], offer: bytes, max_forwards: int,
              ring_timeout: float) -> None:
-        for binding in bindings:
-            invite = self._fork_invite(binding, offer, max_forwards)
-            fork = Fork(binding, invite)
-            self.forks.append(fork)
-            fork.tx = self.core.send_request(
-                invite, binding.source, binding.transport,
-                functools.partial(self._on_fork_response, fork),
-                functools.partial(self._on_fork_timeout, fork),
-            )
+        self.dialer = Dialer(
+            self.core, self.clock, caller=Party(self.info.caller, self.info.caller_name),
+            callee=self.info.callee, bindings=bindings, offer=offer, ring_timeout=ring_timeout,
+            on_progress=self._on_progress, on_answer=self._on_answer, on_fail=self._on_fail,
+            max_forwards=max_forwards,
+        )
         self.info.devices = [b.contact for b in bindings]
-        self._ring_timer = self.clock.call_later(ring_timeout, self._on_ring_timeout)
+        self.dialer.start()
 
-    def _fork_invite(self, binding: Binding, offer: bytes, max_forwards: int) -> Request:
-        host = self.core.via_host
-        h = Headers()
-        h.add("Via", self.core.via(binding.transport))
-        h.add("Max-Forwards", str(max_forwards))
-        name = self.info.caller_name.replace('"', "")
-        h.add("From", f'"{name}" <sip:{self.info.caller}@{host}>;tag={self.b_tag}')
-        h.add("To", f"<sip:{self.info.callee}@{host}>")
-        h.add("Call-ID", self.b_call_id)
-        h.add("CSeq", "1 INVITE")
-        h.add("Contact", self.core.contact(self.info.caller, binding.transport))
-        h.add("P-Asserted-Identity", f'"{name}" <sip:{self.info.caller}@{host}>')
-        h.add("Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO")
-        h.add("Content-Type", SDP)
-        return Request(headers=h, body=offer, method="INVITE", uri=binding.contact)
-
-    def _on_fork_response(self, fork: Fork, resp: Response) -> None:
-        if resp.status < 200:
-            self._on_provisional(fork, resp)
-        elif resp.status < 300:
-            self._on_fork_2xx(fork, resp)
-        else:
-            fork.final = resp.status
-            self._fork_failed(resp.status, resp.reason)
-
-    def _on_provisional(self, fork: Fork, resp: Response) -> None:
-        if resp.status == 100 or self.a_tx is None or self.info.state != "ringing":
+    def _on_progress(self, resp: Response) -> None:
+        if self.a_tx is None:
             return
         body = b""
         extra = [("Contact", self.a.local_contact)]
-        if resp.body and not any(f.early_media for f in self.forks):
-            # Early media (RFC 3960): relay the first device's 183 audio to the caller.
-            fork.early_media = True
-            body = self.anchor.take("b", resp.body)
-            extra.append(("Content-Type", SDP))
-        status = 183 if body else 180
-        self.core.respond(self.a_tx, status, to_tag=self.a_tag, extra=extra, body=body)
+        if resp.body and resp.headers.get("Content-Type") == SDP and not self.anchor.has("b"):
+            # Early media (RFC 3960): the first device's 183 audio goes to the caller.
+            try:
+                body = self.anchor.take("b", resp.body)
+                extra.append(("Content-Type", SDP))
+            except AnchorError:
+                body = b""
+        self.core.respond(self.a_tx, 183 if body else 180, to_tag=self.a.local_tag,
+                          extra=extra, body=body)
 
-    def _on_fork_2xx(self, fork: Fork, resp: Response) -> None:
-        if fork.dialog is not None:  # retransmitted 2xx: the ACK got lost (13.2.2.4)
-            self.core.send(fork.dialog.ack(1), fork.dialog.dest, fork.dialog.transport)
+    def _on_answer(self, dialog: Dialog, resp: Response) -> None:
+        if self.a_tx is None or self.ended:
+            self._send_bye(dialog)  # the caller gave up while the device answered
             return
-        fork.final = resp.status
-        fork.dialog = Dialog.as_uac(fork.invite, resp, fork.binding.source,
-                                    fork.binding.transport, self.core.via_host)
-        self.core.send(fork.dialog.ack(1), fork.dialog.dest, fork.dialog.transport)
-        if self.b is not None or self.ended or self.a_tx is None:
-            # Another device was faster (or the caller gave up): hang this one up.
-            self._send_bye(fork.dialog, reason="SIP;cause=200;text=\"Call completed elsewhere\"")
+        self.legs["b"] = dialog
+        self.registry.bind(dialog, self)
+        try:
+            body = self.anchor.take("b", resp.body) if resp.body else b""
+        except AnchorError as exc:
+            log.info("call %s: answer SDP unusable: %s", self.info.id, exc)
+            self._send_bye(dialog)
+            self._fail_caller(488, "Not Acceptable Here", "failed")
             return
-        self.b = fork.dialog
-        self._cancel_forks(except_fork=fork, completed_elsewhere=True)
-        self._stop_ring_timer()
-        body = self.anchor.take("b", resp.body) if resp.body else b""
         extra = [("Contact", self.a.local_contact)]
         if body:
             extra.append(("Content-Type", SDP))
-        ok = self.core.respond(self.a_tx, 200, to_tag=self.a_tag, extra=extra, body=body)
+        ok = self.core.respond(self.a_tx, 200, to_tag=self.a.local_tag, extra=extra, body=body)
         self.a_tx = None
         self.info.state = "answered"
-        self.on_change(self)
+        self.registry.changed(self)
         if self.a.transport == "udp":
             self._retransmit_2xx(ok, self.timers.t1, 0.0)
 
+    def _on_fail(self, status: int, reason: str) -> None:
+        self._fail_caller(status, reason, failure_result(status))
+
     def _retransmit_2xx(self, ok: Response, interval: float, elapsed: float) -> None:
         """13.3.1.4: resend the 2xx at T1, 2T1, ... capped at T2 until the ACK arrives; after
-        64*T1 without one, give up on the call (the caller never heard it was answered)."""
+        64*T1 without one, end the call (the caller never learnt it was answered)."""
         if elapsed >= 64 * self.timers.t1:
             log.info("no ACK for 200 OK on call %s", self.info.id)
             self.hangup(reason="no ACK")
@@ -183,75 +161,34 @@ class Call:
             self._retransmit.cancel()
             self._retransmit = None
 
-    def _on_fork_timeout(self, fork: Fork) -> None:
-        fork.final = 408
-        self._fork_failed(408, "Request Timeout")
-
-    def _fork_failed(self, status: int, reason: str) -> None:
-        if self.b is not None or self.a_tx is None:
-            return
-        if any(f.final is None for f in self.forks):
-            if status >= 600:  # 16.7 step 5: a 6xx ends the search
-                self._cancel_forks()
-            else:
-                return
-        finals = [f.final for f in self.forks if f.final is not None]
-        best = min(finals, key=lambda s: (s < 600, _PREFERENCE.get(s, 9), s))
-        if best in (401, 407):  # a device challenged us: to the caller it is unavailable
-            best, reason = 480, "Temporarily Unavailable"
-        result = {486: "busy", 600: "busy", 603: "rejected", 408: "no-answer"}.get(best, "failed")
-        self._fail_caller(best, reason if best == status else "", result)
-
     def _fail_caller(self, status: int, reason: str, result: str) -> None:
         if self.a_tx is not None:
-            self.core.respond(self.a_tx, status, reason or None, to_tag=self.a_tag)
+            self.core.respond(self.a_tx, status, reason or None, to_tag=self.a.local_tag)
             self.a_tx = None
         self.end(result)
 
-    def _on_ring_timeout(self) -> None:
-        self._ring_timer = None
-        if self.b is None and not self.ended:
-            self._cancel_forks()
-            self._fail_caller(480, "No answer", "no-answer")
-
-    def _stop_ring_timer(self) -> None:
-        if self._ring_timer is not None:
-            self._ring_timer.cancel()
-            self._ring_timer = None
-
-    def _cancel_forks(self, except_fork: Fork | None = None, *,
-                      completed_elsewhere: bool = False) -> None:
-        for fork in self.forks:
-            if fork is except_fork or fork.final is not None:
-                continue
-            cancel = _make_cancel(fork.invite, completed_elsewhere)
-            self.core.send_request(cancel, fork.binding.source, fork.binding.transport,
-                                   lambda r: None, lambda: None)
-
-    # -- caller gives up, either side hangs up ------------------------------------------
+    # -- ending ---------------------------------------------------------------------------
 
     def caller_cancelled(self) -> None:
-        """The caller's CANCEL (9.2): cancel the devices, answer the INVITE with 487."""
-        if self.b is not None or self.a_tx is None:
+        """The caller's CANCEL (9.2): stop ringing, answer the INVITE with 487."""
+        if self.answered or self.a_tx is None:
             return
-        self._cancel_forks()
-        self._stop_ring_timer()
+        if self.dialer is not None:
+            self.dialer.cancel()
         self._fail_caller(487, "Request Terminated", "cancelled")
 
     def hangup(self, side: str | None = None, reason: str = "") -> None:
-        """A BYE from `side` (already answered), or the PBX ending the call (side None)."""
+        """A BYE from `side`, or the PBX ending the call (side None)."""
         if self.ended:
             return
-        if self.b is None:
-            # Not answered yet: the PBX ends a ringing call.
-            self._cancel_forks()
-            self._stop_ring_timer()
+        if not self.answered:
+            if self.dialer is not None:
+                self.dialer.cancel()
             self._fail_caller(480 if side is None else 487, "", "cancelled")
             return
-        if side != "a":
-            self._send_bye(self.a)
-        if side != "b":
-            self._send_bye(self.b)
+        for s, leg in self.legs.items():
+            if s != side and leg is not None:
+                self._send_bye(leg)
         self.end("answered", reason)
 
     def _send_bye(self, dialog: Dialog, reason: str | None = None) -> None:
@@ -264,45 +201,52 @@ class Call:
             return
         self.ended = True
         self.acked()
-        self._stop_ring_timer()
         self.anchor.close()
         self.info.state, self.info.result = "ended", result
-        self.on_change(self)
+        for leg in self.legs.values():
+            if leg is not None:
+                self.registry.unbind(leg)
+        self.registry.changed(self)
 
     # -- in-dialog requests passed across (re-INVITE, UPDATE, INFO) ---------------------
-
-    def dialog(self, side: str) -> Dialog | None:
-        return self.a if side == "a" else self.b
 
     def relay_request(self, side: str, req: Request, tx: ServerTransaction) -> None:
         """Pass a request from `side` to the other side inside its dialog, and its answer
         back. SDP is anchored both ways; 491 when both sides re-INVITE at once (14.1)."""
-        here, there = self.dialog(side), self.dialog("b" if side == "a" else "a")
+        here, there = self.legs[side], self.legs[other(side)]
         if here is None or there is None:
             self.core.respond(tx, 481)
             return
         if req.method == "INVITE" and self.pending:
             self.core.respond(tx, 491)
             return
-        here.update_target(req) if req.method in ("INVITE", "UPDATE") else None
+        if req.method in ("INVITE", "UPDATE"):
+            here.update_target(req)
         body, ctype = req.body, req.headers.get("Content-Type")
         if body and ctype == SDP:
-            body = self.anchor.take(side, body)
+            try:
+                body = self.anchor.take(side, body)
+            except AnchorError as exc:
+                self.core.respond(tx, 488, f"Bad SDP: {exc}")
+                return
         extra = [(n, v) for n, v in req.headers if n in ("Event", "Reason", "Info-Package")]
         out = there.request(req.method, body, ctype, extra=extra)
         if req.method == "INVITE":
-            self.pending[side] = out
+            self.pending.add(side)
 
         def on_response(resp: Response) -> None:
             if resp.status < 200:
                 return
-            self.pending.pop(side, None)
+            self.pending.discard(side)
             resp_body = resp.body
             if req.method == "INVITE" and resp.status < 300:
                 there.update_target(resp)
                 self.core.send(there.ack(out.cseq[0]), there.dest, there.transport)
             if resp_body and resp.headers.get("Content-Type") == SDP and resp.status < 300:
-                resp_body = self.anchor.take("b" if side == "a" else "a", resp_body)
+                try:
+                    resp_body = self.anchor.take(other(side), resp_body)
+                except AnchorError:
+                    resp_body = b""
             extra = [("Contact", here.local_contact)]
             if resp_body:
                 extra.append(("Content-Type", resp.headers.get("Content-Type") or SDP))
@@ -310,20 +254,47 @@ class Call:
                                      extra=extra, body=resp_body))
 
         def on_timeout() -> None:
-            self.pending.pop(side, None)
+            self.pending.discard(side)
             self.core.respond(tx, 408)
 
         self.core.send_request(out, there.dest, there.transport, on_response, on_timeout)
 
+    # -- the PBX changing the call itself (transfer, later pickup and barge-in) -----------
 
-def _make_cancel(invite: Request, completed_elsewhere: bool) -> Request:
-    """RFC 3261 9.1: same Request-URI, Call-ID, From, To, CSeq number and top Via."""
-    h = Headers()
-    h.add("Via", invite.headers.get_all("Via")[0])
-    h.add("Max-Forwards", "70")
-    for name in ("From", "To", "Call-ID"):
-        h.add(name, invite.headers.get(name) or "")
-    h.add("CSeq", f"{invite.cseq[0]} CANCEL")
-    if completed_elsewhere:  # RFC 3326: devices show "answered elsewhere", not "missed"
-        h.add("Reason", 'SIP;cause=200;text="Call completed elsewhere"')
-    return Request(headers=h, method="CANCEL", uri=invite.uri)
+    def reinvite(self, side: str, offer: bytes, done: Callable[[bytes | None], None]) -> None:
+        """Send a re-INVITE with `offer` on `side`; `done(answer)` with the answer SDP, or
+        None when the peer refused or did not answer."""
+        leg = self.legs[side]
+        if leg is None:
+            done(None)
+            return
+        out = leg.request("INVITE", offer, SDP)
+        self.pending.add(side)
+
+        def on_response(resp: Response) -> None:
+            if resp.status < 200:
+                return
+            self.pending.discard(side)
+            if resp.status < 300:
+                leg.update_target(resp)
+                self.core.send(leg.ack(out.cseq[0]), leg.dest, leg.transport)
+                done(resp.body or None)
+            else:
+                done(None)
+
+        def on_timeout() -> None:
+            self.pending.discard(side)
+            done(None)
+
+        self.core.send_request(out, leg.dest, leg.transport, on_response, on_timeout)
+
+    def replace_leg(self, side: str, dialog: Dialog, party: str) -> Dialog | None:
+        """Put another peer on `side` (a transfer); returns the dialog it had."""
+        old = self.legs[side]
+        if old is not None:
+            self.registry.unbind(old)
+        self.legs[side] = dialog
+        self.registry.bind(dialog, self)
+        self.info.parties[side] = party
+        self.registry.changed(self)
+        return old
