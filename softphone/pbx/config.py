@@ -59,6 +59,10 @@ class SipSettings:
     public_address: str | None = None
     realm: str = "softphone.local"
     max_transactions: int = 20000
+    # Digest algorithms in the order offered (RFC 8760 section 2.4: the client takes the
+    # first it supports). SHA-256 first; put MD5 first only for phones that stop at the
+    # first challenge and know nothing but MD5 (sipp 3.6, some old desk phones).
+    digest_algorithms: tuple[str, ...] = ("SHA-256", "MD5")
 
 
 @dataclass(frozen=True)
@@ -207,7 +211,7 @@ class _Validator:
     def sip(self, t: dict[str, Any]) -> SipSettings:
         p, d = "sip.", SipSettings()
         self.known_keys(t, p, ("host", "port", "transports", "public_address", "realm",
-                               "max_transactions"))
+                               "max_transactions", "digest_algorithms"))
         host = self.get(t, "host", p, str, d.host)
         self.address(host, p + "host")
         # Port 0 lets the OS pick a free port: test harnesses start PBXs side by side.
@@ -234,7 +238,14 @@ class _Validator:
             raise self.fail(p + "realm", f"{realm!r} must be non-empty printable text "
                                          f"without quotes or backslashes")
         max_tx = self.ranged(t, "max_transactions", p, d.max_transactions, 100, 10_000_000)
-        return SipSettings(host, port, tuple(transports), public, realm, max_tx)
+        algorithms = self.get(t, "digest_algorithms", p, list, list(d.digest_algorithms))
+        if not algorithms or len(set(algorithms)) != len(algorithms) or \
+                not set(algorithms) <= {"SHA-256", "MD5"}:
+            raise self.fail(p + "digest_algorithms",
+                            f"{algorithms!r} must list 'SHA-256' and/or 'MD5', each once, "
+                            f"in the order offered")
+        return SipSettings(host, port, tuple(transports), public, realm, max_tx,
+                           tuple(algorithms))
 
     def rtp(self, t: dict[str, Any], sip: SipSettings) -> RtpSettings:
         p, d = "rtp.", RtpSettings()

@@ -321,3 +321,10 @@ def test_mutated_headers_never_raise(auth: DigestAuthenticator) -> None:
         result = auth.verify("REGISTER", "".join(chars))
         assert isinstance(result, AuthResult)
         assert result.ok is (result.user is not None)
+
+
+def test_challenge_order_follows_configuration() -> None:
+    auth = DigestAuthenticator("r", lambda user: None, b"k" * 32, lambda: 1000.0,
+                               algorithms=("MD5", "SHA-256"))
+    assert [v.split("algorithm=")[1].split(",")[0] for _, v in auth.challenge()] == [
+        "MD5", "SHA-256"]

@@ -183,3 +183,13 @@ def test_file_that_is_not_utf8(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:
         load_config(path)
     assert info.value.key == "<file>" and "UTF-8" in info.value.message
+
+
+def test_digest_algorithm_order_is_configurable_and_checked() -> None:
+    base = '[[extensions]]\nnumber = "100"\npassword = "x"\n'
+    assert parse_config(base, "p.toml").sip.digest_algorithms == ("SHA-256", "MD5")
+    md5_first = parse_config('[sip]\ndigest_algorithms = ["MD5", "SHA-256"]\n' + base, "p.toml")
+    assert md5_first.sip.digest_algorithms == ("MD5", "SHA-256")
+    with pytest.raises(ConfigError) as err:
+        parse_config('[sip]\ndigest_algorithms = ["SHA-1"]\n' + base, "p.toml")
+    assert "sip.digest_algorithms" in str(err.value)
