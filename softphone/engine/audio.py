@@ -19,12 +19,15 @@ only called while the port transmits to some other port.
 
 from __future__ import annotations
 
+import logging
 import threading
 from typing import Protocol
 
 import pjsua2 as pj
 
 from softphone.common.engine_protocol import AudioDevice, AudioStatus
+
+log = logging.getLogger(__name__)
 
 CLOCK_RATE = 16000          # the conference bridge's rate (EpConfig.medConfig.clockRate)
 FRAME_MS = 20
@@ -205,5 +208,8 @@ class AudioBridge:
         """Stop the devices and hand the port to the caller, who lets it linger."""
         self.set_active(False)
         self.backend.shutdown()
+        for name, ring in (("mic", self.mic), ("speaker", self.speaker)):
+            log.info("%s ring: %d underruns, %d overruns (%d bytes dropped)", name,
+                     ring.underruns, ring.overruns, ring.dropped)
         port, self.port = self.port, None
         return port

@@ -15,6 +15,7 @@ softphone/engine/audiodev.py).
 from __future__ import annotations
 
 import json
+import shutil
 import signal
 import socket
 import subprocess
@@ -196,6 +197,7 @@ class EngineProcess:
     def close(self, timeout: float = 15.0) -> int:
         """Ask the engine to shut down; asserts it exits with 0 (unless it was killed)."""
         if self.killed:
+            shutil.rmtree(self.tmp, ignore_errors=True)
             return int(self.proc.returncode)
         if self.proc.poll() is None:
             try:
@@ -211,6 +213,7 @@ class EngineProcess:
         self._shutdown_socket()
         code = self.proc.returncode
         assert code == 0, f"engine exited with {code}\n{self.log_tail()}"
+        shutil.rmtree(self.tmp, ignore_errors=True)   # kept (with the log) when it failed
         return code
 
 
