@@ -26,8 +26,6 @@ from tests.helpers.engineclient import EngineError, EngineProcess, make_engine  
 from tests.helpers.pbxproc import PbxProcess, free_port, write_config
 
 pytestmark = pytest.mark.e2e
-TRANSFER_XFAIL = pytest.mark.xfail(
-    strict=False, reason="the PBX's B2BUA does not handle REFER (RFC 3515/3891) yet")
 
 
 @pytest.fixture
@@ -200,7 +198,6 @@ def test_outgoing_call_and_a_rejected_incoming_one(make_engine, make_agent,  # n
     assert err.value.code == "no_such_call"
 
 
-@TRANSFER_XFAIL
 def test_blind_transfer_connects_the_caller_to_the_target(make_engine, make_agent,  # noqa: F811
                                                           pbx: PbxProcess,
                                                           tmp_path: Path) -> None:
@@ -220,7 +217,6 @@ def test_blind_transfer_connects_the_caller_to_the_target(make_engine, make_agen
     assert hears(carol, tmp_path, 1000) and hears(alice, tmp_path, 800)
 
 
-@TRANSFER_XFAIL
 def test_attended_transfer_joins_the_two_remote_parties(make_engine, make_agent,  # noqa: F811
                                                         pbx: PbxProcess,
                                                         tmp_path: Path) -> None:
