@@ -29,18 +29,6 @@ REALM = "softphone.test"  # the realm tests/helpers/pbxproc.py configures
 
 # EXPLORATION AID, used only when the PBX's first challenge is not MD5 (see the report in
 # bench/results/pbx_signalling.json): lists the MD5 challenge first, nothing else changes.
-_MD5_FIRST = """\
-try:
-    from softphone.pbx.features import auth as _auth
-    _orig = _auth.DigestAuthenticator.challenge
-    def _challenge(self, *args, **kwargs):
-        return list(reversed(_orig(self, *args, **kwargs)))
-    _auth.DigestAuthenticator.challenge = _challenge
-except Exception:
-    pass
-"""
-
-
 def pin(pid: int, cpu: int) -> None:
     """Pin every thread of ``pid`` to ``cpu`` (no-op without taskset)."""
     if shutil.which("taskset"):
@@ -53,30 +41,19 @@ class PbxServer:
 
     name = "pbx"
 
-    def __init__(self, workdir: Path, users: int, cpu: int, md5_first: bool = False) -> None:
+    def __init__(self, workdir: Path, users: int, cpu: int) -> None:
         self.workdir = workdir
         self.port = free_port()
         self.uas_port = free_port()  # where the bench's callee registers and answers
         workdir.mkdir(parents=True, exist_ok=True)
         # 2,000 RTP ports: ~500 calls in progress at once (two legs, RTP+RTCP each).
+        # sipp answers only the first challenge and only MD5: offer MD5 first (config).
         config = write_config(workdir / "pbx.toml", sip_port=self.port, rtp_base=40000,
-                              extra_users=users)
+                              extra_users=users,
+                              sip_extra='digest_algorithms = ["MD5", "SHA-256"]\n')
         text = config.read_text().replace("port_max = 40399", "port_max = 41999")
         config.write_text(text)
-        self.md5_first = md5_first
-        saved = os.environ.get("PYTHONPATH")
-        if md5_first:
-            shim = workdir / "md5first"
-            shim.mkdir(exist_ok=True)
-            (shim / "sitecustomize.py").write_text(_MD5_FIRST)
-            os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(shim), saved]))
-        try:
-            self.process = PbxProcess(config, workdir / "data", sip_port=self.port).start()
-        finally:
-            if saved is None:
-                os.environ.pop("PYTHONPATH", None)
-            else:
-                os.environ["PYTHONPATH"] = saved
+        self.process = PbxProcess(config, workdir / "data", sip_port=self.port).start()
         assert self.process.proc is not None
         pin(self.process.proc.pid, cpu)
 

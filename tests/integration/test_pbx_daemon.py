@@ -105,18 +105,41 @@ def test_repeated_failures_ban_the_address(pbx_factory) -> None:  # type: ignore
 
 
 def test_overload_answers_503_with_retry_after(pbx_factory) -> None:  # type: ignore[no-untyped-def]
+    """Calls ringing a device that never answers keep their transactions in progress; past
+    90% of max_transactions the next request gets 503 with Retry-After. Answered requests
+    (settled transactions) never count: they are evicted to make room."""
     pbx = pbx_factory(sip_extra="max_transactions = 100\n")
-    c = SipClient(("127.0.0.1", pbx.sip_port), timeout=2.0)
-    # Each answered OPTIONS holds its transaction for 32 s (timer J): fill the table.
+    callee = SipClient(("127.0.0.1", pbx.sip_port))
+    assert callee.register("101", "pw101").status == 200  # type: ignore[union-attr]
+    caller = SipClient(("127.0.0.1", pbx.sip_port), timeout=2.0)
+    for _ in range(150):  # 150 settled OPTIONS transactions: no 503 for these
+        caller.send_raw(caller.request("OPTIONS", "sip:127.0.0.1", "199").to_bytes())
+        assert caller.recv_final().status == 200  # type: ignore[union-attr]
+    uri = "sip:101@127.0.0.1"
+    first = caller.request("INVITE", uri, "100", to_user="101", body=SDP,
+                           headers=[("Content-Type", "application/sdp")])
+    caller.send_raw(first.to_bytes())
+    resp = caller.recv_final()
+    assert resp is not None and resp.status == 407
+    challenge = resp.headers.get("Proxy-Authenticate") or ""
+    ack = caller.request("ACK", uri, "100", call_id=first.call_id, to_user="101")
+    ack.headers.set("Via", first.headers.get("Via") or "")  # 17.1.1.3: the INVITE's branch
+    ack.headers.set("To", resp.headers.get("To") or "")
+    caller.send_raw(ack.to_bytes())
     statuses = []
-    for _ in range(120):
-        c.send_raw(c.request("OPTIONS", "sip:127.0.0.1", "199").to_bytes())
-        r = c.recv_final()
-        statuses.append(r.status if r else None)
-    assert statuses[0] == 200
-    overloaded = [s for s in statuses if s == 503]
-    assert overloaded, statuses
-    c.close()
+    for nc in range(1, 61):  # each ringing call: one server and one client transaction
+        auth = digest_response(challenge, "INVITE", uri, "100", "pw100", nc=nc)
+        invite = caller.request("INVITE", uri, "100", to_user="101", body=SDP, headers=[
+            ("Content-Type", "application/sdp"), ("Proxy-Authorization", auth)])
+        caller.send_raw(invite.to_bytes())
+        msg = caller.recv()  # 100 Trying: the call rings (the device never answers)
+        statuses.append(msg.status if isinstance(msg, Response) else None)
+        if statuses[-1] == 503:
+            assert msg.headers.get("Retry-After"), "503 without Retry-After"  # type: ignore[union-attr]
+            break
+    assert statuses[0] == 100 and statuses[-1] == 503, statuses
+    callee.close()
+    caller.close()
 
 
 def _call(caller: SipClient, callee_number: str, password: str) -> tuple[Request, Response | None]:

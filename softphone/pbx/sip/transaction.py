@@ -121,9 +121,15 @@ class TransactionLayer:
         return self._max
 
     @property
+    def in_progress(self) -> int:
+        """Transactions whose outcome is still open (settled ones are evicted on demand)."""
+        return len(self._table) - len(self._settled)
+
+    @property
     def overloaded(self) -> bool:
-        """More than 90% of the table in use: new requests get 503 + Retry-After (21.5.4)."""
-        return len(self._table) > OVERLOAD_RATIO * self._max
+        """More than 90% of the table taken by transactions still in progress: new requests
+        get 503 + Retry-After (21.5.4). Settled ones do not count, since they make room."""
+        return self.in_progress > OVERLOAD_RATIO * self._max
 
     # -- server side ----------------------------------------------------------------------
 
