@@ -100,67 +100,67 @@
     <name>CallPanel</name>
     <message>
         <source>Mute</source>
-        <translation type="unfinished"></translation>
+        <translation>Stumm</translation>
     </message>
     <message>
         <source>Mute your microphone</source>
-        <translation type="unfinished"></translation>
+        <translation>Mikrofon stummschalten</translation>
     </message>
     <message>
         <source>Hold or resume the call</source>
-        <translation type="unfinished"></translation>
+        <translation>Anruf halten oder fortsetzen</translation>
     </message>
     <message>
         <source>Keypad</source>
-        <translation type="unfinished"></translation>
+        <translation>Tastenfeld</translation>
     </message>
     <message>
         <source>Send tones (DTMF)</source>
-        <translation type="unfinished"></translation>
+        <translation>Töne senden (DTMF)</translation>
     </message>
     <message>
         <source>Transfer</source>
-        <translation type="unfinished"></translation>
+        <translation>Weiterleiten</translation>
     </message>
     <message>
         <source>Transfer the call</source>
-        <translation type="unfinished"></translation>
+        <translation>Anruf weiterleiten</translation>
     </message>
     <message>
         <source>Hang up</source>
-        <translation type="unfinished"></translation>
+        <translation>Auflegen</translation>
     </message>
     <message>
         <source>End the call</source>
-        <translation type="unfinished"></translation>
+        <translation>Anruf beenden</translation>
     </message>
     <message>
         <source>Cancel</source>
-        <translation type="unfinished"></translation>
+        <translation>Abbrechen</translation>
     </message>
     <message>
         <source>Unknown</source>
-        <translation type="unfinished">Unbekannt</translation>
+        <translation>Unbekannt</translation>
     </message>
     <message>
         <source>Unmute</source>
-        <translation type="unfinished"></translation>
+        <translation>Stumm aus</translation>
     </message>
     <message>
         <source>Resume</source>
-        <translation type="unfinished"></translation>
+        <translation>Fortsetzen</translation>
     </message>
     <message>
         <source>Hold</source>
-        <translation type="unfinished"></translation>
+        <translation>Halten</translation>
     </message>
     <message>
         <source>To a number…</source>
-        <translation type="unfinished"></translation>
+        <translation>An eine Rufnummer…</translation>
     </message>
     <message>
         <source>Connect with</source>
-        <translation type="unfinished"></translation>
+        <translation>Verbinden mit</translation>
     </message>
 </context>
 <context>
@@ -237,121 +237,121 @@
     <name>IncomingPanel</name>
     <message>
         <source>Incoming call</source>
-        <translation type="unfinished">Eingehender Anruf</translation>
+        <translation>Eingehender Anruf</translation>
     </message>
     <message>
         <source>Answer</source>
-        <translation type="unfinished"></translation>
+        <translation>Annehmen</translation>
     </message>
     <message>
         <source>Answer the call</source>
-        <translation type="unfinished"></translation>
+        <translation>Anruf annehmen</translation>
     </message>
     <message>
         <source>Reject</source>
-        <translation type="unfinished"></translation>
+        <translation>Abweisen</translation>
     </message>
     <message>
         <source>Reject the call (busy)</source>
-        <translation type="unfinished"></translation>
+        <translation>Anruf abweisen (besetzt)</translation>
     </message>
     <message>
         <source>Unknown caller</source>
-        <translation type="unfinished"></translation>
+        <translation>Unbekannter Anrufer</translation>
     </message>
 </context>
 <context>
     <name>MainWindow</name>
     <message>
         <source>Softphone</source>
-        <translation type="unfinished"></translation>
+        <translation>Softphone</translation>
     </message>
     <message>
         <source>Call</source>
-        <translation type="unfinished"></translation>
+        <translation>Anrufen</translation>
     </message>
     <message>
         <source>Call this number (Enter)</source>
-        <translation type="unfinished"></translation>
+        <translation>Diese Rufnummer anrufen (Eingabetaste)</translation>
     </message>
     <message>
         <source>Keypad</source>
-        <translation type="unfinished"></translation>
+        <translation>Tastenfeld</translation>
     </message>
     <message>
         <source>History</source>
-        <translation type="unfinished"></translation>
+        <translation>Verlauf</translation>
     </message>
     <message>
         <source>&amp;Phone</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Telefon</translation>
     </message>
     <message>
         <source>&amp;Account…</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Konto…</translation>
     </message>
     <message>
         <source>&amp;Settings…</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Einstellungen…</translation>
     </message>
     <message>
         <source>&amp;Quit</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Beenden</translation>
     </message>
     <message>
         <source>&amp;Call</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Anruf</translation>
     </message>
     <message>
         <source>&amp;Answer</source>
-        <translation type="unfinished"></translation>
+        <translation>A&amp;nnehmen</translation>
     </message>
     <message>
         <source>&amp;Reject</source>
-        <translation type="unfinished"></translation>
+        <translation>Ab&amp;weisen</translation>
     </message>
     <message>
         <source>&amp;Hang up</source>
-        <translation type="unfinished"></translation>
+        <translation>A&amp;uflegen</translation>
     </message>
     <message>
         <source>&amp;Mute / unmute</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Stumm ein/aus</translation>
     </message>
     <message>
         <source>H&amp;old / resume</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Halten / fortsetzen</translation>
     </message>
     <message>
         <source>&amp;Keypad</source>
-        <translation type="unfinished"></translation>
+        <translation>Tasten&amp;feld</translation>
     </message>
     <message>
         <source>&amp;Transfer…</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Weiterleiten…</translation>
     </message>
     <message>
         <source>Type a number first</source>
-        <translation type="unfinished"></translation>
+        <translation>Bitte zuerst eine Rufnummer eingeben</translation>
     </message>
     <message>
         <source>“{text}” cannot be dialled</source>
-        <translation type="unfinished"></translation>
+        <translation>„{text}“ kann nicht gewählt werden</translation>
     </message>
     <message>
         <source>{who}: {why}</source>
-        <translation type="unfinished"></translation>
+        <translation>{who}: {why}</translation>
     </message>
 </context>
 <context>
     <name>NumberEdit</name>
     <message>
         <source>Number or SIP address</source>
-        <translation type="unfinished"></translation>
+        <translation>Rufnummer oder SIP-Adresse</translation>
     </message>
     <message>
         <source>Only digits, +, * and # can be dialled (or paste a SIP address)</source>
-        <translation type="unfinished"></translation>
+        <translation>Nur Ziffern, +, * und # sind wählbar (oder eine SIP-Adresse einfügen)</translation>
     </message>
 </context>
 <context>
@@ -409,39 +409,39 @@
     <name>Tray</name>
     <message>
         <source>Softphone</source>
-        <translation type="unfinished"></translation>
+        <translation>Softphone</translation>
     </message>
     <message>
         <source>Answer</source>
-        <translation type="unfinished"></translation>
+        <translation>Annehmen</translation>
     </message>
     <message>
         <source>Reject</source>
-        <translation type="unfinished"></translation>
+        <translation>Abweisen</translation>
     </message>
     <message>
         <source>Quit</source>
-        <translation type="unfinished"></translation>
+        <translation>Beenden</translation>
     </message>
     <message>
         <source>Incoming call</source>
-        <translation type="unfinished">Eingehender Anruf</translation>
+        <translation>Eingehender Anruf</translation>
     </message>
     <message>
         <source>{caller} is calling – answer or reject from this icon&apos;s menu, or click to open the window</source>
-        <translation type="unfinished"></translation>
+        <translation>{caller} ruft an – im Menü dieses Symbols annehmen oder abweisen, oder klicken, um das Fenster zu öffnen</translation>
     </message>
     <message>
         <source>Answer {caller}</source>
-        <translation type="unfinished"></translation>
+        <translation>{caller} annehmen</translation>
     </message>
     <message>
         <source>Hide window</source>
-        <translation type="unfinished"></translation>
+        <translation>Fenster ausblenden</translation>
     </message>
     <message>
         <source>Show window</source>
-        <translation type="unfinished"></translation>
+        <translation>Fenster anzeigen</translation>
     </message>
 </context>
 <context>
