@@ -37,6 +37,7 @@ from softphone.engine.ringer import Ringer
 from softphone.engine.server import Connection, Server
 
 log = logging.getLogger("softphone.engine")
+LOG_ROTATE_BYTES = 5 * 1024 * 1024
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -55,6 +56,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def redirect_output(log_file: str | None) -> None:
     """pjsip logs to fd 1 from libCreate on: fd 1 (and 2) go to the log file before."""
     if log_file:
+        # One previous log is kept: enough for a bug report, never an ever-growing file.
+        if os.path.exists(log_file) and os.path.getsize(log_file) > LOG_ROTATE_BYTES:
+            os.replace(log_file, log_file + ".1")
         fd = os.open(log_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         os.dup2(fd, 1)
         os.dup2(fd, 2)

@@ -43,7 +43,10 @@ class Client:
         self.credentials = CredentialStore(self.settings, config_dir / "passwords.json")
         self.history = CallHistory(config_dir / "history.sqlite3")
         self.translator = install_translator(app, self.settings.language)
-        self.engine = engine if engine is not None else EngineClient(app, extra_args=engine_args)
+        # The engine's (and pjsip's) log goes to a file beside the settings, not the console.
+        log_args = ["--log-file", str(config_dir / "engine.log"), "--log-level", "3"]
+        self.engine = engine if engine is not None else EngineClient(
+            app, extra_args=[*log_args, *engine_args])
         self._account_dialog: AccountDialog | None = None
         self.history_view = HistoryView(self.history)
         self.window = MainWindow(self.engine, history_view=self.history_view)

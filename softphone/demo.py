@@ -1,0 +1,106 @@
+"""`make demo`: the product on its embedded demo setup.
+
+Starts the PBX with the demo configuration (resources/demo/pbx.toml) and, when there is a
+display, two softphone windows logged in as 100 "Empfang" and 101 "Vertrieb". Without a
+display it starts the PBX alone and says how to reach it. Ctrl+C stops everything.
+Everything the demo writes stays under data/demo/ in the checkout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from softphone.pbx.config import load_config
+
+CLIENTS = ("100", "101")
+
+
+def has_display() -> bool:
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def prepare_client(config_dir: Path, user: str, password: str, server: str, name: str) -> None:
+    """A client config dir already holding the demo account (password in a plaintext file:
+    these are public demo credentials, and a demo machine may have no keyring)."""
+    from softphone.gui.credentials import CredentialStore
+    from softphone.gui.settings import AccountSettings, Settings
+
+    settings = Settings(config_dir / "softphone.ini")
+    settings.account = AccountSettings(display_name=name, user=user, server=server,
+                                       transport="udp")
+    CredentialStore(settings, config_dir / "passwords.json").set_password(
+        user, server, password, "file")
+    settings.sync()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="softphone-demo", description=__doc__)
+    parser.add_argument("--data-dir", type=Path, default=Path("data/demo"))
+    parser.add_argument("--no-clients", action="store_true", help="start the PBX only")
+    parser.add_argument("--sip-port", type=int, help="instead of the demo's 5060")
+    args = parser.parse_args(argv)
+
+    config = load_config(None)
+    port = config.sip.port if args.sip_port is None else args.sip_port
+    server = f"{config.sip.host}:{port}"
+    procs: list[tuple[str, subprocess.Popen[bytes]]] = []
+    pbx = subprocess.Popen([sys.executable, "-m", "softphone.pbx.daemon", "--sip-port", str(port),
+                            "--data-dir", str(args.data_dir / "pbx")])
+    procs.append(("PBX", pbx))
+    time.sleep(1.0)
+    if pbx.poll() is not None:
+        print(f"The PBX did not start (exit code {pbx.returncode}); is port {port} in use? "
+              f"(--sip-port chooses another)", file=sys.stderr)
+        return 1
+
+    print("\nDemo PBX running: SIP on", server, "(UDP and TCP), realm", config.sip.realm)
+    print("Extensions (user / password):")
+    for number, ext in sorted(config.extensions.items()):
+        print(f"  {number}  {ext.display_name:<12} {ext.password}")
+    for user in CLIENTS:
+        ext = config.extensions[user]
+        prepare_client(args.data_dir / f"client-{user}", user, ext.password or "", server,
+                       ext.display_name)
+    if has_display() and not args.no_clients:
+        for user in CLIENTS:
+            procs.append((f"softphone {user}", subprocess.Popen(
+                [sys.executable, "-m", "softphone.gui.app",
+                 "--config-dir", str(args.data_dir / f"client-{user}")])))
+        print(f"Two softphone windows are logged in as {' and '.join(CLIENTS)}: "
+              f"call one from the other.")
+    else:
+        print("No display here, so no softphone windows. Register any SIP phone to",
+              server, "with one of the accounts above, or on a desktop run:")
+        print(f"  .venv/bin/softphone --config-dir {args.data_dir}/client-100")
+    print("Ctrl+C stops the demo.\n")
+
+    stopping = False
+
+    def stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    while not stopping and pbx.poll() is None:
+        time.sleep(0.2)
+    for _, proc in reversed(procs):
+        if proc.poll() is None:
+            proc.terminate()
+    for name, proc in procs:
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            print(f"{name} did not stop; killing it", file=sys.stderr)
+            proc.kill()
+    return 0 if stopping else (pbx.returncode or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,42 @@
+"""`make demo` without a display: the PBX comes up on the demo configuration, says how to
+reach it, serves the listed demo accounts, and Ctrl+C stops it cleanly."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.helpers.pbxproc import free_port
+from tests.helpers.sipclient import SipClient
+
+
+def test_demo_serves_the_accounts_it_lists(tmp_path: Path) -> None:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "softphone.demo", "--data-dir", str(tmp_path), "--sip-port",
+         str(port)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+    assert proc.stdout is not None
+    lines = []
+    for line in proc.stdout:
+        lines.append(line)
+        if line.startswith("Ctrl+C"):
+            break
+    text = "".join(lines)
+    assert f"127.0.0.1:{port}" in text and "No display here" in text
+    accounts = re.findall(r"^\s+(\d{3})\s+(\S+)\s+(\S+)$", text, re.M)
+    assert [a[:2] for a in accounts] == [("100", "Empfang"), ("101", "Vertrieb"),
+                                         ("102", "Buchhaltung"), ("103", "Homeoffice")]
+    client = SipClient(("127.0.0.1", port))
+    number, _, password = accounts[0]
+    resp = client.register(number, password)
+    client.close()
+    assert resp is not None and resp.status == 200
+    assert (tmp_path / "client-100" / "softphone.ini").exists(), "the printed command needs it"
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(15) == 0
+    proc.stdout.close()
