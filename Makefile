@@ -25,6 +25,7 @@ unit:
 bench:
 	$(PY) bench/pbx_signalling.py
 	$(PY) bench/rtp_relay.py
+	$(PY) bench/client.py
 
 clean:
 	rm -rf .venv .pytest_cache .mypy_cache .ruff_cache
