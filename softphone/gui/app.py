@@ -23,6 +23,7 @@ from softphone.gui.engine_backend import EngineBackend
 from softphone.gui.engine_client import EngineClient
 from softphone.gui.history import CallHistory
 from softphone.gui.i18n import install_translator
+from softphone.gui.logsetup import FORMATS, log_engine_events, setup_logging
 from softphone.gui.main_window import MainWindow
 from softphone.gui.settings import Settings, default_config_dir
 from softphone.gui.tray import Tray, app_icon
@@ -47,6 +48,7 @@ class Client:
         log_args = ["--log-file", str(config_dir / "engine.log"), "--log-level", "3"]
         self.engine = engine if engine is not None else EngineClient(
             app, extra_args=[*log_args, *engine_args])
+        log_engine_events(self.engine)
         self._account_dialog: AccountDialog | None = None
         self.history_view = HistoryView(self.history)
         self.window = MainWindow(self.engine, history_view=self.history_view)
@@ -147,13 +149,14 @@ def parse_args(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
                         help="start hidden in the tray (minimized without a tray)")
     parser.add_argument("--engine-arg", action="append", default=[], metavar="ARG",
                         help="pass ARG on to the telephony engine (repeatable)")
+    parser.add_argument("--log-format", choices=FORMATS, default="text",
+                        help="json: one JSON object per line on stderr, with an event field")
     return parser.parse_known_args(list(argv))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args, qt_args = parse_args(sys.argv[1:] if argv is None else argv)
-    logging.basicConfig(level=logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    setup_logging(args.log_format)
     app = QApplication([sys.argv[0], *qt_args])
     app.setApplicationName("softphone")
     app.setApplicationDisplayName("Softphone")

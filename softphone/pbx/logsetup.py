@@ -3,29 +3,13 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
 import time
 
-# Attributes every LogRecord has; anything else was passed with `extra=` and is data.
-_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
+from softphone.common.jsonlog import JsonFormatter
 
-
-class JsonFormatter(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
-        out: dict[str, object] = {
-            "ts": round(record.created, 3),
-            "level": record.levelname.lower(),
-            "logger": record.name,
-            "msg": record.getMessage(),
-        }
-        for key, value in vars(record).items():
-            if key not in _STANDARD:
-                out[key] = value
-        if record.exc_info:
-            out["exception"] = self.formatException(record.exc_info)
-        return json.dumps(out, default=str)
+__all__ = ["JsonFormatter", "TextFormatter", "setup_logging"]
 
 
 class TextFormatter(logging.Formatter):
