@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMenu,
     QPushButton,
+    QSizePolicy,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -108,15 +109,17 @@ class CallPanel(QFrame):
         when.addWidget(self.state_label, 0, Qt.AlignmentFlag.AlignRight)
         when.addWidget(self.timer_label)
         top.addLayout(when)
+        # Hang up gets a row of its own: five buttons in one row made the window wider
+        # than its default size (more so in German).
         buttons = QHBoxLayout()
         for button in (self.mute_button, self.hold_button, self.keypad_button,
                        self.transfer_button):
-            buttons.addWidget(button)
-        buttons.addStretch(1)
-        buttons.addWidget(self.hangup_button)
+            button.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+            buttons.addWidget(button, 1)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addLayout(buttons)
+        layout.addWidget(self.hangup_button)
         layout.addWidget(self.dialpad)
         layout.addWidget(self.dtmf_label)
         layout.addWidget(self.transfer_row)
