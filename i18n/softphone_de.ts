@@ -445,6 +445,201 @@
     </message>
 </context>
 <context>
+    <name>format</name>
+    <message>
+        <source>Registered</source>
+        <translation>Angemeldet</translation>
+    </message>
+    <message>
+        <source>Registering…</source>
+        <translation>Anmeldung läuft…</translation>
+    </message>
+    <message>
+        <source>No account set up</source>
+        <translation>Kein Konto eingerichtet</translation>
+    </message>
+    <message>
+        <source>Not registered</source>
+        <translation>Nicht angemeldet</translation>
+    </message>
+    <message>
+        <source>no answer</source>
+        <translation>keine Antwort</translation>
+    </message>
+    <message>
+        <source>Registration failed: {reason}</source>
+        <translation>Anmeldung fehlgeschlagen: {reason}</translation>
+    </message>
+    <message>
+        <source>Server not reachable</source>
+        <translation>Server nicht erreichbar</translation>
+    </message>
+    <message>
+        <source>retrying in {seconds} s</source>
+        <translation>neuer Versuch in {seconds} s</translation>
+    </message>
+    <message>
+        <source>wrong user name or password</source>
+        <translation>falscher Benutzername oder falsches Passwort</translation>
+    </message>
+    <message>
+        <source>access denied</source>
+        <translation>Zugriff verweigert</translation>
+    </message>
+    <message>
+        <source>number not found</source>
+        <translation>Rufnummer nicht gefunden</translation>
+    </message>
+    <message>
+        <source>not available</source>
+        <translation>nicht erreichbar</translation>
+    </message>
+    <message>
+        <source>incomplete number</source>
+        <translation>unvollständige Rufnummer</translation>
+    </message>
+    <message>
+        <source>busy</source>
+        <translation>besetzt</translation>
+    </message>
+    <message>
+        <source>cancelled</source>
+        <translation>abgebrochen</translation>
+    </message>
+    <message>
+        <source>no common audio format</source>
+        <translation>kein gemeinsames Audioformat</translation>
+    </message>
+    <message>
+        <source>server error</source>
+        <translation>Serverfehler</translation>
+    </message>
+    <message>
+        <source>service unavailable</source>
+        <translation>Dienst nicht verfügbar</translation>
+    </message>
+    <message>
+        <source>busy everywhere</source>
+        <translation>überall besetzt</translation>
+    </message>
+    <message>
+        <source>declined</source>
+        <translation>abgelehnt</translation>
+    </message>
+    <message>
+        <source>error {code}</source>
+        <translation>Fehler {code}</translation>
+    </message>
+    <message>
+        <source>Calling…</source>
+        <translation>Wählt…</translation>
+    </message>
+    <message>
+        <source>Ringing…</source>
+        <translation>Klingelt…</translation>
+    </message>
+    <message>
+        <source>Incoming call</source>
+        <translation>Eingehender Anruf</translation>
+    </message>
+    <message>
+        <source>Connecting…</source>
+        <translation>Verbindet…</translation>
+    </message>
+    <message>
+        <source>Connected</source>
+        <translation>Verbunden</translation>
+    </message>
+    <message>
+        <source>On hold</source>
+        <translation>Gehalten</translation>
+    </message>
+    <message>
+        <source>Held by the other party</source>
+        <translation>Von der Gegenseite gehalten</translation>
+    </message>
+    <message>
+        <source>Call ended</source>
+        <translation>Anruf beendet</translation>
+    </message>
+    <message>
+        <source>Call ended: {reason}</source>
+        <translation>Anruf beendet: {reason}</translation>
+    </message>
+    <message>
+        <source>Unknown</source>
+        <translation>Unbekannt</translation>
+    </message>
+    <message>
+        <source>Starting the phone engine…</source>
+        <translation>Telefonie-Dienst startet…</translation>
+    </message>
+    <message>
+        <source>Phone engine running</source>
+        <translation>Telefonie-Dienst läuft</translation>
+    </message>
+    <message>
+        <source>The phone engine stopped unexpectedly – restarting</source>
+        <translation>Der Telefonie-Dienst wurde unerwartet beendet – Neustart</translation>
+    </message>
+    <message>
+        <source>Restarting the phone engine…</source>
+        <translation>Telefonie-Dienst wird neu gestartet…</translation>
+    </message>
+    <message>
+        <source>Phone engine stopped</source>
+        <translation>Telefonie-Dienst beendet</translation>
+    </message>
+    <message>
+        <source>The phone engine did not understand the request</source>
+        <translation>Der Telefonie-Dienst hat die Anfrage nicht verstanden</translation>
+    </message>
+    <message>
+        <source>No account is set up – add one under Phone › Account</source>
+        <translation>Kein Konto eingerichtet – unter Telefon › Konto anlegen</translation>
+    </message>
+    <message>
+        <source>That call no longer exists</source>
+        <translation>Dieser Anruf besteht nicht mehr</translation>
+    </message>
+    <message>
+        <source>This number cannot be dialled</source>
+        <translation>Diese Rufnummer kann nicht gewählt werden</translation>
+    </message>
+    <message>
+        <source>Not possible in the call&apos;s current state</source>
+        <translation>Im aktuellen Zustand des Anrufs nicht möglich</translation>
+    </message>
+    <message>
+        <source>The audio device could not be opened</source>
+        <translation>Das Audiogerät konnte nicht geöffnet werden</translation>
+    </message>
+    <message>
+        <source>Cannot connect to the network (SIP transport)</source>
+        <translation>Keine Verbindung zum Netzwerk (SIP-Transport)</translation>
+    </message>
+    <message>
+        <source>Internal error in the phone engine</source>
+        <translation>Interner Fehler im Telefonie-Dienst</translation>
+    </message>
+    <message>
+        <source>The phone engine is not running yet – try again in a moment</source>
+        <translation>Der Telefonie-Dienst läuft noch nicht – bitte gleich noch einmal versuchen</translation>
+    </message>
+    <message>
+        <source>Request failed: {code}</source>
+        <translation>Anfrage fehlgeschlagen: {code}</translation>
+    </message>
+    <message>
+        <source>No audio device – calls will have no sound</source>
+        <translation>Kein Audiogerät – Anrufe haben keinen Ton</translation>
+    </message>
+    <message>
+        <source>The chosen audio device could not be opened</source>
+        <translation>Das gewählte Audiogerät konnte nicht geöffnet werden</translation>
+    </message>
+</context>
+<context>
     <name>i18n</name>
     <message>
         <source>System language</source>

@@ -445,6 +445,201 @@
     </message>
 </context>
 <context>
+    <name>format</name>
+    <message>
+        <source>Registered</source>
+        <translation>Registered</translation>
+    </message>
+    <message>
+        <source>Registering…</source>
+        <translation>Registering…</translation>
+    </message>
+    <message>
+        <source>No account set up</source>
+        <translation>No account set up</translation>
+    </message>
+    <message>
+        <source>Not registered</source>
+        <translation>Not registered</translation>
+    </message>
+    <message>
+        <source>no answer</source>
+        <translation>no answer</translation>
+    </message>
+    <message>
+        <source>Registration failed: {reason}</source>
+        <translation>Registration failed: {reason}</translation>
+    </message>
+    <message>
+        <source>Server not reachable</source>
+        <translation>Server not reachable</translation>
+    </message>
+    <message>
+        <source>retrying in {seconds} s</source>
+        <translation>retrying in {seconds} s</translation>
+    </message>
+    <message>
+        <source>wrong user name or password</source>
+        <translation>wrong user name or password</translation>
+    </message>
+    <message>
+        <source>access denied</source>
+        <translation>access denied</translation>
+    </message>
+    <message>
+        <source>number not found</source>
+        <translation>number not found</translation>
+    </message>
+    <message>
+        <source>not available</source>
+        <translation>not available</translation>
+    </message>
+    <message>
+        <source>incomplete number</source>
+        <translation>incomplete number</translation>
+    </message>
+    <message>
+        <source>busy</source>
+        <translation>busy</translation>
+    </message>
+    <message>
+        <source>cancelled</source>
+        <translation>cancelled</translation>
+    </message>
+    <message>
+        <source>no common audio format</source>
+        <translation>no common audio format</translation>
+    </message>
+    <message>
+        <source>server error</source>
+        <translation>server error</translation>
+    </message>
+    <message>
+        <source>service unavailable</source>
+        <translation>service unavailable</translation>
+    </message>
+    <message>
+        <source>busy everywhere</source>
+        <translation>busy everywhere</translation>
+    </message>
+    <message>
+        <source>declined</source>
+        <translation>declined</translation>
+    </message>
+    <message>
+        <source>error {code}</source>
+        <translation>error {code}</translation>
+    </message>
+    <message>
+        <source>Calling…</source>
+        <translation>Calling…</translation>
+    </message>
+    <message>
+        <source>Ringing…</source>
+        <translation>Ringing…</translation>
+    </message>
+    <message>
+        <source>Incoming call</source>
+        <translation>Incoming call</translation>
+    </message>
+    <message>
+        <source>Connecting…</source>
+        <translation>Connecting…</translation>
+    </message>
+    <message>
+        <source>Connected</source>
+        <translation>Connected</translation>
+    </message>
+    <message>
+        <source>On hold</source>
+        <translation>On hold</translation>
+    </message>
+    <message>
+        <source>Held by the other party</source>
+        <translation>Held by the other party</translation>
+    </message>
+    <message>
+        <source>Call ended</source>
+        <translation>Call ended</translation>
+    </message>
+    <message>
+        <source>Call ended: {reason}</source>
+        <translation>Call ended: {reason}</translation>
+    </message>
+    <message>
+        <source>Unknown</source>
+        <translation>Unknown</translation>
+    </message>
+    <message>
+        <source>Starting the phone engine…</source>
+        <translation>Starting the phone engine…</translation>
+    </message>
+    <message>
+        <source>Phone engine running</source>
+        <translation>Phone engine running</translation>
+    </message>
+    <message>
+        <source>The phone engine stopped unexpectedly – restarting</source>
+        <translation>The phone engine stopped unexpectedly – restarting</translation>
+    </message>
+    <message>
+        <source>Restarting the phone engine…</source>
+        <translation>Restarting the phone engine…</translation>
+    </message>
+    <message>
+        <source>Phone engine stopped</source>
+        <translation>Phone engine stopped</translation>
+    </message>
+    <message>
+        <source>The phone engine did not understand the request</source>
+        <translation>The phone engine did not understand the request</translation>
+    </message>
+    <message>
+        <source>No account is set up – add one under Phone › Account</source>
+        <translation>No account is set up – add one under Phone › Account</translation>
+    </message>
+    <message>
+        <source>That call no longer exists</source>
+        <translation>That call no longer exists</translation>
+    </message>
+    <message>
+        <source>This number cannot be dialled</source>
+        <translation>This number cannot be dialled</translation>
+    </message>
+    <message>
+        <source>Not possible in the call&apos;s current state</source>
+        <translation>Not possible in the call&apos;s current state</translation>
+    </message>
+    <message>
+        <source>The audio device could not be opened</source>
+        <translation>The audio device could not be opened</translation>
+    </message>
+    <message>
+        <source>Cannot connect to the network (SIP transport)</source>
+        <translation>Cannot connect to the network (SIP transport)</translation>
+    </message>
+    <message>
+        <source>Internal error in the phone engine</source>
+        <translation>Internal error in the phone engine</translation>
+    </message>
+    <message>
+        <source>The phone engine is not running yet – try again in a moment</source>
+        <translation>The phone engine is not running yet – try again in a moment</translation>
+    </message>
+    <message>
+        <source>Request failed: {code}</source>
+        <translation>Request failed: {code}</translation>
+    </message>
+    <message>
+        <source>No audio device – calls will have no sound</source>
+        <translation>No audio device – calls will have no sound</translation>
+    </message>
+    <message>
+        <source>The chosen audio device could not be opened</source>
+        <translation>The chosen audio device could not be opened</translation>
+    </message>
+</context>
+<context>
     <name>i18n</name>
     <message>
         <source>System language</source>

@@ -18,9 +18,8 @@ from softphone.common.engine_protocol import (
 )
 from softphone.gui.engine_backend import ENGINE_UNAVAILABLE, EngineState
 
-
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("format", text)
+# Called with its context in each place, not through a wrapper, so that lupdate finds them.
+translate = QCoreApplication.translate
 
 
 def duration(seconds: float) -> str:
@@ -36,58 +35,58 @@ def duration(seconds: float) -> str:
 def registration(info: RegistrationInfo) -> str:
     state = info.state
     if state == RegState.REGISTERED:
-        return _tr("Registered")
+        return translate("format", "Registered")
     if state == RegState.REGISTERING:
-        return _tr("Registering…")
+        return translate("format", "Registering…")
     if state == RegState.NONE:
-        return _tr("No account set up")
+        return translate("format", "No account set up")
     if state == RegState.UNREGISTERED:
-        return _tr("Not registered")
+        return translate("format", "Not registered")
     if state == RegState.FAILED:
-        why = sip_reason(info.code, info.reason) if info.code else _tr("no answer")
-        text = _tr("Registration failed: {reason}").format(reason=why)
+        why = sip_reason(info.code, info.reason) if info.code else translate("format", "no answer")
+        text = translate("format", "Registration failed: {reason}").format(reason=why)
     else:   # RETRYING: network trouble
-        text = _tr("Server not reachable")
+        text = translate("format", "Server not reachable")
     if info.retry_in > 0:
-        text += " – " + _tr("retrying in {seconds} s").format(seconds=info.retry_in)
+        text += " – " + translate("format", "retrying in {seconds} s").format(seconds=info.retry_in)
     return text
 
 
 def sip_reason(code: int, reason: str = "") -> str:
     """A SIP final response as a sentence; the server's own phrase when we know no better."""
     known = {
-        401: _tr("wrong user name or password"),
-        403: _tr("access denied"),
-        404: _tr("number not found"),
-        407: _tr("wrong user name or password"),
-        408: _tr("no answer"),
-        480: _tr("not available"),
-        484: _tr("incomplete number"),
-        486: _tr("busy"),
-        487: _tr("cancelled"),
-        488: _tr("no common audio format"),
-        500: _tr("server error"),
-        503: _tr("service unavailable"),
-        600: _tr("busy everywhere"),
-        603: _tr("declined"),
+        401: translate("format", "wrong user name or password"),
+        403: translate("format", "access denied"),
+        404: translate("format", "number not found"),
+        407: translate("format", "wrong user name or password"),
+        408: translate("format", "no answer"),
+        480: translate("format", "not available"),
+        484: translate("format", "incomplete number"),
+        486: translate("format", "busy"),
+        487: translate("format", "cancelled"),
+        488: translate("format", "no common audio format"),
+        500: translate("format", "server error"),
+        503: translate("format", "service unavailable"),
+        600: translate("format", "busy everywhere"),
+        603: translate("format", "declined"),
     }
     if code in known:
         return known[code]
     if reason:
         return f"{reason} ({code})" if code else reason
-    return _tr("error {code}").format(code=code)
+    return translate("format", "error {code}").format(code=code)
 
 
 def call_state(info: CallInfo) -> str:
     state = info.state
     texts = {
-        CallState.CALLING: _tr("Calling…"),
-        CallState.RINGING_OUT: _tr("Ringing…"),
-        CallState.INCOMING: _tr("Incoming call"),
-        CallState.CONNECTING: _tr("Connecting…"),
-        CallState.ACTIVE: _tr("Connected"),
-        CallState.HELD: _tr("On hold"),
-        CallState.REMOTE_HELD: _tr("Held by the other party"),
+        CallState.CALLING: translate("format", "Calling…"),
+        CallState.RINGING_OUT: translate("format", "Ringing…"),
+        CallState.INCOMING: translate("format", "Incoming call"),
+        CallState.CONNECTING: translate("format", "Connecting…"),
+        CallState.ACTIVE: translate("format", "Connected"),
+        CallState.HELD: translate("format", "On hold"),
+        CallState.REMOTE_HELD: translate("format", "Held by the other party"),
     }
     if state in texts:
         return texts[state]
@@ -97,8 +96,9 @@ def call_state(info: CallInfo) -> str:
 def call_end(info: CallInfo) -> str:
     """Why a call ended, as shown after it is gone."""
     if info.code in (0, 200) or (info.connected_at and info.code < 300):
-        return _tr("Call ended")
-    return _tr("Call ended: {reason}").format(reason=sip_reason(info.code, info.reason))
+        return translate("format", "Call ended")
+    reason = sip_reason(info.code, info.reason)
+    return translate("format", "Call ended: {reason}").format(reason=reason)
 
 
 def remote(info: CallInfo) -> str:
@@ -106,39 +106,42 @@ def remote(info: CallInfo) -> str:
     number = info.remote_number or info.remote_uri
     if info.remote_name and number:
         return f"{info.remote_name} ({number})"
-    return info.remote_name or number or _tr("Unknown")
+    return info.remote_name or number or translate("format", "Unknown")
 
 
 def engine_state(state: str) -> str:
     texts = {
-        EngineState.STARTING: _tr("Starting the phone engine…"),
-        EngineState.RUNNING: _tr("Phone engine running"),
-        EngineState.LOST: _tr("The phone engine stopped unexpectedly – restarting"),
-        EngineState.RESTARTING: _tr("Restarting the phone engine…"),
-        EngineState.STOPPED: _tr("Phone engine stopped"),
+        EngineState.STARTING: translate("format", "Starting the phone engine…"),
+        EngineState.RUNNING: translate("format", "Phone engine running"),
+        EngineState.LOST: translate("format", "The phone engine stopped unexpectedly – restarting"),
+        EngineState.RESTARTING: translate("format", "Restarting the phone engine…"),
+        EngineState.STOPPED: translate("format", "Phone engine stopped"),
     }
     return texts.get(state, state)
 
 
 def request_error(cmd: str, code: str, detail: str = "") -> str:
     texts = {
-        ErrorCode.BAD_REQUEST: _tr("The phone engine did not understand the request"),
-        ErrorCode.NO_ACCOUNT: _tr("No account is set up – add one under Phone › Account"),
-        ErrorCode.NO_SUCH_CALL: _tr("That call no longer exists"),
-        ErrorCode.INVALID_NUMBER: _tr("This number cannot be dialled"),
-        ErrorCode.INVALID_STATE: _tr("Not possible in the call's current state"),
-        ErrorCode.AUDIO_DEVICE: _tr("The audio device could not be opened"),
-        ErrorCode.TRANSPORT: _tr("Cannot connect to the network (SIP transport)"),
-        ErrorCode.INTERNAL: _tr("Internal error in the phone engine"),
-        ENGINE_UNAVAILABLE: _tr("The phone engine is not running yet – try again in a moment"),
+        ErrorCode.BAD_REQUEST: translate(
+            "format", "The phone engine did not understand the request"),
+        ErrorCode.NO_ACCOUNT: translate(
+            "format", "No account is set up – add one under Phone › Account"),
+        ErrorCode.NO_SUCH_CALL: translate("format", "That call no longer exists"),
+        ErrorCode.INVALID_NUMBER: translate("format", "This number cannot be dialled"),
+        ErrorCode.INVALID_STATE: translate("format", "Not possible in the call's current state"),
+        ErrorCode.AUDIO_DEVICE: translate("format", "The audio device could not be opened"),
+        ErrorCode.TRANSPORT: translate("format", "Cannot connect to the network (SIP transport)"),
+        ErrorCode.INTERNAL: translate("format", "Internal error in the phone engine"),
+        ENGINE_UNAVAILABLE: translate(
+            "format", "The phone engine is not running yet – try again in a moment"),
     }
-    return texts.get(code, _tr("Request failed: {code}").format(code=code))
+    return texts.get(code, translate("format", "Request failed: {code}").format(code=code))
 
 
 def audio_warning(status: AudioStatus) -> str:
     """Empty when audio is fine; else what is wrong with it."""
     if status.null_audio:
-        return _tr("No audio device – calls will have no sound")
+        return translate("format", "No audio device – calls will have no sound")
     if status.error:
-        return _tr("The chosen audio device could not be opened")
+        return translate("format", "The chosen audio device could not be opened")
     return ""
