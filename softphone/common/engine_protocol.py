@@ -15,6 +15,11 @@ never sentences: the GUI turns them into translated words. Every call is named b
 engine's `call_id` (a string). Commands and their arguments are listed in COMMANDS; a
 request with an unknown command or missing/extra argument gets ok=false, "bad_request".
 
+Call waiting: a second call that comes in while one is ACTIVE is reported INCOMING like
+any other; the engine does not ring the ringer for it but mixes a knock tone into the
+conversation (switched with "set_call_waiting_tone"); the GUI decides (answer after
+hold or hangup of the first, or "reject" with code 486 so the caller hears busy).
+
 Events (data fields):
     ready          version, pjsip, null_audio (bool), devices (list of AudioDevice dicts)
     registration   RegistrationInfo
@@ -142,6 +147,9 @@ COMMANDS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "list_audio": (frozenset(), frozenset()),
     "set_audio": (frozenset(), frozenset({"input", "output", "ringer"})),
     "set_ringtone": (frozenset(), frozenset({"path", "enabled"})),
+    # The call-waiting knock (default on): a double beep every 3 s mixed into what the user
+    # hears while a call is INCOMING during an ACTIVE one; never sent to the other party.
+    "set_call_waiting_tone": (frozenset({"enabled"}), frozenset()),
     "shutdown": (frozenset(), frozenset()),
 }
 

@@ -292,9 +292,19 @@ class CallManager:
             raise RuntimeError(f"call {call_id} is {self.infos[call_id].state.value}")
 
     def ringing(self) -> bool:
-        """True when a call is INCOMING and no other call is going on (the ringer's rule)."""
+        """True when a call is INCOMING and the user is on no other call (the ringer's
+        rule).  A call the user put on hold does not count: nothing else would tell them
+        of the new call, while a conversation or a call being set up hears the knock
+        (waiting()) or nothing instead of a full ring."""
         states = [i.state for i in self.infos.values()]
-        return CallState.INCOMING in states and not any(s in LIVE_STATES for s in states)
+        busy = LIVE_STATES - {CallState.HELD}
+        return CallState.INCOMING in states and not any(s in busy for s in states)
+
+    def waiting(self) -> bool:
+        """True when a call is INCOMING while the user talks on another (the knock's rule:
+        call waiting, as desk phones do it)."""
+        states = [i.state for i in self.infos.values()]
+        return CallState.INCOMING in states and CallState.ACTIVE in states
 
     def forget(self) -> None:
         """Drop every call object (before libDestroy: a Call alive then aborts pjsua2)."""

@@ -1,7 +1,7 @@
 """The engine's commands: one ``cmd_<name>`` per request of engine_protocol.COMMANDS.
 
 Each command checks its arguments, asks the component that owns the job (account, calls,
-audio bridge, ringer) and returns the response's result; a refusal is a CommandError
+audio bridge, ringer, knocker) and returns the response's result; a refusal is a CommandError
 with an ErrorCode, never a sentence for the user.  Also the orderly shutdown, which
 follows the pjsua2 rules of DESIGN.md step by step.
 """
@@ -25,6 +25,7 @@ from softphone.engine.account import AccountManager
 from softphone.engine.audio import AudioBridge
 from softphone.engine.calls import CallManager
 from softphone.engine.endpoint import LINGER_S, EngineEndpoint, Graveyard
+from softphone.engine.knock import Knocker
 from softphone.engine.ringer import Ringer
 from softphone.engine.server import CommandError
 
@@ -39,12 +40,14 @@ def _pj_detail(exc: pj.Error) -> str:
 
 class Engine:
     def __init__(self, endpoint: EngineEndpoint, accounts: AccountManager, calls: CallManager,
-                 bridge: AudioBridge, ringer: Ringer, graveyard: Graveyard, emit: Emit) -> None:
+                 bridge: AudioBridge, ringer: Ringer, knocker: Knocker, graveyard: Graveyard,
+                 emit: Emit) -> None:
         self.endpoint = endpoint
         self.accounts = accounts
         self.calls = calls
         self.bridge = bridge
         self.ringer = ringer
+        self.knocker = knocker
         self.graveyard = graveyard
         self.emit = emit
         self.quitting = False
@@ -174,6 +177,10 @@ class Engine:
         self.ringer.update(self.calls.ringing())
         return {}
 
+    def cmd_set_call_waiting_tone(self, enabled: bool) -> dict[str, Any]:
+        self.knocker.set_enabled(bool(enabled), self.calls.waiting())
+        return {}
+
     def cmd_shutdown(self) -> dict[str, Any]:
         self.quitting = True
         return {}
@@ -190,12 +197,14 @@ class Engine:
         """Hang up, unregister, let ports linger, drop every pj object, then libDestroy -
         in our own loop, so libDestroy has nothing left to busy-wait for."""
         self.ringer.update(False)
+        self.knocker.update(False)
         if self.calls.calls:
             self.endpoint.hangup_all()
             self.pump(2.0, until=lambda: not self.calls.calls)
         if self.accounts.is_registered():
             self.accounts.unregister()
             self.pump(2.0, until=lambda: not self.accounts.is_registered())
+        self.graveyard.bury(self.knocker.release())
         self.graveyard.bury(self.bridge.release())
         self.calls.forget()
         self.accounts.shutdown()

@@ -33,6 +33,7 @@ from softphone.engine.audiodev import FileBackend, NullBackend, SoundDeviceBacke
 from softphone.engine.calls import CallManager
 from softphone.engine.commands import Engine
 from softphone.engine.endpoint import EngineEndpoint, Graveyard
+from softphone.engine.knock import Knocker
 from softphone.engine.ringer import Ringer
 from softphone.engine.server import Connection, Server
 
@@ -92,11 +93,18 @@ def build(args: argparse.Namespace, server: Server) -> Engine:
     bridge = AudioBridge(backend, mic, speaker)
     bridge.create_port()
     ringer = Ringer(backend, resource("sounds", "ring.wav"))
-    calls = CallManager(server.emit, bridge, graveyard,
-                        on_change=lambda: ringer.update(calls.ringing()))
+    knocker = Knocker(bridge, resource("sounds", "knock.wav"))
+    knocker.create_port()
+
+    def alert() -> None:
+        # After every change of any call: ring when idle, knock while talking.
+        ringer.update(calls.ringing())
+        knocker.update(calls.waiting())
+
+    calls = CallManager(server.emit, bridge, graveyard, on_change=alert)
     accounts = AccountManager(endpoint, server.emit, graveyard, calls.incoming,
                               retry_interval=args.retry_interval)
-    return Engine(endpoint, accounts, calls, bridge, ringer, graveyard, server.emit)
+    return Engine(endpoint, accounts, calls, bridge, ringer, knocker, graveyard, server.emit)
 
 
 def run(engine: Engine, server: Server) -> None:

@@ -6,7 +6,7 @@ The tone comes from resources/sounds/ring.wav (made by scripts/make_sounds.py) o
 user file (set_ringtone); it is read once into memory and looped by :class:`LoopSource`,
 whose read() is all that runs on the audio thread.  While another call is active the
 ringer stays silent: interrupting a conversation with a full ring is what call waiting
-(knock.wav, later) is for.
+(the knock, softphone.engine.knock) is for.
 """
 
 from __future__ import annotations
