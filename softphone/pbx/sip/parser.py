@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 
 from softphone.pbx.sip.address import AddressError, NameAddr, SipUri, Via
-from softphone.pbx.sip.message import Headers, Request, Response
+from softphone.pbx.sip.message import Headers, Request, Response, canonical_name
 
 
 @dataclass(frozen=True)
@@ -79,6 +79,15 @@ _DATE_RE = re.compile(
 )
 # Control characters are allowed only as quoted-pairs inside quoted strings (25.1).
 _CTL_RE = re.compile(r"(?<!\\)[\x00-\x08\x0a-\x1f\x7f]")
+
+# The usual header section, checked and split by two regex calls instead of a Python loop
+# over its lines (that loop was half of parsing a REGISTER): ASCII, every line
+# `token *(SP/HTAB) ":" value` with no CR or LF in the value (so no folding) and no control
+# character anywhere. Anything else takes the line-by-line path, which finds the fault.
+_FIELD = rf"{_TOKEN}[ \t]*:[^\r\n]*"
+_PLAIN_SECTION_RE = re.compile(rf"{_FIELD}(?:\r\n{_FIELD})*")
+_FIELD_RE = re.compile(rf"({_TOKEN})[ \t]*:[ \t]*([^\r\n]*)")
+_CTL_BUT_CRLF_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 _NEEDED = ("Via", "From", "To", "Call-ID", "CSeq")  # 8.1.1 (Max-Forwards is tolerated)
 _SINGLE = ("From", "To", "Call-ID", "CSeq", "Content-Length", "Max-Forwards")
@@ -208,10 +217,33 @@ def _fields(h: _Head, lines: list[bytes], limits: Limits) -> list[str]:
     return fields
 
 
+def _plain_headers(section: bytes, limits: Limits) -> Headers | None:
+    """The headers of a plain section (see _PLAIN_SECTION_RE) within the limits, or None
+    for any other section: then the line-by-line path parses it and names the fault."""
+    if not section.isascii():
+        return None
+    text = section.decode("ascii")
+    if not _PLAIN_SECTION_RE.fullmatch(text) or _CTL_BUT_CRLF_RE.search(text):
+        return None
+    if text.count("\r\n") >= limits.max_headers or \
+            max(map(len, text.split("\r\n"))) > limits.max_line:
+        return None
+    return Headers.canonical([(canonical_name(name), value.rstrip(" \t"))
+                              for name, value in _FIELD_RE.findall(text)])
+
+
 def _parse_head(h: _Head, head: bytes, limits: Limits) -> None:
-    lines = head.split(b"\r\n")
-    _parse_start(h, lines[0], limits)
-    for text in _fields(h, lines[1:], limits):
+    start, crlf, section = head.partition(b"\r\n")
+    _parse_start(h, start, limits)
+    if not crlf:
+        _check_headers(h, limits)
+        return
+    plain = _plain_headers(section, limits)
+    if plain is not None:
+        h.headers = plain
+        _check_headers(h, limits)
+        return
+    for text in _fields(h, section.split(b"\r\n"), limits):
         name, colon, value = text.partition(":")
         name = name.rstrip(" \t")  # HCOLON allows SP/HTAB before the colon
         if not colon or not _TOKEN_RE.fullmatch(name):
@@ -229,16 +261,25 @@ def _name_addr_ok(value: str) -> bool:
 
 def _check_headers(h: _Head, limits: Limits) -> None:
     hd = h.headers
+    # One pass for every count and first value below (they were a dozen scans).
+    counts: dict[str, int] = {}
+    first: dict[str, str] = {}
+    for name, text in hd:
+        if name in counts:
+            counts[name] += 1
+        else:
+            counts[name] = 1
+            first[name] = text
     for name in _NEEDED:
-        if name not in hd:
+        if name not in counts:
             h.fail(400, f"Missing {name} header")
     for name in _SINGLE:
-        if hd.count(name) > 1:  # RFC 4475 multi01, mcl01
+        if counts.get(name, 0) > 1:  # RFC 4475 multi01, mcl01
             h.fail(400, f"Duplicate {name} header")
-    call_id = hd.get("Call-ID")
+    call_id = first.get("Call-ID")
     if call_id is not None and not _CALL_ID_RE.fullmatch(call_id):
         h.fail(400, "Bad Call-ID")
-    cseq = hd.get("CSeq")
+    cseq = first.get("CSeq")
     if cseq is not None:
         m = _CSEQ_RE.fullmatch(cseq)
         if m is None or int(m.group(1)) >= 2**32:  # 8.1.1.5: a 32-bit unsigned integer
@@ -248,27 +289,29 @@ def _check_headers(h: _Head, limits: Limits) -> None:
             # CANCEL too (17.1.1.3, 9.1). RFC 4475 mismatch01/02.
             h.fail(400, "CSeq method does not match request method")
     for name in ("From", "To"):
-        value = hd.get(name)
+        value = first.get(name)
         if value is not None:
             try:
-                NameAddr.parse(value)
+                # Kept: the layers above read From and To of every request again.
+                hd.remember(name, NameAddr.parse(value))
             except AddressError:
                 h.fail(400, f"Bad {name} header")
             if not _name_addr_ok(value):
                 h.fail(400, f"Bad {name} header")
-    if any(c != "*" and not _name_addr_ok(c) for c in hd.get_all("Contact")):
+    if "Contact" in counts and \
+            any(c != "*" and not _name_addr_ok(c) for c in hd.get_all("Contact")):
         h.fail(400, "Bad Contact header")
     if any(not _VIA_RE.fullmatch(v) for v in hd.get_all("Via")):
         h.fail(400, "Bad Via header")
-    max_forwards = hd.get("Max-Forwards")
+    max_forwards = first.get("Max-Forwards")
     if max_forwards is not None and not (
         _DIGITS_RE.fullmatch(max_forwards) and int(max_forwards) <= 255  # 20.22
     ):
         h.fail(400, "Bad Max-Forwards")
-    date = hd.get("Date")
+    date = first.get("Date")
     if date is not None and not _DATE_RE.fullmatch(date):
         h.fail(400, "Bad Date header")
-    length = hd.get("Content-Length")
+    length = first.get("Content-Length")
     if length is not None:
         if not _DIGITS_RE.fullmatch(length):
             h.fail(400, "Bad Content-Length")  # negative, non-numeric or absurd (RFC 4475 ncl)

@@ -49,6 +49,7 @@ def _stamp_via(req: Request, source: Addr) -> None:
         changed = True
     if changed:
         req.headers.replace_first("Via", str(top))
+        req.headers.remember("Via", top)  # what the new value parses to: no second parse
 
 
 def response_destination(resp: Response, fallback: Addr) -> Addr:
