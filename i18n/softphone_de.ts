@@ -139,6 +139,10 @@
         <translation>Abbrechen</translation>
     </message>
     <message>
+        <source>On hold: click to switch to this call</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Unknown</source>
         <translation>Unbekannt</translation>
     </message>
@@ -161,6 +165,257 @@
     <message>
         <source>Connect with</source>
         <translation>Verbinden mit</translation>
+    </message>
+</context>
+<context>
+    <name>ContactDialog</name>
+    <message>
+        <source>Edit contact</source>
+        <translation>Kontakt bearbeiten</translation>
+    </message>
+    <message>
+        <source>New contact</source>
+        <translation>Neuer Kontakt</translation>
+    </message>
+    <message>
+        <source>&amp;Name:</source>
+        <translation>&amp;Name:</translation>
+    </message>
+    <message>
+        <source>N&amp;umber:</source>
+        <translation>N&amp;ummer:</translation>
+    </message>
+    <message>
+        <source>&amp;Department:</source>
+        <translation>&amp;Abteilung:</translation>
+    </message>
+    <message>
+        <source>e.g. 100 or +49 30 1234567</source>
+        <translation>z. B. 100 oder +49 30 1234567</translation>
+    </message>
+    <message>
+        <source>Enter a name.</source>
+        <translation>Bitte einen Namen eingeben.</translation>
+    </message>
+    <message>
+        <source>Enter a number that can be dialled.</source>
+        <translation>Bitte eine wählbare Nummer eingeben.</translation>
+    </message>
+</context>
+<context>
+    <name>ContactsModel</name>
+    <message>
+        <source>available</source>
+        <translation>erreichbar</translation>
+    </message>
+    <message>
+        <source>busy</source>
+        <translation>im Gespräch</translation>
+    </message>
+    <message>
+        <source>ringing</source>
+        <translation>klingelt</translation>
+    </message>
+    <message>
+        <source>offline</source>
+        <translation>abgemeldet</translation>
+    </message>
+    <message>
+        <source>do not disturb</source>
+        <translation>nicht stören</translation>
+    </message>
+    <message>
+        <source>Favorites</source>
+        <translation>Favoriten</translation>
+    </message>
+    <message>
+        <source>No department</source>
+        <translation>Ohne Abteilung</translation>
+    </message>
+    <message>
+        <source>Personal contacts</source>
+        <translation>Eigene Kontakte</translation>
+    </message>
+    <message>
+        <source>Ring groups</source>
+        <translation>Sammelrufgruppen</translation>
+    </message>
+    <message>
+        <source>Conference rooms</source>
+        <translation>Konferenzräume</translation>
+    </message>
+    <message>
+        <source>Doors</source>
+        <translation>Türen</translation>
+    </message>
+    <message>
+        <source>Shared lines</source>
+        <translation>Gemeinsame Leitungen</translation>
+    </message>
+    <message>
+        <source>favorite</source>
+        <translation>Favorit</translation>
+    </message>
+</context>
+<context>
+    <name>ContactsView</name>
+    <message>
+        <source>The PBX did not take the change. Try again later.</source>
+        <translation>Die Telefonanlage hat die Änderung nicht übernommen. Bitte später noch einmal versuchen.</translation>
+    </message>
+    <message>
+        <source>Connection to the PBX lost. Reconnecting…</source>
+        <translation>Verbindung zur Telefonanlage unterbrochen. Verbinde neu…</translation>
+    </message>
+    <message>
+        <source>Connecting to the PBX…</source>
+        <translation>Verbinde mit der Telefonanlage…</translation>
+    </message>
+    <message>
+        <source>The PBX did not accept your user name or password; showing local contacts.</source>
+        <translation>Die Telefonanlage hat Benutzername oder Passwort nicht angenommen; es werden die eigenen Kontakte angezeigt.</translation>
+    </message>
+    <message>
+        <source>Favorites can be changed when the PBX is reachable.</source>
+        <translation>Favoriten lassen sich ändern, sobald die Telefonanlage erreichbar ist.</translation>
+    </message>
+    <message>
+        <source>Call</source>
+        <translation>Anrufen</translation>
+    </message>
+    <message>
+        <source>Remove from favorites</source>
+        <translation>Aus Favoriten entfernen</translation>
+    </message>
+    <message>
+        <source>Add to favorites</source>
+        <translation>Zu Favoriten hinzufügen</translation>
+    </message>
+    <message>
+        <source>Details…</source>
+        <translation>Details…</translation>
+    </message>
+    <message>
+        <source>Edit…</source>
+        <translation>Bearbeiten…</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>Löschen</translation>
+    </message>
+    <message>
+        <source>Import contacts</source>
+        <translation>Kontakte importieren</translation>
+    </message>
+    <message>
+        <source>vCard files (*.vcf *.vcard);;All files (*)</source>
+        <translation>vCard-Dateien (*.vcf *.vcard);;Alle Dateien (*)</translation>
+    </message>
+    <message>
+        <source>Cannot read {file}: {error}</source>
+        <translation>{file} kann nicht gelesen werden: {error}</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n contact(s) imported.</source>
+        <translation>
+            <numerusform>%n Kontakt importiert.</numerusform>
+            <numerusform>%n Kontakte importiert.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Search name or number</source>
+        <translation>Name oder Nummer suchen</translation>
+    </message>
+    <message>
+        <source>Search contacts</source>
+        <translation>Kontakte durchsuchen</translation>
+    </message>
+    <message>
+        <source>Contacts</source>
+        <translation>Kontakte</translation>
+    </message>
+    <message>
+        <source>More</source>
+        <translation>Mehr</translation>
+    </message>
+    <message>
+        <source>New contact…</source>
+        <translation>Neuer Kontakt…</translation>
+    </message>
+    <message>
+        <source>Import vCard…</source>
+        <translation>vCard importieren…</translation>
+    </message>
+</context>
+<context>
+    <name>DetailsDialog</name>
+    <message>
+        <source>Person</source>
+        <translation>Person</translation>
+    </message>
+    <message>
+        <source>Ring group</source>
+        <translation>Sammelrufgruppe</translation>
+    </message>
+    <message>
+        <source>Conference room</source>
+        <translation>Konferenzraum</translation>
+    </message>
+    <message>
+        <source>Door</source>
+        <translation>Tür</translation>
+    </message>
+    <message>
+        <source>Shared line</source>
+        <translation>Gemeinsame Leitung</translation>
+    </message>
+    <message>
+        <source>Name:</source>
+        <translation>Name:</translation>
+    </message>
+    <message>
+        <source>Number:</source>
+        <translation>Nummer:</translation>
+    </message>
+    <message>
+        <source>Department:</source>
+        <translation>Abteilung:</translation>
+    </message>
+    <message>
+        <source>Kind:</source>
+        <translation>Art:</translation>
+    </message>
+    <message>
+        <source>Status:</source>
+        <translation>Status:</translation>
+    </message>
+    <message>
+        <source>Local contact</source>
+        <translation>Eigener Kontakt</translation>
+    </message>
+    <message>
+        <source>PBX directory</source>
+        <translation>Telefonbuch der Telefonanlage</translation>
+    </message>
+    <message>
+        <source>Source:</source>
+        <translation>Quelle:</translation>
+    </message>
+    <message>
+        <source>Favorite:</source>
+        <translation>Favorit:</translation>
+    </message>
+    <message>
+        <source>yes</source>
+        <translation>ja</translation>
+    </message>
+    <message>
+        <source>no</source>
+        <translation>nein</translation>
+    </message>
+    <message>
+        <source>Call</source>
+        <translation>Anrufen</translation>
     </message>
 </context>
 <context>
@@ -236,6 +491,18 @@
 <context>
     <name>IncomingPanel</name>
     <message>
+        <source>Call waiting</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Hold and answer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Put the current call on hold and answer this one</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Incoming call</source>
         <translation>Eingehender Anruf</translation>
     </message>
@@ -246,6 +513,14 @@
     <message>
         <source>Answer the call</source>
         <translation>Anruf annehmen</translation>
+    </message>
+    <message>
+        <source>End and answer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>End the current call and answer this one</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>Reject</source>
@@ -277,6 +552,10 @@
     <message>
         <source>Keypad</source>
         <translation>Tastenfeld</translation>
+    </message>
+    <message>
+        <source>Contacts</source>
+        <translation>Kontakte</translation>
     </message>
     <message>
         <source>History</source>
@@ -329,6 +608,14 @@
     <message>
         <source>&amp;Transfer…</source>
         <translation>&amp;Weiterleiten…</translation>
+    </message>
+    <message>
+        <source>&amp;End current call and answer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>S&amp;witch calls</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>Type a number first</source>
@@ -385,6 +672,14 @@
         <translation>&amp;Klingeln über:</translation>
     </message>
     <message>
+        <source>Calls</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A short double beep in your headset every few seconds, instead of ringing</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>&amp;Language:</source>
         <translation>&amp;Sprache:</translation>
     </message>
@@ -399,6 +694,18 @@
     <message>
         <source>The chosen audio device could not be opened. Choose another one.</source>
         <translation>Das gewählte Audiogerät konnte nicht geöffnet werden. Wählen Sie ein anderes.</translation>
+    </message>
+    <message>
+        <source>Call &amp;waiting</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A second call may ring during a call; when off, callers get busy</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Knock tone</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>General</source>

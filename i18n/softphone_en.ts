@@ -139,6 +139,10 @@
         <translation>Cancel</translation>
     </message>
     <message>
+        <source>On hold: click to switch to this call</source>
+        <translation>On hold: click to switch to this call</translation>
+    </message>
+    <message>
         <source>Unknown</source>
         <translation>Unknown</translation>
     </message>
@@ -161,6 +165,257 @@
     <message>
         <source>Connect with</source>
         <translation>Connect with</translation>
+    </message>
+</context>
+<context>
+    <name>ContactDialog</name>
+    <message>
+        <source>Edit contact</source>
+        <translation>Edit contact</translation>
+    </message>
+    <message>
+        <source>New contact</source>
+        <translation>New contact</translation>
+    </message>
+    <message>
+        <source>&amp;Name:</source>
+        <translation>&amp;Name:</translation>
+    </message>
+    <message>
+        <source>N&amp;umber:</source>
+        <translation>N&amp;umber:</translation>
+    </message>
+    <message>
+        <source>&amp;Department:</source>
+        <translation>&amp;Department:</translation>
+    </message>
+    <message>
+        <source>e.g. 100 or +49 30 1234567</source>
+        <translation>e.g. 100 or +49 30 1234567</translation>
+    </message>
+    <message>
+        <source>Enter a name.</source>
+        <translation>Enter a name.</translation>
+    </message>
+    <message>
+        <source>Enter a number that can be dialled.</source>
+        <translation>Enter a number that can be dialled.</translation>
+    </message>
+</context>
+<context>
+    <name>ContactsModel</name>
+    <message>
+        <source>available</source>
+        <translation>available</translation>
+    </message>
+    <message>
+        <source>busy</source>
+        <translation>busy</translation>
+    </message>
+    <message>
+        <source>ringing</source>
+        <translation>ringing</translation>
+    </message>
+    <message>
+        <source>offline</source>
+        <translation>offline</translation>
+    </message>
+    <message>
+        <source>do not disturb</source>
+        <translation>do not disturb</translation>
+    </message>
+    <message>
+        <source>Favorites</source>
+        <translation>Favorites</translation>
+    </message>
+    <message>
+        <source>No department</source>
+        <translation>No department</translation>
+    </message>
+    <message>
+        <source>Personal contacts</source>
+        <translation>Personal contacts</translation>
+    </message>
+    <message>
+        <source>Ring groups</source>
+        <translation>Ring groups</translation>
+    </message>
+    <message>
+        <source>Conference rooms</source>
+        <translation>Conference rooms</translation>
+    </message>
+    <message>
+        <source>Doors</source>
+        <translation>Doors</translation>
+    </message>
+    <message>
+        <source>Shared lines</source>
+        <translation>Shared lines</translation>
+    </message>
+    <message>
+        <source>favorite</source>
+        <translation>favorite</translation>
+    </message>
+</context>
+<context>
+    <name>ContactsView</name>
+    <message>
+        <source>The PBX did not take the change. Try again later.</source>
+        <translation>The PBX did not take the change. Try again later.</translation>
+    </message>
+    <message>
+        <source>Connection to the PBX lost. Reconnecting…</source>
+        <translation>Connection to the PBX lost. Reconnecting…</translation>
+    </message>
+    <message>
+        <source>Connecting to the PBX…</source>
+        <translation>Connecting to the PBX…</translation>
+    </message>
+    <message>
+        <source>The PBX did not accept your user name or password; showing local contacts.</source>
+        <translation>The PBX did not accept your user name or password; showing local contacts.</translation>
+    </message>
+    <message>
+        <source>Favorites can be changed when the PBX is reachable.</source>
+        <translation>Favorites can be changed when the PBX is reachable.</translation>
+    </message>
+    <message>
+        <source>Call</source>
+        <translation>Call</translation>
+    </message>
+    <message>
+        <source>Remove from favorites</source>
+        <translation>Remove from favorites</translation>
+    </message>
+    <message>
+        <source>Add to favorites</source>
+        <translation>Add to favorites</translation>
+    </message>
+    <message>
+        <source>Details…</source>
+        <translation>Details…</translation>
+    </message>
+    <message>
+        <source>Edit…</source>
+        <translation>Edit…</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>Delete</translation>
+    </message>
+    <message>
+        <source>Import contacts</source>
+        <translation>Import contacts</translation>
+    </message>
+    <message>
+        <source>vCard files (*.vcf *.vcard);;All files (*)</source>
+        <translation>vCard files (*.vcf *.vcard);;All files (*)</translation>
+    </message>
+    <message>
+        <source>Cannot read {file}: {error}</source>
+        <translation>Cannot read {file}: {error}</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n contact(s) imported.</source>
+        <translation>
+            <numerusform>%n contact imported.</numerusform>
+            <numerusform>%n contacts imported.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Search name or number</source>
+        <translation>Search name or number</translation>
+    </message>
+    <message>
+        <source>Search contacts</source>
+        <translation>Search contacts</translation>
+    </message>
+    <message>
+        <source>Contacts</source>
+        <translation>Contacts</translation>
+    </message>
+    <message>
+        <source>More</source>
+        <translation>More</translation>
+    </message>
+    <message>
+        <source>New contact…</source>
+        <translation>New contact…</translation>
+    </message>
+    <message>
+        <source>Import vCard…</source>
+        <translation>Import vCard…</translation>
+    </message>
+</context>
+<context>
+    <name>DetailsDialog</name>
+    <message>
+        <source>Person</source>
+        <translation>Person</translation>
+    </message>
+    <message>
+        <source>Ring group</source>
+        <translation>Ring group</translation>
+    </message>
+    <message>
+        <source>Conference room</source>
+        <translation>Conference room</translation>
+    </message>
+    <message>
+        <source>Door</source>
+        <translation>Door</translation>
+    </message>
+    <message>
+        <source>Shared line</source>
+        <translation>Shared line</translation>
+    </message>
+    <message>
+        <source>Name:</source>
+        <translation>Name:</translation>
+    </message>
+    <message>
+        <source>Number:</source>
+        <translation>Number:</translation>
+    </message>
+    <message>
+        <source>Department:</source>
+        <translation>Department:</translation>
+    </message>
+    <message>
+        <source>Kind:</source>
+        <translation>Kind:</translation>
+    </message>
+    <message>
+        <source>Status:</source>
+        <translation>Status:</translation>
+    </message>
+    <message>
+        <source>Local contact</source>
+        <translation>Local contact</translation>
+    </message>
+    <message>
+        <source>PBX directory</source>
+        <translation>PBX directory</translation>
+    </message>
+    <message>
+        <source>Source:</source>
+        <translation>Source:</translation>
+    </message>
+    <message>
+        <source>Favorite:</source>
+        <translation>Favorite:</translation>
+    </message>
+    <message>
+        <source>yes</source>
+        <translation>yes</translation>
+    </message>
+    <message>
+        <source>no</source>
+        <translation>no</translation>
+    </message>
+    <message>
+        <source>Call</source>
+        <translation>Call</translation>
     </message>
 </context>
 <context>
@@ -236,6 +491,18 @@
 <context>
     <name>IncomingPanel</name>
     <message>
+        <source>Call waiting</source>
+        <translation>Call waiting</translation>
+    </message>
+    <message>
+        <source>Hold and answer</source>
+        <translation>Hold and answer</translation>
+    </message>
+    <message>
+        <source>Put the current call on hold and answer this one</source>
+        <translation>Put the current call on hold and answer this one</translation>
+    </message>
+    <message>
         <source>Incoming call</source>
         <translation>Incoming call</translation>
     </message>
@@ -246,6 +513,14 @@
     <message>
         <source>Answer the call</source>
         <translation>Answer the call</translation>
+    </message>
+    <message>
+        <source>End and answer</source>
+        <translation>End and answer</translation>
+    </message>
+    <message>
+        <source>End the current call and answer this one</source>
+        <translation>End the current call and answer this one</translation>
     </message>
     <message>
         <source>Reject</source>
@@ -277,6 +552,10 @@
     <message>
         <source>Keypad</source>
         <translation>Keypad</translation>
+    </message>
+    <message>
+        <source>Contacts</source>
+        <translation>Contacts</translation>
     </message>
     <message>
         <source>History</source>
@@ -329,6 +608,14 @@
     <message>
         <source>&amp;Transfer…</source>
         <translation>&amp;Transfer…</translation>
+    </message>
+    <message>
+        <source>&amp;End current call and answer</source>
+        <translation>&amp;End current call and answer</translation>
+    </message>
+    <message>
+        <source>S&amp;witch calls</source>
+        <translation>S&amp;witch calls</translation>
     </message>
     <message>
         <source>Type a number first</source>
@@ -385,6 +672,14 @@
         <translation>&amp;Ringer:</translation>
     </message>
     <message>
+        <source>Calls</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A short double beep in your headset every few seconds, instead of ringing</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>&amp;Language:</source>
         <translation>&amp;Language:</translation>
     </message>
@@ -399,6 +694,18 @@
     <message>
         <source>The chosen audio device could not be opened. Choose another one.</source>
         <translation>The chosen audio device could not be opened. Choose another one.</translation>
+    </message>
+    <message>
+        <source>Call &amp;waiting</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A second call may ring during a call; when off, callers get busy</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Knock tone</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>General</source>

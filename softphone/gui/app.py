@@ -18,6 +18,8 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QDialog
 
 from softphone.common.engine_protocol import AccountConfig, CallInfo
+from softphone.gui.contacts.local import LocalContacts
+from softphone.gui.contacts.view import ContactsView
 from softphone.gui.credentials import CredentialStore
 from softphone.gui.engine_backend import EngineBackend
 from softphone.gui.engine_client import EngineClient
@@ -25,6 +27,8 @@ from softphone.gui.history import CallHistory
 from softphone.gui.i18n import install_translator
 from softphone.gui.logsetup import FORMATS, log_engine_events, setup_logging
 from softphone.gui.main_window import MainWindow
+from softphone.gui.pbx_backend import PbxBackend, api_base_url
+from softphone.gui.pbx_client import PbxClient
 from softphone.gui.settings import Settings, default_config_dir
 from softphone.gui.tray import Tray, app_icon
 from softphone.gui.widgets.account_dialog import AccountDialog
@@ -38,7 +42,8 @@ class Client:
     """Every long-lived object of the running client, and the wiring between them."""
 
     def __init__(self, app: QApplication, config_dir: Path, *,
-                 engine_args: Sequence[str] = (), engine: EngineBackend | None = None) -> None:
+                 engine_args: Sequence[str] = (), engine: EngineBackend | None = None,
+                 pbx: PbxBackend | None = None) -> None:
         self.app = app
         self.settings = Settings(config_dir / "softphone.ini")
         self.credentials = CredentialStore(self.settings, config_dir / "passwords.json")
@@ -51,7 +56,12 @@ class Client:
         log_engine_events(self.engine)
         self._account_dialog: AccountDialog | None = None
         self.history_view = HistoryView(self.history)
-        self.window = MainWindow(self.engine, history_view=self.history_view)
+        # Contacts, presence, favorites: the PBX's client API, or local contacts without it.
+        self.local_contacts = LocalContacts(config_dir / "contacts.sqlite3")
+        self.pbx = pbx if pbx is not None else PbxClient(app)
+        self.contacts_view = ContactsView(self.pbx, self.local_contacts)
+        self.window = MainWindow(self.engine, history_view=self.history_view,
+                                 contacts_view=self.contacts_view)
         icon = app_icon()
         app.setWindowIcon(icon)
         self.window.setWindowIcon(icon)
@@ -77,9 +87,11 @@ class Client:
         password = (self.credentials.get_password(account.user, account.server)
                     if account is not None else None)
         if account is not None and password is not None:
-            self.engine.set_account(AccountConfig(
+            config = AccountConfig(
                 user=account.user, password=password, server=account.server,
-                transport=account.transport, display_name=account.display_name))
+                transport=account.transport, display_name=account.display_name)
+            self.engine.set_account(config)
+            self._connect_pbx(config)
         audio = (self.settings.audio_input, self.settings.audio_output,
                  self.settings.audio_ringer)
         if any(device is not None for device in audio):
@@ -95,10 +107,17 @@ class Client:
             QTimer.singleShot(0, self.open_account_dialog)
 
     def shutdown(self) -> None:
+        self.pbx.disconnect()
         self.engine.stop()
         self.tray.close()
         self.settings.sync()
         self.history.close()
+        self.local_contacts.close()
+
+    def _connect_pbx(self, config: AccountConfig) -> None:
+        # The API is on the SIP server's host; a server without it leaves local contacts.
+        url = api_base_url(config.server, self.settings.api_port, self.settings.api_tls)
+        self.pbx.connect_to(url, config.user, config.password)
 
     def _record_call(self, info: CallInfo, rejected: bool) -> None:
         self.history.record(info, rejected=rejected)
@@ -117,6 +136,7 @@ class Client:
             config = dialog.account_config()
             if result == QDialog.DialogCode.Accepted and config is not None:
                 self.engine.set_account(config)
+                self._connect_pbx(config)
             self._account_dialog = None
             dialog.deleteLater()
 

@@ -44,6 +44,7 @@ class MainWindow(QMainWindow):
     quit_requested = Signal()
 
     def __init__(self, engine: EngineBackend, *, history_view: QWidget | None = None,
+                 contacts_view: QWidget | None = None,
                  clock: Callable[[], float] = time.time, tick_ms: int = 1000,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -85,6 +86,10 @@ class MainWindow(QMainWindow):
         keypad_layout.addWidget(self.dialpad)
         keypad_layout.addStretch(1)
         self.tabs.addTab(keypad_page, "")
+        self.contacts_view = contacts_view
+        if contacts_view is not None:
+            contacts_view.call_requested.connect(self.call)  # type: ignore[attr-defined]
+            self.tabs.addTab(contacts_view, "")
         self.history_view = history_view
         if history_view is not None:
             history_view.call_requested.connect(self.call)   # type: ignore[attr-defined]
@@ -154,8 +159,10 @@ class MainWindow(QMainWindow):
         self.call_button.setText(self.tr("Call"))
         self.call_button.setToolTip(self.tr("Call this number (Enter)"))
         self.tabs.setTabText(0, self.tr("Keypad"))
+        if self.contacts_view is not None:
+            self.tabs.setTabText(self.tabs.indexOf(self.contacts_view), self.tr("Contacts"))
         if self.history_view is not None:
-            self.tabs.setTabText(1, self.tr("History"))
+            self.tabs.setTabText(self.tabs.indexOf(self.history_view), self.tr("History"))
         self.phone_menu.setTitle(self.tr("&Phone"))
         self.account_action.setText(self.tr("&Account…"))
         self.settings_action.setText(self.tr("&Settings…"))

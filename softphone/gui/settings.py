@@ -15,6 +15,7 @@ from PySide6.QtCore import QSettings, QStandardPaths
 TRANSPORTS = ("udp", "tcp", "tls")
 LANGUAGES = ("system", "de", "en")
 PASSWORD_STORAGES = ("keyring", "none", "file")
+DEFAULT_API_PORT = 8080
 
 
 def default_config_dir() -> Path:
@@ -101,6 +102,33 @@ class Settings:
     @audio_ringer.setter
     def audio_ringer(self, value: str | None) -> None:
         self._set_optional("audio/ringer", value)
+
+    # -- the PBX's client API (contacts, presence, favorites) --------------------------------
+
+    @property
+    def api_port(self) -> int:
+        """TCP port of the client API on the account's server (default 8080)."""
+        value = self._qs.value("pbx/api_port", DEFAULT_API_PORT)
+        try:
+            port = int(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            return DEFAULT_API_PORT
+        return port if 0 < port < 65536 else DEFAULT_API_PORT
+
+    @api_port.setter
+    def api_port(self, value: int) -> None:
+        if not 0 < int(value) < 65536:
+            raise ValueError(f"api_port must be 1-65535, not {value!r}")
+        self._qs.setValue("pbx/api_port", int(value))
+
+    @property
+    def api_tls(self) -> bool:
+        """Whether the client API is spoken over HTTPS."""
+        return bool(self._qs.value("pbx/api_tls", False, type=bool))
+
+    @api_tls.setter
+    def api_tls(self, value: bool) -> None:
+        self._qs.setValue("pbx/api_tls", bool(value))
 
     # -- general ------------------------------------------------------------------------------
 

@@ -1,0 +1,1 @@
+"""The contacts tab: PBX directory with presence and favorites, or local contacts."""
