@@ -140,7 +140,7 @@
     </message>
     <message>
         <source>On hold: click to switch to this call</source>
-        <translation type="unfinished"></translation>
+        <translation>Gehalten: klicken, um zu diesem Gespräch zu wechseln</translation>
     </message>
     <message>
         <source>Unknown</source>
@@ -492,15 +492,15 @@
     <name>IncomingPanel</name>
     <message>
         <source>Call waiting</source>
-        <translation type="unfinished"></translation>
+        <translation>Anklopfen</translation>
     </message>
     <message>
         <source>Hold and answer</source>
-        <translation type="unfinished"></translation>
+        <translation>Halten und annehmen</translation>
     </message>
     <message>
         <source>Put the current call on hold and answer this one</source>
-        <translation type="unfinished"></translation>
+        <translation>Das laufende Gespräch halten und diesen Anruf annehmen</translation>
     </message>
     <message>
         <source>Incoming call</source>
@@ -516,11 +516,11 @@
     </message>
     <message>
         <source>End and answer</source>
-        <translation type="unfinished"></translation>
+        <translation>Beenden und annehmen</translation>
     </message>
     <message>
         <source>End the current call and answer this one</source>
-        <translation type="unfinished"></translation>
+        <translation>Das laufende Gespräch beenden und diesen Anruf annehmen</translation>
     </message>
     <message>
         <source>Reject</source>
@@ -611,11 +611,11 @@
     </message>
     <message>
         <source>&amp;End current call and answer</source>
-        <translation type="unfinished"></translation>
+        <translation>Laufendes Gespräch &amp;beenden und annehmen</translation>
     </message>
     <message>
         <source>S&amp;witch calls</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Makeln</translation>
     </message>
     <message>
         <source>Type a number first</source>
@@ -673,11 +673,11 @@
     </message>
     <message>
         <source>Calls</source>
-        <translation type="unfinished"></translation>
+        <translation>Anrufe</translation>
     </message>
     <message>
         <source>A short double beep in your headset every few seconds, instead of ringing</source>
-        <translation type="unfinished"></translation>
+        <translation>Alle paar Sekunden ein kurzer Doppelton im Headset, statt zu klingeln</translation>
     </message>
     <message>
         <source>&amp;Language:</source>
@@ -697,15 +697,15 @@
     </message>
     <message>
         <source>Call &amp;waiting</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Anklopfen</translation>
     </message>
     <message>
         <source>A second call may ring during a call; when off, callers get busy</source>
-        <translation type="unfinished"></translation>
+        <translation>Ein zweiter Anruf darf während eines Gesprächs klingeln; ausgeschaltet hören Anrufer besetzt</translation>
     </message>
     <message>
         <source>&amp;Knock tone</source>
-        <translation type="unfinished"></translation>
+        <translation>Ankl&amp;opfton</translation>
     </message>
     <message>
         <source>General</source>

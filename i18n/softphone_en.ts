@@ -673,11 +673,11 @@
     </message>
     <message>
         <source>Calls</source>
-        <translation type="unfinished"></translation>
+        <translation>Calls</translation>
     </message>
     <message>
         <source>A short double beep in your headset every few seconds, instead of ringing</source>
-        <translation type="unfinished"></translation>
+        <translation>A short double beep in your headset every few seconds, instead of ringing</translation>
     </message>
     <message>
         <source>&amp;Language:</source>
@@ -697,15 +697,15 @@
     </message>
     <message>
         <source>Call &amp;waiting</source>
-        <translation type="unfinished"></translation>
+        <translation>Call &amp;waiting</translation>
     </message>
     <message>
         <source>A second call may ring during a call; when off, callers get busy</source>
-        <translation type="unfinished"></translation>
+        <translation>A second call may ring during a call; when off, callers get busy</translation>
     </message>
     <message>
         <source>&amp;Knock tone</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Knock tone</translation>
     </message>
     <message>
         <source>General</source>

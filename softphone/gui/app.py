@@ -96,6 +96,7 @@ class Client:
                  self.settings.audio_ringer)
         if any(device is not None for device in audio):
             self.engine.request_set_audio(*audio)
+        self.apply_call_settings()
 
         if minimized or self.settings.start_minimized:
             if not self.tray.available:
@@ -147,6 +148,7 @@ class Client:
         dialog = SettingsDialog(self.settings, self.engine.audio_status, self.window)
         dialog.audio_changed.connect(self.engine.request_set_audio)
         dialog.language_changed.connect(self._set_language)
+        dialog.call_settings_changed.connect(self.apply_call_settings)
         self.engine.audio_changed.connect(dialog.set_audio_status)
 
         def done(_result: int) -> None:
@@ -155,6 +157,14 @@ class Client:
 
         dialog.finished.connect(done)
         dialog.open()
+
+    def apply_call_settings(self) -> None:
+        """Call waiting and its knock, from the settings to the window and the engine.
+        Without call waiting the engine does not knock either: the client rejects the
+        second call at once, and not even the first beep should reach the headset."""
+        self.window.call_waiting = self.settings.call_waiting
+        self.engine.request_set_call_waiting_tone(
+            self.settings.call_waiting and self.settings.knock_tone)
 
     def _set_language(self, language: str) -> None:
         # Widgets retranslate themselves on the LanguageChange event this sends.

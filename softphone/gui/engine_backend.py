@@ -73,6 +73,11 @@ class EngineBackend(QObject):
         """Choose audio devices (None: system default); kept across engine restarts."""
         raise NotImplementedError
 
+    def request_set_call_waiting_tone(self, enabled: bool) -> None:
+        """Knock while a call waits during another (engine default: on); kept across
+        engine restarts."""
+        self._send("set_call_waiting_tone", enabled=enabled)
+
     # -- calls ---------------------------------------------------------------------------
 
     def _send(self, cmd: str, **args: object) -> None:

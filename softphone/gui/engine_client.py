@@ -70,6 +70,7 @@ class EngineClient(EngineBackend):
         self._calls: dict[str, CallInfo] = {}
         self._account: AccountConfig | None = None
         self._audio: tuple[str | None, str | None, str | None] | None = None
+        self._knock: bool | None = None          # None: the engine's default (on)
         self._attempt = 0
         self._running_since = 0.0
         self._restart_timer = QTimer(self, singleShot=True)
@@ -130,6 +131,11 @@ class EngineClient(EngineBackend):
         self._audio = (input, output, ringer)
         if self.state == EngineState.RUNNING:
             self._send_audio()
+
+    def request_set_call_waiting_tone(self, enabled: bool) -> None:
+        self._knock = bool(enabled)
+        if self.state == EngineState.RUNNING:
+            super().request_set_call_waiting_tone(self._knock)
 
     # -- process -------------------------------------------------------------------------
 
@@ -288,6 +294,8 @@ class EngineClient(EngineBackend):
             self._send_account()
         if self._audio is not None:
             self._send_audio()
+        if self._knock is not None:
+            super().request_set_call_waiting_tone(self._knock)
 
     # -- requests ------------------------------------------------------------------------
 

@@ -24,7 +24,12 @@ from softphone.gui.engine_backend import EngineBackend, EngineState
 from softphone.gui.widgets import call_panel as cp
 from softphone.gui.widgets.call_panel import CallPanel
 from softphone.gui.widgets.dialpad import Dialpad, NumberEdit, clean_number
-from softphone.gui.widgets.incoming_panel import ANSWER_KEY, REJECT_KEY, IncomingPanel
+from softphone.gui.widgets.incoming_panel import (
+    ANSWER_KEY,
+    END_ANSWER_KEY,
+    REJECT_KEY,
+    IncomingPanel,
+)
 from softphone.gui.widgets.status_bar import StatusBar
 
 HINT_MS = 6000      # how long a hint under the number field stays
@@ -46,11 +51,17 @@ class MainWindow(QMainWindow):
     def __init__(self, engine: EngineBackend, *, history_view: QWidget | None = None,
                  contacts_view: QWidget | None = None,
                  clock: Callable[[], float] = time.time, tick_ms: int = 1000,
+                 blink_ms: int = cp.BLINK_MS,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._engine = engine
         self._clock = clock
         self._tick_ms = tick_ms
+        self._blink_ms = blink_ms
+        # Call waiting off: a call that comes in while another is going on is rejected
+        # with 486 at once (app.py sets this from the settings).
+        self.call_waiting = True
+        self._auto_rejected: set[str] = set()
         self._calls: dict[str, CallInfo] = {}
         self.panels: dict[str, CallPanel | IncomingPanel] = {}
         self._rejected: set[str] = set()
@@ -144,6 +155,8 @@ class MainWindow(QMainWindow):
 
         self.answer_action = add(ANSWER_KEY, lambda: self._on_incoming(self.answer))
         self.reject_action = add(REJECT_KEY, lambda: self._on_incoming(self.reject))
+        self.end_answer_action = add(END_ANSWER_KEY,
+                                     lambda: self._on_incoming(self.end_and_answer))
         self.call_menu.addSeparator()
         self.hangup_action = add(cp.HANGUP_KEY, lambda: self._on_current(CallPanel.hang_up))
         self.mute_action = add(cp.MUTE_KEY, lambda: self._on_current(CallPanel.toggle_mute))
@@ -152,6 +165,13 @@ class MainWindow(QMainWindow):
             cp.KEYPAD_KEY, lambda: self._on_current(lambda p: p.keypad_button.toggle()))
         self.transfer_action = add(
             cp.TRANSFER_KEY, lambda: self._on_current(lambda p: p.transfer_button.showMenu()))
+        self.swap_action = add(cp.SWAP_KEY, self.switch_next)
+        # Alt+1..9: switch to the call at that place (in the panels' tooltips, not the menu)
+        for position in range(1, cp.SWITCH_KEYS + 1):
+            action = QAction(self)
+            action.setShortcut(QKeySequence(cp.switch_key(position)))
+            action.triggered.connect(lambda _=False, n=position: self.switch_to(n))
+            self.addAction(action)
 
     def retranslate(self) -> None:
         self.setWindowTitle(self.tr("Softphone"))
@@ -175,6 +195,8 @@ class MainWindow(QMainWindow):
         self.hold_action.setText(self.tr("H&old / resume"))
         self.keypad_action.setText(self.tr("&Keypad"))
         self.transfer_action.setText(self.tr("&Transfer…"))
+        self.end_answer_action.setText(self.tr("&End current call and answer"))
+        self.swap_action.setText(self.tr("S&witch calls"))
         self.status.retranslate()
 
     def changeEvent(self, event: QEvent) -> None:
@@ -219,16 +241,40 @@ class MainWindow(QMainWindow):
         self._rejected.add(call_id)
         self._engine.request_reject(call_id)
 
+    def end_and_answer(self, call_id: str) -> None:
+        """Call waiting: end the conversation in progress, answer the waiting call."""
+        for info in self._calls.values():
+            if info.state in cp.TALKING and info.call_id != call_id:
+                self._engine.request_hangup(info.call_id)
+        self._engine.request_answer(call_id)
+
+    def switch_next(self) -> None:
+        """Hold the call in progress and resume the next held one (the list wraps)."""
+        panels = [p for p in self.panels.values() if isinstance(p, CallPanel)]
+        talking = [i for i, p in enumerate(panels) if p.info.state in cp.TALKING]
+        start = talking[-1] + 1 if talking else 0
+        for panel in panels[start:] + panels[:start]:
+            if panel.info.state == CallState.HELD:
+                panel.switch_here()
+                return
+
+    def switch_to(self, position: int) -> None:
+        """Switch to the held call at `position` (1-based) in the calls list."""
+        panels = [p for p in self.panels.values() if isinstance(p, CallPanel)]
+        if 1 <= position <= len(panels):
+            panels[position - 1].switch_here()
+
     def _hold_active(self, except_id: str = "") -> None:
         # One conversation at a time: a new or answered call holds the one in progress.
         for info in self._calls.values():
-            if info.state == CallState.ACTIVE and info.call_id != except_id:
+            if info.state in cp.TALKING and info.call_id != except_id:
                 self._engine.request_hold(info.call_id)
 
     def current_panel(self) -> CallPanel | None:
-        """The call the window-wide shortcuts act on: the active one, else the newest."""
+        """The call the window-wide shortcuts act on: the active one (the conversation,
+        however new or old the others are), else the newest."""
         panels = [p for p in self.panels.values() if isinstance(p, CallPanel)]
-        active = [p for p in panels if p.info.state == CallState.ACTIVE]
+        active = [p for p in panels if p.info.state in cp.TALKING]
         return (active or panels or [None])[-1]
 
     def _on_current(self, action: Callable[[CallPanel], object]) -> None:
@@ -262,15 +308,23 @@ class MainWindow(QMainWindow):
                 self._remove_panel(info.call_id)
             rejected = info.call_id in self._rejected
             self._rejected.discard(info.call_id)
+            self._auto_rejected.discard(info.call_id)
             self.status.showMessage(self.tr("{who}: {why}").format(
                 who=fmt.remote(info), why=fmt.call_end(info)), 10000)
             self.call_ended.emit(info, rejected)
         else:
             self._calls[info.call_id] = info
-            if info.state == CallState.INCOMING:
+            if info.call_id in self._auto_rejected:
+                pass
+            elif info.state == CallState.INCOMING and not self.call_waiting and any(
+                    c.state != CallState.INCOMING for c in self._calls.values()):
+                self._auto_rejected.add(info.call_id)   # busy: a missed call in the history
+                self._engine.request_reject(info.call_id, 486)
+            elif info.state == CallState.INCOMING:
                 if panel is None:
                     panel = IncomingPanel(info, self.calls_widget)
                     panel.answer_requested.connect(self.answer)
+                    panel.end_and_answer_requested.connect(self.end_and_answer)
                     panel.reject_requested.connect(self.reject)
                     self._add_panel(info.call_id, panel, top=True)
                     QApplication.alert(self)
@@ -282,9 +336,22 @@ class MainWindow(QMainWindow):
                     self._remove_panel(info.call_id)
                 panel = CallPanel(info, self._engine, other_calls=self.calls,
                                   clock=self._clock, tick_ms=self._tick_ms,
-                                  parent=self.calls_widget)
+                                  blink_ms=self._blink_ms, parent=self.calls_widget)
                 self._add_panel(info.call_id, panel)
+        self._update_calls_list()
         self._update_actions()
+
+    def _update_calls_list(self) -> None:
+        """Number the calls (Alt+N), and show a ringing call as waiting while another
+        call is in conversation."""
+        talking = any(c.state in cp.TALKING for c in self._calls.values())
+        position = 0
+        for panel in self.panels.values():
+            if isinstance(panel, IncomingPanel):
+                panel.set_waiting(talking)
+            else:
+                position += 1
+                panel.set_position(position)
 
     def calls(self) -> list[CallInfo]:
         """The calls in progress, oldest first."""
@@ -307,6 +374,10 @@ class MainWindow(QMainWindow):
         ringing = any(isinstance(p, IncomingPanel) for p in self.panels.values())
         self.answer_action.setEnabled(ringing)
         self.reject_action.setEnabled(ringing)
+        self.end_answer_action.setEnabled(any(
+            isinstance(p, IncomingPanel) and p.waiting for p in self.panels.values()))
+        self.swap_action.setEnabled(any(
+            c.state == CallState.HELD for c in self._calls.values()))
         panel = self.current_panel()
         for action, button in ((self.hangup_action, "hangup_button"),
                                (self.mute_action, "mute_button"),

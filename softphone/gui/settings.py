@@ -162,6 +162,26 @@ class Settings:
             raise ValueError(f"password_storage must be one of {PASSWORD_STORAGES}")
         self._qs.setValue("account/password_storage", value)
 
+    # -- calls --------------------------------------------------------------------------------
+
+    @property
+    def call_waiting(self) -> bool:
+        """A second call may ring during a call (off: it is rejected busy, 486)."""
+        return bool(self._qs.value("calls/call_waiting", True, type=bool))
+
+    @call_waiting.setter
+    def call_waiting(self, value: bool) -> None:
+        self._qs.setValue("calls/call_waiting", bool(value))
+
+    @property
+    def knock_tone(self) -> bool:
+        """The knock in the headset while a call waits."""
+        return bool(self._qs.value("calls/knock_tone", True, type=bool))
+
+    @knock_tone.setter
+    def knock_tone(self, value: bool) -> None:
+        self._qs.setValue("calls/knock_tone", bool(value))
+
     def sync(self) -> None:
         self._qs.sync()
         if self._qs.status() != QSettings.Status.NoError:

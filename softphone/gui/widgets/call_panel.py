@@ -1,4 +1,10 @@
-"""One call in progress: who, its state, how long, and what can be done with it."""
+"""One call in progress: who, its state, how long, and what can be done with it.
+
+The panels of all calls form the calls list.  A held call is marked and blinks slowly
+(its marker toggles every BLINK_MS, on a timer that runs only while it is held), the
+active one is marked steadily; clicking a held call switches to it: the call in progress
+is put on hold and the clicked one resumed (one conversation at a time).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +12,7 @@ import time
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, Qt, QTimer
-from PySide6.QtGui import QKeySequence
+from PySide6.QtGui import QKeySequence, QMouseEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -30,8 +36,19 @@ MUTE_KEY = "Ctrl+M"
 HOLD_KEY = "Ctrl+H"
 KEYPAD_KEY = "Ctrl+K"
 TRANSFER_KEY = "Ctrl+T"
+SWAP_KEY = "Ctrl+B"        # switch to the next call (Makeln): hold this one, resume that
+SWITCH_KEYS = 9            # Alt+1 .. Alt+9: switch to the call at that place in the list
 
 CONNECTED = frozenset({CallState.ACTIVE, CallState.HELD, CallState.REMOTE_HELD})
+TALKING = frozenset({CallState.ACTIVE, CallState.REMOTE_HELD})   # the conversation
+BLINK_MS = 800             # a held call blinks slowly: noticed, but not nervous
+HELD_COLOR = "#ef6c00"
+ACTIVE_COLOR = "#2e7d32"
+
+
+def switch_key(position: int) -> str:
+    """The shortcut of the call at `position` (1-based) in the calls list, or ""."""
+    return f"Alt+{position}" if 1 <= position <= SWITCH_KEYS else ""
 
 
 def with_key(text: str, key: str) -> str:
@@ -46,15 +63,24 @@ class CallPanel(QFrame):
     def __init__(self, info: CallInfo, engine: EngineBackend, *,
                  other_calls: Callable[[], list[CallInfo]] = list,
                  clock: Callable[[], float] = time.time, tick_ms: int = 1000,
-                 parent: QWidget | None = None) -> None:
+                 blink_ms: int = BLINK_MS, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.info = info
         self._engine = engine
         self._other_calls = other_calls
         self._clock = clock
         self._connected_at = 0.0
+        self.position = 0               # place in the calls list (1-based), for Alt+N
+        self.blink_on = False           # the held marker's phase
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setObjectName(f"call-{info.call_id}")
+
+        self.marker = QLabel(self)      # steady when active, blinking when held
+        self.marker.setObjectName("callMarker")
+        self.marker.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.marker.setFixedWidth(12)
+        self._blink = QTimer(self, interval=blink_ms)
+        self._blink.timeout.connect(self._toggle_blink)
 
         self.name_label = QLabel(self)
         self.name_label.setStyleSheet("font-weight: bold;")
@@ -101,6 +127,7 @@ class CallPanel(QFrame):
         self.transfer_row.hide()
 
         top = QHBoxLayout()
+        top.addWidget(self.marker)
         who = QVBoxLayout()
         who.addWidget(self.name_label)
         who.addWidget(self.number_label)
@@ -144,6 +171,18 @@ class CallPanel(QFrame):
         self.transfer_cancel.setText(self.tr("Cancel"))
         self.update_call(self.info)
 
+    def set_position(self, position: int) -> None:
+        self.position = position
+        self._update_tooltip()
+
+    def _update_tooltip(self) -> None:
+        key = switch_key(self.position)
+        if self.info.state == CallState.HELD:
+            text = self.tr("On hold: click to switch to this call")
+            self.setToolTip(with_key(text, key) if key else text)
+        else:
+            self.setToolTip("")
+
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
             self.retranslate()
@@ -174,6 +213,20 @@ class CallPanel(QFrame):
         if not connected:
             self.transfer_row.hide()
         self.hangup_button.setEnabled(state != CallState.ENDED)
+        if state == CallState.HELD:
+            if not self._blink.isActive():
+                self.blink_on = True
+                self._blink.start()
+        else:
+            self._blink.stop()
+            self.blink_on = state in TALKING
+        self._paint_marker()
+        self._update_tooltip()
+        # A held panel is one click target: its labels let the click through to it.
+        for label in (self.marker, self.name_label, self.number_label, self.state_label,
+                      self.timer_label):
+            label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents,
+                               state == CallState.HELD)
         if connected:
             if not self._connected_at:
                 self._connected_at = info.connected_at or self._clock()
@@ -182,6 +235,19 @@ class CallPanel(QFrame):
         else:
             self._timer.stop()
         self._tick()
+
+    def _toggle_blink(self) -> None:
+        self.blink_on = not self.blink_on
+        self._paint_marker()
+
+    def _paint_marker(self) -> None:
+        held = self.info.state == CallState.HELD
+        color = HELD_COLOR if held else ACTIVE_COLOR
+        lit = self.blink_on and (held or self.info.state in TALKING)
+        self.marker.setStyleSheet(f"background-color: {color if lit else 'transparent'};"
+                                  " border-radius: 4px;")
+        self.state_label.setStyleSheet(
+            f"color: {HELD_COLOR}; font-weight: bold;" if held and self.blink_on else "")
 
     def _tick(self) -> None:
         if self._connected_at:
@@ -202,9 +268,25 @@ class CallPanel(QFrame):
         if not self.hold_button.isEnabled():
             return
         if self.info.state == CallState.HELD:
-            self._engine.request_resume(self.info.call_id)
+            self.switch_here()
         else:
             self._engine.request_hold(self.info.call_id)
+
+    def switch_here(self) -> None:
+        """Resume this held call; the call in progress is put on hold first."""
+        if self.info.state != CallState.HELD:
+            return
+        for other in self._other_calls():
+            if other.call_id != self.info.call_id and other.state in TALKING:
+                self._engine.request_hold(other.call_id)
+        self._engine.request_resume(self.info.call_id)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        # A click on the panel itself (the buttons take their own clicks).
+        if event.button() == Qt.MouseButton.LeftButton and self.rect().contains(
+                event.position().toPoint()):
+            self.switch_here()
+        super().mouseReleaseEvent(event)
 
     def send_dtmf(self, digits: str) -> None:
         if self.info.state == CallState.ACTIVE:

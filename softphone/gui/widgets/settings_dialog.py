@@ -1,8 +1,9 @@
-"""The settings dialog: audio devices, language, start minimized.
+"""The settings dialog: audio devices, call waiting and its knock, language, start minimized.
 
 Every change takes effect at once (no OK/Apply): a device choice is saved and announced
 with audio_changed (the app passes it down to the engine; this works during a call), a
-language choice with language_changed (the app installs the translator).
+language choice with language_changed (the app installs the translator), the call waiting
+switches with call_settings_changed (the app tells the window and the engine).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ WARNING_STYLE = "color: #c62828;"
 class SettingsDialog(QDialog):
     audio_changed = Signal(object, object, object)   # input, output, ringer: str | None
     language_changed = Signal(str)
+    call_settings_changed = Signal()
 
     def __init__(
         self, settings: Settings, audio: AudioStatus, parent: QWidget | None = None
@@ -59,6 +61,16 @@ class SettingsDialog(QDialog):
         audio_layout.addWidget(self.null_audio_note)
         audio_layout.addWidget(self.audio_error_note)
 
+        self.call_waiting = QCheckBox()
+        self.call_waiting.setChecked(settings.call_waiting)
+        self.knock_tone = QCheckBox()
+        self.knock_tone.setChecked(settings.knock_tone)
+        self.knock_tone.setEnabled(settings.call_waiting)
+        self.calls_box = QGroupBox()
+        calls_layout = QVBoxLayout(self.calls_box)
+        calls_layout.addWidget(self.call_waiting)
+        calls_layout.addWidget(self.knock_tone)
+
         self.language_combo = QComboBox()
         self.start_minimized = QCheckBox()
         self.start_minimized.setChecked(settings.start_minimized)
@@ -74,6 +86,7 @@ class SettingsDialog(QDialog):
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.audio_box)
+        layout.addWidget(self.calls_box)
         layout.addWidget(self.general_box)
         layout.addWidget(self.buttons)
 
@@ -82,6 +95,8 @@ class SettingsDialog(QDialog):
             combo.activated.connect(self._on_audio_chosen)
         self.language_combo.activated.connect(self._on_language_chosen)
         self.start_minimized.toggled.connect(self._on_start_minimized)
+        self.call_waiting.toggled.connect(self._on_call_waiting)
+        self.knock_tone.toggled.connect(self._on_knock_tone)
 
     # -- audio ----------------------------------------------------------------------------
 
@@ -128,6 +143,19 @@ class SettingsDialog(QDialog):
         self._settings.sync()
         self.audio_changed.emit(audio_input, audio_output, ringer)
 
+    # -- calls ------------------------------------------------------------------------------
+
+    def _on_call_waiting(self, checked: bool) -> None:
+        self._settings.call_waiting = checked
+        self._settings.sync()
+        self.knock_tone.setEnabled(checked)
+        self.call_settings_changed.emit()
+
+    def _on_knock_tone(self, checked: bool) -> None:
+        self._settings.knock_tone = checked
+        self._settings.sync()
+        self.call_settings_changed.emit()
+
     # -- general ----------------------------------------------------------------------------
 
     def _fill_languages(self) -> None:
@@ -168,6 +196,13 @@ class SettingsDialog(QDialog):
             self.tr("No audio device found: calls connect but you will hear nothing."))
         self.audio_error_note.setText(
             self.tr("The chosen audio device could not be opened. Choose another one."))
+        self.calls_box.setTitle(self.tr("Calls"))
+        self.call_waiting.setText(self.tr("Call &waiting"))
+        self.call_waiting.setToolTip(self.tr(
+            "A second call may ring during a call; when off, callers get busy"))
+        self.knock_tone.setText(self.tr("&Knock tone"))
+        self.knock_tone.setToolTip(self.tr(
+            "A short double beep in your headset every few seconds, instead of ringing"))
         self.general_box.setTitle(self.tr("General"))
         self.language_label.setText(self.tr("&Language:"))
         self.start_minimized.setText(self.tr("&Start minimized"))
