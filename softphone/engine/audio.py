@@ -7,6 +7,12 @@ each direction goes through a :class:`RingBuffer` and every callback only copies
 (DESIGN.md: "the callbacks only copy").  The rings are bounded: an overrun drops the
 oldest audio (latency stays bounded when the card's clock runs fast), an underrun is
 padded with silence (the card's clock runs slow, or the stream has not started).
+An underrun also leaves latency behind: the late audio is played a frame later for the
+rest of the call, and scheduling hiccups add up.  So the bridge's rings drop audio that
+stood in them for a whole second of reads (TRIM_AFTER_READS) - latency no read needed.
+(bench/client.py, tone bursts through --test-audio loopback on a loaded 2-core machine:
+without it a 30 s call's added round trip crept from 20 ms up to 140 ms; with it the rings
+gave back 20-40 ms of such standing audio a call, a frame at a time.)
 
 The backend behind the rings (softphone.engine.audiodev) is PortAudio via sounddevice,
 the test-audio files, or nothing at all (null audio): the pj side is the same in each
@@ -34,6 +40,7 @@ FRAME_MS = 20
 SAMPLE_BYTES = 2            # 16-bit mono PCM
 FRAME_BYTES = CLOCK_RATE * FRAME_MS // 1000 * SAMPLE_BYTES   # 640
 RING_MS = 120               # bound on the latency a ring can add
+TRIM_AFTER_READS = 50       # 1 s of 20 ms reads (RingBuffer.trim_after)
 
 
 class RingBuffer:
@@ -42,10 +49,14 @@ class RingBuffer:
     write() never blocks and never fails: on overrun it drops the oldest bytes (whole
     samples).  read(n) always returns n bytes: on underrun the missing tail is silence.
     The lock is held only for a memcpy, so it is safe in audio callbacks.
+
+    With `trim_after` > 0, audio that was still waiting after each of the last `trim_after`
+    reads is dropped (the least fill seen after a read in that window): it only delayed
+    everything behind it.  An underrun in the window means the fill was needed: no trim.
     """
 
     def __init__(self, capacity: int = CLOCK_RATE * RING_MS // 1000 * SAMPLE_BYTES,
-                 sample_bytes: int = SAMPLE_BYTES) -> None:
+                 sample_bytes: int = SAMPLE_BYTES, trim_after: int = 0) -> None:
         if capacity <= 0 or capacity % sample_bytes:
             raise ValueError("capacity must be a positive whole number of samples")
         self.capacity = capacity
@@ -55,6 +66,10 @@ class RingBuffer:
         self.overruns = 0       # writes that had to drop old audio
         self.underruns = 0      # reads that had to pad with silence
         self.dropped = 0        # bytes dropped by overruns
+        self.trim_after = trim_after
+        self.trimmed = 0        # bytes dropped as standing latency
+        self._reads = 0         # reads in the current trim window
+        self._least = 0         # least fill after a read in it
 
     def __len__(self) -> int:
         with self._lock:
@@ -76,13 +91,28 @@ class RingBuffer:
             del self._buf[:size]
             if len(chunk) < size:
                 self.underruns += 1
+            if self.trim_after:
+                self._trim_standing()
         if len(chunk) < size:
             chunk += bytes(size - len(chunk))
         return chunk
 
+    def _trim_standing(self) -> None:
+        """After a read, with the lock held: count the window, trim at its end."""
+        fill = len(self._buf)
+        self._least = fill if self._reads == 0 else min(self._least, fill)
+        self._reads += 1
+        if self._reads >= self.trim_after:
+            excess = self._least - self._least % self.sample_bytes
+            if excess:
+                del self._buf[:excess]
+                self.trimmed += excess
+            self._reads = 0
+
     def clear(self) -> None:
         with self._lock:
             self._buf.clear()
+            self._reads = 0
 
 
 class BridgePort(pj.AudioMediaPort):
@@ -142,6 +172,8 @@ class AudioBridge:
         self.backend = backend
         self.mic = mic
         self.speaker = speaker
+        for ring in (mic, speaker):     # live audio: keep the latency at what jitter needs
+            ring.trim_after = TRIM_AFTER_READS
         self.port: BridgePort | None = None
         self.input: str | None = None
         self.output: str | None = None
@@ -209,7 +241,8 @@ class AudioBridge:
         self.set_active(False)
         self.backend.shutdown()
         for name, ring in (("mic", self.mic), ("speaker", self.speaker)):
-            log.info("%s ring: %d underruns, %d overruns (%d bytes dropped)", name,
-                     ring.underruns, ring.overruns, ring.dropped)
+            log.info("%s ring: %d underruns, %d overruns (%d bytes dropped), %d bytes of "
+                     "standing latency trimmed", name, ring.underruns, ring.overruns,
+                     ring.dropped, ring.trimmed)
         port, self.port = self.port, None
         return port

@@ -8,6 +8,9 @@
   AudioMediaPort as real devices would, so tests exercise the real bridge; only PortAudio
   is replaced.  The recordings run from engine start to exit (silence while no call has
   media), so a test can measure the last seconds of speaker.wav.
+  If DIR/loopback exists (an empty file will do), the microphone hears what the speaker
+  played in the same tick instead (a loopback cable: no delay of its own), so the delay
+  the engine adds can be measured from the far end (bench/client.py).
 - :class:`NullBackend`: no device exists at all; calls still work (pjsua2's null sound
   device clocks the conference bridge), nothing is played or captured.
 
@@ -174,6 +177,7 @@ class FileBackend:
         self.mic, self.speaker = mic, speaker
         mic_wav = directory / "mic.wav"
         self.mic_pcm = read_wav_16k(mic_wav) if mic_wav.exists() else bytes(FRAME_BYTES)
+        self.loopback = (directory / "loopback").exists()
         self.mic_pos = 0
         self.files: list[Any] = []
         self.speaker_wav = _wav_writer(directory / "speaker.wav", self.files)
@@ -217,8 +221,9 @@ class FileBackend:
     def _tick(self) -> None:
         silence = bytes(FRAME_BYTES)
         if self.capturing:
-            self.mic.write(self._mic_frame())
-            self.speaker_wav.writeframes(self.speaker.read(FRAME_BYTES))
+            played = self.speaker.read(FRAME_BYTES)
+            self.mic.write(played if self.loopback else self._mic_frame())
+            self.speaker_wav.writeframes(played)
         else:
             self.speaker_wav.writeframes(silence)
         ringer = self.ringer

@@ -161,7 +161,9 @@ class PjAgent:
         return acc
 
     def emit(self, event: str, **fields: Any) -> None:
-        self.out.write(json.dumps({"event": event, **fields}) + "\n")
+        # "mono": the agent's CLOCK_MONOTONIC when it emitted (the same clock in every process
+        # here), for benchmarks; agent.py's "t" is when the driver read the line.
+        self.out.write(json.dumps({"event": event, **fields, "mono": time.monotonic()}) + "\n")
         self.out.flush()
 
     def on_incoming(self, acc: AgentAccount, call_id: int) -> None:
