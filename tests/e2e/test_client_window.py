@@ -314,7 +314,8 @@ def test_outgoing_call_talk_hold_resume_hang_up(qtbot, client: Client, make_agen
 
     # The History tab lists it as an outgoing call to Empfang.
     bar = window.tabs.tabBar()
-    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(1).center())
+    history_tab = window.tabs.indexOf(client.history_view)
+    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(history_tab).center())
     assert window.tabs.currentWidget() is client.history_view
     model = client.history_view.model
     assert model.rowCount() == 1
