@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import signal
 import sys
@@ -47,6 +48,18 @@ async def _serve(pbx: Pbx) -> None:
         await pbx.stop()
 
 
+def tune_gc() -> None:
+    """Full (generation 2) collections 10 times rarer than CPython's default.
+
+    The transaction table holds ~20,000 transactions of ~20 tracked objects each, and at
+    2,000 REGISTER/s a full collection walked those 400,000 objects about once a second:
+    GC took 13-17 % of the daemon's CPU, 5-6 % with this (measured in-process, 20,000
+    registrations). Cyclic garbage (finished calls) still goes at the next full collection.
+    """
+    gen0, gen1, gen2 = gc.get_threshold()
+    gc.set_threshold(gen0, gen1, gen2 * 10)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.check_config is not None:
@@ -72,6 +85,7 @@ def main(argv: list[str] | None = None) -> int:
         uvloop.install()
     except ImportError:
         pass
+    tune_gc()
     pbx = Pbx(config, args.data_dir, args.sip_port)
     try:
         asyncio.run(_serve(pbx))
