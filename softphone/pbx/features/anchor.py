@@ -7,8 +7,6 @@ keeps it). What one side offers becomes, rewritten, what the other side is offer
 
 from __future__ import annotations
 
-import copy
-
 from softphone.pbx.media.relay import RelayLeg, RelaySession
 from softphone.pbx.media.sdp import (
     DIRECTIONS,
@@ -17,6 +15,7 @@ from softphone.pbx.media.sdp import (
     SessionDescription,
     anchor,
     audio_endpoint,
+    clone,
     parse_sdp,
 )
 
@@ -59,7 +58,7 @@ class MediaAnchor:
     def offer_from(self, from_side: str, to_side: str) -> bytes:
         """A fresh offer for `to_side` made from what `from_side` last described, with the
         media direction back to sendrecv: after a transfer nobody is on hold any more."""
-        sdp = copy.deepcopy(self._last[from_side])
+        sdp = clone(self._last[from_side])
         sdp.attributes = [a for a in sdp.attributes if a[0] not in DIRECTIONS]
         for media in sdp.media:
             media.attributes = [a for a in media.attributes if a[0] not in DIRECTIONS]
