@@ -10,7 +10,6 @@ on/off pattern, 50 ms block by 50 ms block.  The only fixed waits are recordings
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -21,21 +20,12 @@ from softphone.pbx.media.tones import goertzel_power
 from tests.helpers.agent import Agent, make_agent  # noqa: F401  (make_agent is a fixture)
 from tests.helpers.audio import analyse_recording, tone_ratio, write_tone_wav
 from tests.helpers.engineclient import EngineProcess, make_engine  # noqa: F401
-from tests.helpers.pbxproc import PbxProcess, free_port, write_config
+from tests.helpers.pbxproc import PbxProcess
 
 pytestmark = pytest.mark.e2e
 
 MIC_HZ, A_HZ, C_HZ, KNOCK_HZ = 600, 1000, 800, 440
 BLOCK_S = 0.05
-
-
-@pytest.fixture
-def pbx(tmp_path: Path) -> Iterator[PbxProcess]:
-    port = free_port()
-    cfg = write_config(tmp_path / "pbx.toml", sip_port=port, rtp_base=24000 + (port % 40) * 200)
-    proc = PbxProcess(cfg, tmp_path / "data", sip_port=port).start()
-    yield proc
-    assert proc.stop() == 0
 
 
 @pytest.fixture

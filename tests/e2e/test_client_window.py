@@ -37,7 +37,7 @@ from softphone.gui.widgets.history_view import HistoryModel
 from softphone.gui.widgets.incoming_panel import IncomingPanel
 from tests.helpers.agent import Agent, make_agent  # noqa: F401  (make_agent is a fixture)
 from tests.helpers.audio import analyse_recording, read_wav, tone_present, write_tone_wav
-from tests.helpers.pbxproc import PbxProcess, free_port, write_config
+from tests.helpers.pbxproc import PbxProcess
 
 pytestmark = [
     pytest.mark.e2e,
@@ -57,15 +57,6 @@ def left_click(qtbot: Any, widget: Any) -> None:
 
 
 # -- the PBX, the window, the agents -----------------------------------------------------
-
-@pytest.fixture
-def pbx(tmp_path: Path) -> Iterator[PbxProcess]:
-    port = free_port()
-    cfg = write_config(tmp_path / "pbx.toml", sip_port=port, rtp_base=24000 + (port % 40) * 200)
-    proc = PbxProcess(cfg, tmp_path / "data", sip_port=port).start()
-    yield proc
-    assert proc.stop() == 0
-
 
 @pytest.fixture
 def audio_dir(tmp_path: Path) -> Path:

@@ -9,7 +9,6 @@ the other (DESIGN.md, Testing).
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,18 +22,9 @@ from tests.helpers.audio import (
     write_tone_wav,
 )
 from tests.helpers.engineclient import EngineError, EngineProcess, make_engine  # noqa: F401
-from tests.helpers.pbxproc import PbxProcess, free_port, write_config
+from tests.helpers.pbxproc import PbxProcess
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def pbx(tmp_path: Path) -> Iterator[PbxProcess]:
-    port = free_port()
-    cfg = write_config(tmp_path / "pbx.toml", sip_port=port, rtp_base=24000 + (port % 40) * 200)
-    proc = PbxProcess(cfg, tmp_path / "data", sip_port=port).start()
-    yield proc
-    assert proc.stop() == 0
 
 
 def engine_with_mic(make_engine, tmp_path: Path, freq: int = 600,  # noqa: F811

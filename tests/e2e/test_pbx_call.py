@@ -6,25 +6,15 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.helpers.agent import Agent, make_agent  # noqa: F401  (make_agent is a fixture)
 from tests.helpers.audio import analyse_recording, dominant_frequency, tone_present, write_tone_wav
-from tests.helpers.pbxproc import PbxProcess, free_port, write_config
+from tests.helpers.pbxproc import PbxProcess
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def pbx(tmp_path: Path) -> Iterator[PbxProcess]:
-    port = free_port()
-    cfg = write_config(tmp_path / "pbx.toml", sip_port=port, rtp_base=24000 + (port % 40) * 200)
-    proc = PbxProcess(cfg, tmp_path / "data", sip_port=port).start()
-    yield proc
-    assert proc.stop() == 0
 
 
 def registered(agent: Agent, pbx: PbxProcess, user: str, transport: str = "udp") -> Agent:

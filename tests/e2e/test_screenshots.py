@@ -176,7 +176,7 @@ def test_german_main_window_and_call(qtbot, client) -> None:
     to_german(qtbot, app_client)
     show_history(app_client)
     window = app_client.window
-    assert window.tabs.tabText(1) == "Verlauf"
+    assert window.tabs.tabText(window.tabs.indexOf(app_client.history_view)) == "Verlauf"
     save(window, "main-window-de.png", WINDOW_SIZE)
     window.tabs.setCurrentIndex(0)
     panel = active_call(qtbot, app_client, engine)

@@ -7,23 +7,13 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 
 from softphone import __version__
 from softphone.pbx.sip.message import Response
-from tests.helpers.pbxproc import PbxProcess, free_port, write_config
+from tests.helpers.pbxproc import PbxProcess
 from tests.helpers.sipclient import SipClient, digest_response
-
-
-@pytest.fixture
-def pbx(tmp_path: Path) -> Iterator[PbxProcess]:
-    port = free_port()
-    cfg = write_config(tmp_path / "pbx.toml", sip_port=port, rtp_base=26000 + (port % 20) * 200)
-    proc = PbxProcess(cfg, tmp_path / "data", sip_port=port).start()
-    yield proc
-    assert proc.stop() == 0
 
 
 @pytest.fixture

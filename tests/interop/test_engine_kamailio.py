@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.test_pjagent_direct import kamailio  # noqa: F401  (a fixture)
 from tests.helpers.agent import make_agent  # noqa: F401  (a fixture)
 from tests.helpers.audio import analyse_recording, dominant_frequency, write_tone_wav
 from tests.helpers.engineclient import make_engine  # noqa: F401  (a fixture)
