@@ -84,12 +84,25 @@ class SecuritySettings:
 
 
 @dataclass(frozen=True)
+class ApiSettings:
+    """The client API (HTTP + WebSocket, softphone/pbx/api/); HTTPS when tls_cert is set."""
+
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = 8080                 # 0: any free port (tests)
+    tls_cert: Path | None = None     # PEM certificate chain; relative to the config file
+    tls_key: Path | None = None      # PEM private key; both or neither
+    token_ttl: int = 3600            # seconds a sign-in token stays valid
+
+
+@dataclass(frozen=True)
 class PbxConfig:
     source: str
     sip: SipSettings = field(default_factory=SipSettings)
     rtp: RtpSettings = field(default_factory=RtpSettings)
     security: SecuritySettings = field(default_factory=SecuritySettings)
     extensions: dict[str, Extension] = field(default_factory=dict)
+    api: ApiSettings = field(default_factory=ApiSettings)
 
     def extension(self, number: str) -> Extension | None:
         return self.extensions.get(number)
@@ -188,7 +201,7 @@ class _Validator:
             raise self.fail(key, f"'{value}' is not an IP address") from None
 
     def config(self, data: dict[str, Any]) -> PbxConfig:
-        self.known_keys(data, "", ("sip", "rtp", "security", "extensions"))
+        self.known_keys(data, "", ("sip", "rtp", "security", "extensions", "api"))
         sip = self.sip(self.table(data, "sip", ""))
         rtp = self.rtp(self.table(data, "rtp", ""), sip)
         security = self.security(self.table(data, "security", ""))
@@ -206,7 +219,39 @@ class _Validator:
                                 f"[{first_index[ext.number]}])")
             first_index[ext.number] = index
             extensions[ext.number] = ext
-        return PbxConfig(self.source, sip, rtp, security, extensions)
+        api = self.api(self.table(data, "api", ""))
+        return PbxConfig(self.source, sip, rtp, security, extensions, api)
+
+    def api(self, t: dict[str, Any]) -> ApiSettings:
+        p, d = "api.", ApiSettings()
+        self.known_keys(t, p, ("enabled", "host", "port", "tls_cert", "tls_key", "token_ttl"))
+        enabled = self.get(t, "enabled", p, bool, d.enabled)
+        host = self.get(t, "host", p, str, d.host)
+        self.address(host, p + "host")
+        port = self.ranged(t, "port", p, d.port, 0, 65535)
+        cert = self.tls_file(t, "tls_cert", p)
+        key = self.tls_file(t, "tls_key", p)
+        if (cert is None) != (key is None):
+            missing = "tls_key" if key is None else "tls_cert"
+            raise self.fail(p + missing, "missing: give tls_cert and tls_key together "
+                                         "(both for HTTPS, neither for plain HTTP)")
+        # One minute to 30 days: shorter makes clients sign in all the time, longer leaves a
+        # stolen token usable for too long (tokens are stateless and cannot be revoked).
+        ttl = self.ranged(t, "token_ttl", p, d.token_ttl, 60, 30 * 86400)
+        return ApiSettings(enabled, host, port, cert, key, ttl)
+
+    def tls_file(self, t: dict[str, Any], key: str, p: str) -> Path | None:
+        if key not in t:
+            return None
+        value = self.get(t, key, p, str, "")
+        if not value:
+            raise self.fail(p + key, "must not be empty")
+        path = Path(value)
+        if not path.is_absolute() and self.source != DEMO_SOURCE:
+            path = Path(self.source).parent / path
+        if not path.is_file():
+            raise self.fail(p + key, f"file not found: {path}")
+        return path
 
     def sip(self, t: dict[str, Any]) -> SipSettings:
         p, d = "sip.", SipSettings()
@@ -340,6 +385,6 @@ class _Validator:
 
 
 __all__: list[str] = [
-    "ConfigError", "Extension", "PbxConfig", "RtpSettings", "SecuritySettings", "SipSettings",
-    "load_config", "parse_config",
+    "ApiSettings", "ConfigError", "Extension", "PbxConfig", "RtpSettings", "SecuritySettings",
+    "SipSettings", "load_config", "parse_config",
 ]

@@ -1,0 +1,154 @@
+"""The PBX's client API: JSON over HTTP(S) plus one WebSocket, on aiohttp.
+
+Why aiohttp: it runs in the daemon's own asyncio (uvloop) event loop beside the SIP stack,
+so there is no second server process and no threads, and handlers can read PBX state
+directly; it has first-class WebSockets (with heartbeats) for the pushed events; and it
+brings few dependencies. FastAPI would add pydantic and an ASGI server (uvicorn) for what
+is a small API whose schema we write down anyway (openapi.py).
+
+create_api() builds the web.Application from its collaborators; ApiServer starts and
+stops it on a host and port, with TLS when given a certificate (like aiosmtpd's
+Controller, the daemon and the tests use the same object).
+"""
+
+from __future__ import annotations
+
+import logging
+import ssl
+from collections.abc import Callable
+from pathlib import Path
+
+from aiohttp import web
+
+from softphone.common.directory import to_json
+from softphone.pbx.api.auth import PasswordChecker, TokenSigner, derive_token_key
+from softphone.pbx.api.directory import Directory, DirectoryHandlers, PresenceSource
+from softphone.pbx.api.errors import ApiError, error_middleware
+from softphone.pbx.api.events import EventHub, EventsHandler
+from softphone.pbx.api.favorites import Favorites, FavoritesHandlers
+from softphone.pbx.api.guard import EVENTS_PATH, OPENAPI_PATH, TOKEN_PATH, Guard, caller
+from softphone.pbx.api.openapi import openapi_document
+from softphone.pbx.api.settings import SettingsHandlers
+from softphone.pbx.api.userstore import UserChange, UserStore
+from softphone.pbx.config import PbxConfig
+from softphone.pbx.features.ban import BanList
+
+log = logging.getLogger(__name__)
+
+MAX_BODY = 64 * 1024
+HUB_KEY = web.AppKey("events_hub", EventHub)
+
+
+def create_api(config: PbxConfig, presence: PresenceSource, users: UserStore, bans: BanList,
+               secret: bytes, clock: Callable[[], float],
+               ban_clock: Callable[[], float]) -> web.Application:
+    """The application; ``secret`` is the daemon's secret (tokens use a key derived from
+    it), ``clock`` is wall time (token expiry), ``ban_clock`` the clock ``bans`` runs on."""
+    signer = TokenSigner(derive_token_key(secret), config.api.token_ttl, clock)
+    guard = Guard(config, signer, PasswordChecker(config.sip.realm, config.extension),
+                  bans, ban_clock)
+    directory = Directory(config, presence)
+    favorites = Favorites(users, directory)
+    hub = EventHub(presence, users, favorites)
+    app = web.Application(middlewares=[error_middleware, guard.middleware],
+                          client_max_size=MAX_BODY)
+    app[HUB_KEY] = hub
+
+    def on_user_change(change: UserChange) -> None:
+        # Presence shows DND, so it must hear of DND changes however they were made.
+        if change.dnd_changed:
+            presence.settings_changed(change.number)
+
+    unsubscribe: list[Callable[[], None]] = []
+
+    async def on_startup(_: web.Application) -> None:
+        hub.start()
+        unsubscribe.append(users.subscribe(on_user_change))
+
+    async def on_shutdown(_: web.Application) -> None:
+        while unsubscribe:
+            unsubscribe.pop()()
+        await hub.stop()
+
+    app.on_startup.append(on_startup)
+    app.on_shutdown.append(on_shutdown)
+
+    directory_handlers = DirectoryHandlers(directory)
+
+    async def me(request: web.Request) -> web.Response:
+        entry = directory.entry(caller(request).number)
+        if entry is None:    # Guard lets only configured extensions through; be safe anyway
+            raise ApiError(404, "unknown_user", "Your extension is not in the directory")
+        return web.json_response(to_json(entry))
+
+    document = openapi_document()
+
+    async def openapi(_: web.Request) -> web.Response:
+        return web.json_response(document)
+
+    fav = FavoritesHandlers(favorites)
+    settings = SettingsHandlers(config, users)
+    events = EventsHandler(hub, signer.expires_in)
+    number = "{number:[0-9]{2,6}}"
+    r = app.router
+    r.add_post(TOKEN_PATH, guard.login)
+    r.add_get(OPENAPI_PATH, openapi, allow_head=False)
+    r.add_get("/api/v1/directory", directory_handlers.search, allow_head=False)
+    r.add_get("/api/v1/me", me, allow_head=False)
+    r.add_get("/api/v1/me/favorites", fav.get, allow_head=False)
+    r.add_put("/api/v1/me/favorites", fav.put)
+    r.add_post("/api/v1/me/favorites", fav.post)
+    r.add_delete(f"/api/v1/me/favorites/{number}", fav.delete)
+    r.add_get("/api/v1/me/settings", settings.get_mine, allow_head=False)
+    r.add_patch("/api/v1/me/settings", settings.patch_mine)
+    r.add_get(f"/api/v1/users/{number}/settings", settings.get_user, allow_head=False)
+    r.add_patch(f"/api/v1/users/{number}/settings", settings.patch_user)
+    r.add_get(EVENTS_PATH, events.handle, allow_head=False)
+    return app
+
+
+def tls_context(cert: Path, key: Path) -> ssl.SSLContext:
+    """A server context with the library's secure defaults (TLS 1.2 or newer)."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.load_cert_chain(cert, key)
+    return context
+
+
+class ApiServer:
+    """Serves an application on ``host``:``port`` (0 = any free port) until stop()."""
+
+    def __init__(self, app: web.Application, host: str, port: int,
+                 ssl_context: ssl.SSLContext | None = None) -> None:
+        self.app = app
+        self.host = host
+        self.port = port
+        self._ssl = ssl_context
+        self._runner: web.AppRunner | None = None
+
+    @property
+    def url(self) -> str:
+        scheme = "https" if self._ssl is not None else "http"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{scheme}://{host}:{self.port}"
+
+    async def start(self) -> None:
+        runner = web.AppRunner(self.app, access_log=None, handle_signals=False,
+                               shutdown_timeout=5.0)
+        await runner.setup()
+        site = web.TCPSite(runner, self.host, self.port, ssl_context=self._ssl)
+        try:
+            await site.start()
+        except BaseException:
+            await runner.cleanup()
+            raise
+        self._runner = runner
+        if runner.addresses:
+            self.port = runner.addresses[0][1]
+        log.info("client API on %s", self.url, extra={"event": "api_ready", "url": self.url})
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            runner, self._runner = self._runner, None
+            await runner.cleanup()
+            log.info("client API stopped", extra={"event": "api_stopped"})

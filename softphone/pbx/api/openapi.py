@@ -1,0 +1,264 @@
+"""The client API described as OpenAPI 3.1, served at /api/v1/openapi.json.
+
+Written as data next to the code it describes; tests/integration/test_api_schemathesis.py
+runs schemathesis against a live server to prove the two agree (every status, header and
+body the server sends is in here, and everything in here is accepted or refused as said).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from softphone.common.directory import EntryType, Presence
+from softphone.pbx.api.favorites import MAX_FAVORITES
+from softphone.pbx.api.settings import AFTER_MAX, AFTER_MIN
+
+NUMBER_PATTERN = "^[0-9]{2,6}$"
+_REF = "#/components/"
+
+
+def _ref(kind: str, name: str) -> dict[str, str]:
+    return {"$ref": f"{_REF}{kind}/{name}"}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _body(name: str) -> dict[str, Any]:
+    return {"required": True, "content": {"application/json": {"schema": _ref("schemas", name)}}}
+
+
+def _errors(*statuses: int) -> dict[str, Any]:
+    names = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound",
+             413: "TooLarge", 422: "Unprocessable", 426: "UpgradeRequired",
+             429: "Banned"}
+    # Every operation can meet a ban (429) and, if it takes a body, a body too large (413).
+    return {str(s): _ref("responses", names[s]) for s in (*statuses, 429)}
+
+
+_NUMBER = {"type": "string", "pattern": NUMBER_PATTERN, "description": "An extension number"}
+_FORWARD = {"type": ["string", "null"], "pattern": NUMBER_PATTERN,
+            "description": "An extension number other than the user's own, or null for off"}
+_SETTING_PROPERTIES: dict[str, Any] = {
+    "dnd": {"type": "boolean", "description": "Do not disturb: callers get busy"},
+    "call_waiting": {"type": "boolean", "description": "A second call may ring during a call"},
+    "forward_always": _FORWARD,
+    "forward_busy": _FORWARD,
+    "forward_no_answer": _FORWARD,
+    "forward_no_answer_after": {"type": "integer", "minimum": AFTER_MIN, "maximum": AFTER_MAX,
+                                "description": "Seconds of ringing before forward_no_answer"},
+    "busy_on_busy": {"type": "boolean", "description": "While in a call, new callers get busy"},
+}
+
+SCHEMAS: dict[str, Any] = {
+    "Error": {
+        "type": "object", "required": ["error", "message"],
+        "properties": {
+            "error": {"type": "string", "description": "Code for programs, e.g. "
+                                                       "invalid_credentials, token_expired"},
+            "message": {"type": "string", "description": "Explanation for people"},
+            "field": {"type": "string", "description": "The request field at fault"},
+            "number": {"type": "string", "description": "The number at fault"},
+        },
+    },
+    "TokenRequest": {
+        "type": "object", "required": ["user", "password"], "additionalProperties": False,
+        "properties": {"user": {"type": "string", "maxLength": 64},
+                       "password": {"type": "string", "maxLength": 1024}},
+    },
+    "User": {
+        "type": "object", "required": ["number", "name", "role"],
+        "properties": {"number": _NUMBER, "name": {"type": "string"},
+                       "role": {"enum": ["user", "admin"]}},
+    },
+    "Token": {
+        "type": "object", "required": ["token", "expires_in", "user"],
+        "properties": {"token": {"type": "string"},
+                       "expires_in": {"type": "integer", "description": "Seconds"},
+                       "user": _ref("schemas", "User")},
+    },
+    "DirectoryEntry": {
+        "type": "object", "required": ["type", "number", "name", "department", "presence",
+                                       "can_open"],
+        "properties": {
+            "type": {"enum": [t.value for t in EntryType]},
+            "number": {"type": "string"}, "name": {"type": "string"},
+            "department": {"type": "string"},
+            "presence": {"enum": [*(p.value for p in Presence), None],
+                         "description": "Users only"},
+            "can_open": {"type": ["boolean", "null"], "description": "Doors only"},
+        },
+    },
+    "Directory": {
+        "type": "object", "required": ["entries"],
+        "properties": {"entries": {"type": "array", "items": _ref("schemas", "DirectoryEntry")}},
+    },
+    "Favorites": {
+        "type": "object", "required": ["favorites"], "additionalProperties": False,
+        "properties": {"favorites": {"type": "array", "items": _NUMBER, "uniqueItems": True,
+                                     "maxItems": MAX_FAVORITES,
+                                     "description": "Numbers from the directory, in order"}},
+    },
+    "FavoriteAdd": {
+        "type": "object", "required": ["number"], "additionalProperties": False,
+        "properties": {"number": _NUMBER},
+    },
+    "Settings": {
+        "type": "object", "required": list(_SETTING_PROPERTIES),
+        "properties": _SETTING_PROPERTIES,
+    },
+    "SettingsPatch": {
+        "type": "object", "additionalProperties": False, "properties": _SETTING_PROPERTIES,
+        "description": "Any subset of the settings; all are checked before any is stored",
+    },
+    "SnapshotEvent": {
+        "type": "object", "required": ["type", "presence", "favorites", "settings"],
+        "properties": {
+            "type": {"const": "snapshot"},
+            "presence": {"type": "object", "additionalProperties":
+                         {"enum": [p.value for p in Presence]}},
+            "favorites": {"type": "array", "items": _NUMBER},
+            "settings": _ref("schemas", "Settings"),
+        },
+    },
+    "PresenceEvent": {
+        "type": "object", "required": ["type", "number", "presence", "since"],
+        "properties": {"type": {"const": "presence"}, "number": _NUMBER,
+                       "presence": {"enum": [p.value for p in Presence]},
+                       "since": {"type": "number", "description": "Epoch seconds"}},
+    },
+    "FavoritesEvent": {
+        "type": "object", "required": ["type", "favorites"],
+        "properties": {"type": {"const": "favorites"},
+                       "favorites": {"type": "array", "items": _NUMBER}},
+    },
+    "SettingsEvent": {
+        "type": "object", "required": ["type", "settings"],
+        "properties": {"type": {"const": "settings"}, "settings": _ref("schemas", "Settings")},
+    },
+}
+
+_ERROR = _ref("schemas", "Error")
+RESPONSES: dict[str, Any] = {
+    "BadRequest": _json(_ERROR, "The body is not JSON (malformed_json)"),
+    "Unauthorized": {
+        **_json(_ERROR, "No token, a bad one (invalid_token), an expired one "
+                        "(token_expired), or wrong credentials (invalid_credentials)"),
+        "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}},
+    },
+    "Forbidden": _json(_ERROR, "Only an administrator may do this (forbidden)"),
+    "NotFound": _json(_ERROR, "No such endpoint or user"),
+    "TooLarge": _json(_ERROR, "The body is too large"),
+    "Unprocessable": _json(_ERROR, "JSON of the wrong shape or a wrong value; 'field' names it"),
+    "UpgradeRequired": _json(_ERROR, "Not a WebSocket handshake"),
+    "Banned": {
+        **_json(_ERROR, "Too many failed sign-ins from this address (banned)"),
+        "headers": {"Retry-After": {"required": True, "description": "Seconds",
+                                    "schema": {"type": "string", "pattern": "^[0-9]+$"}}},
+    },
+}
+
+_NUMBER_PARAM = {"name": "number", "in": "path", "required": True, "schema": _NUMBER}
+_SETTINGS_OK = _json(_ref("schemas", "Settings"), "The settings")
+_FAVORITES_OK = _json(_ref("schemas", "Favorites"), "The favorites, in order")
+
+PATHS: dict[str, Any] = {
+    "/api/v1/auth/token": {"post": {
+        "operationId": "signIn", "summary": "Trade the SIP credentials for a token",
+        "security": [], "requestBody": _body("TokenRequest"),
+        "responses": {"200": _json(_ref("schemas", "Token"), "Signed in"),
+                      **_errors(400, 401, 413, 422)},
+    }},
+    "/api/v1/openapi.json": {"get": {
+        "operationId": "openapi", "summary": "This document", "security": [],
+        "responses": {"200": _json({"type": "object"}, "The OpenAPI document"),
+                      **_errors()},
+    }},
+    "/api/v1/directory": {"get": {
+        "operationId": "directory", "summary": "Everyone and everything that can be called",
+        "parameters": [
+            {"name": "q", "in": "query", "required": False,
+             "description": "Part of a name or number; case, umlauts and accents ignored",
+             "schema": {"type": "string", "maxLength": 100}},
+            {"name": "type", "in": "query", "required": False,
+             "schema": {"enum": [t.value for t in EntryType]}},
+        ],
+        "responses": {"200": _json(_ref("schemas", "Directory"), "Matching entries, by name"),
+                      **_errors(401, 422)},
+    }},
+    "/api/v1/me": {"get": {
+        "operationId": "me", "summary": "The signed-in user's own directory entry",
+        "responses": {"200": _json(_ref("schemas", "DirectoryEntry"), "The entry"),
+                      **_errors(401)},
+    }},
+    "/api/v1/me/favorites": {
+        "get": {"operationId": "getFavorites", "summary": "The user's favorites",
+                "responses": {"200": _FAVORITES_OK, **_errors(401)}},
+        "put": {"operationId": "putFavorites", "summary": "Replace the whole ordered list",
+                "requestBody": _body("Favorites"),
+                "responses": {"200": _FAVORITES_OK, **_errors(400, 401, 413, 422)}},
+        "post": {"operationId": "addFavorite", "summary": "Append a number (idempotent)",
+                 "requestBody": _body("FavoriteAdd"),
+                 "responses": {"200": _FAVORITES_OK, **_errors(400, 401, 413, 422)}},
+    },
+    "/api/v1/me/favorites/{number}": {"delete": {
+        "operationId": "removeFavorite", "summary": "Remove a number (idempotent)",
+        "parameters": [_NUMBER_PARAM],
+        "responses": {"200": _FAVORITES_OK, **_errors(401, 404)},
+    }},
+    "/api/v1/me/settings": {
+        "get": {"operationId": "getMySettings", "summary": "The user's own settings",
+                "responses": {"200": _SETTINGS_OK, **_errors(401)}},
+        "patch": {"operationId": "patchMySettings", "summary": "Change some settings",
+                  "requestBody": _body("SettingsPatch"),
+                  "responses": {"200": _SETTINGS_OK, **_errors(400, 401, 413, 422)}},
+    },
+    "/api/v1/users/{number}/settings": {
+        "get": {"operationId": "getUserSettings",
+                "summary": "A user's settings (administrators, or the user)",
+                "parameters": [_NUMBER_PARAM],
+                "responses": {"200": _SETTINGS_OK, **_errors(401, 403, 404)}},
+        "patch": {"operationId": "patchUserSettings",
+                  "summary": "Change a user's settings (administrators, or the user)",
+                  "parameters": [_NUMBER_PARAM], "requestBody": _body("SettingsPatch"),
+                  "responses": {"200": _SETTINGS_OK,
+                                **_errors(400, 401, 403, 404, 413, 422)}},
+    },
+    "/api/v1/events": {"get": {
+        "operationId": "events",
+        "summary": "WebSocket of pushed events",
+        "description": (
+            "Upgrade to a WebSocket (RFC 6455). The token goes in the Authorization header "
+            "or, for browsers, in ?token=. The server sends JSON text messages: first a "
+            "SnapshotEvent, then PresenceEvent, FavoritesEvent and SettingsEvent as things "
+            "change. Close codes: 4001 token expired (sign in again), 1013 the client read "
+            "too slowly (reconnect), 1001 the server is shutting down."),
+        "parameters": [{"name": "token", "in": "query", "required": False,
+                        "schema": {"type": "string"}}],
+        "responses": {"101": {"description": "Switched to WebSocket"},
+                      **_errors(401, 426)},
+    }},
+}
+
+
+def openapi_document(server_url: str | None = None) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "softphone-pbx client API", "version": "1",
+            "description": "Directory, presence, favorites and self-service settings. Sign in "
+                           "with the SIP credentials at /api/v1/auth/token, then send "
+                           "'Authorization: Bearer <token>'. Every error is "
+                           "{\"error\": code, \"message\": text}.",
+        },
+        "paths": PATHS,
+        "components": {
+            "schemas": SCHEMAS, "responses": RESPONSES,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+        "security": [{"bearer": []}],
+    }
+    if server_url is not None:
+        doc["servers"] = [{"url": server_url}]
+    return doc

@@ -1,0 +1,86 @@
+"""schemathesis against the live client API: the server keeps to its OpenAPI document.
+
+Property-based requests (valid and invalid) go to every operation with schemathesis's
+default checks: no 5xx (not_a_server_error), only documented statuses, headers and bodies,
+invalid input refused, valid input accepted, authentication enforced, undocumented methods
+answered 405 with Allow.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from tests.helpers.apiserver import PASSWORDS, ApiHarness
+
+pytest.importorskip("schemathesis")
+
+CLI = "import sys; from schemathesis.cli import schemathesis; sys.exit(schemathesis())"
+MAX_EXAMPLES = 50
+MAX_TIME = 30           # seconds of generation; schemathesis repeats rounds until it is spent
+TIME_LIMIT = 60         # the whole subprocess, start-up and report included
+
+# These operations check numbers against the directory, and forwarding against the user's
+# own number: a number that fits the schema's pattern but is no extension is rightly
+# refused with 422, which schemathesis's positive_data_acceptance would call a failure.
+# The WebSocket endpoint is tested in test_api.py; a plain GET of it is a 426 by design.
+CONFIG = """
+[[operations]]
+include-operation-id = ["putFavorites", "addFavorite", "patchMySettings", "patchUserSettings"]
+checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "422"]
+
+[[operations]]
+include-path = "/api/v1/events"
+enabled = false
+"""
+
+
+@pytest.fixture
+async def harness(tmp_path: Path) -> AsyncIterator[ApiHarness]:
+    # Thousands of random sign-ins would otherwise ban the test's own address.
+    h = ApiHarness(tmp_path / "data", ban_failures=10**9)
+    h.data_dir.mkdir()
+    await h.start()
+    yield h
+    await h.stop()
+
+
+@pytest.fixture
+async def admin_token(harness: ApiHarness) -> str:
+    async with aiohttp.ClientSession() as http, http.post(
+            harness.url + "/api/v1/auth/token",
+            json={"user": "200", "password": PASSWORDS["200"]}) as r:
+        assert r.status == 200
+        return str((await r.json())["token"])
+
+
+async def test_server_conforms_to_its_openapi_document(harness: ApiHarness, admin_token: str,
+                                                       tmp_path: Path) -> None:
+    config = tmp_path / "schemathesis.toml"
+    config.write_text(CONFIG)
+    command = [sys.executable, "-c", CLI, "--no-color", "--config-file", str(config),
+               "run", harness.url + "/api/v1/openapi.json",
+               "--header", f"Authorization: Bearer {admin_token}",
+               "--max-examples", str(MAX_EXAMPLES), "--max-time", str(MAX_TIME),
+               "--workers", "1",
+               "--report-dir", str(tmp_path / "report")]
+    started = time.monotonic()
+    proc = await asyncio.create_subprocess_exec(
+        *command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        cwd=tmp_path)
+    try:
+        output, _ = await asyncio.wait_for(proc.communicate(), TIME_LIMIT)
+    except TimeoutError:
+        proc.kill()
+        await proc.wait()
+        pytest.fail(f"schemathesis did not finish within {TIME_LIMIT} s")
+    text = output.decode(errors="replace")
+    assert proc.returncode == 0, text[-8000:]
+    assert "Tested: 11" in text, text[-3000:]
+    print(f"schemathesis finished in {time.monotonic() - started:.1f} s")
