@@ -72,7 +72,15 @@ class PbxProcess:
         )
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
-        self.wait_for("ready", timeout)
+        try:
+            self.wait_for("ready", timeout)
+        except AssertionError:
+            self.proc.kill()  # a daemon that never got ready must not outlive the test
+            self.proc.wait()
+            self._reader.join(5)
+            if self.proc.stderr is not None:
+                self.proc.stderr.close()
+            raise
         return self
 
     def _read(self) -> None:
