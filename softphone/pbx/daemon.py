@@ -8,11 +8,12 @@ import gc
 import logging
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from softphone import __version__
 from softphone.pbx.config import ConfigError, load_config
-from softphone.pbx.logsetup import setup_logging
+from softphone.pbx.logsetup import FLUSH_INTERVAL, buffered_stderr, setup_logging
 from softphone.pbx.server import Pbx
 
 log = logging.getLogger("softphone.pbx")
@@ -36,16 +37,27 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-async def _serve(pbx: Pbx) -> None:
+async def _serve(pbx: Pbx, flush_log: Callable[[], None]) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    await pbx.start()
+
+    def flush() -> None:
+        flush_log()
+        timer[0] = loop.call_later(FLUSH_INTERVAL, flush)
+
+    timer = [loop.call_later(FLUSH_INTERVAL, flush)]
     try:
+        await pbx.start()
+        flush_log()  # "ready" without delay: tests and supervisors wait for it
         await stop.wait()
     finally:
-        await pbx.stop()
+        try:
+            await pbx.stop()
+        finally:
+            timer[0].cancel()
+            flush_log()
 
 
 def tune_gc() -> None:
@@ -70,7 +82,8 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_CONFIG
         print(f"{args.check_config}: OK, {len(cfg.extensions)} extensions")
         return 0
-    setup_logging(args.log_format)
+    log_stream = buffered_stderr()
+    setup_logging(args.log_format, stream=log_stream)
     try:
         config = load_config(args.config)
     except ConfigError as err:
@@ -88,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     tune_gc()
     pbx = Pbx(config, args.data_dir, args.sip_port)
     try:
-        asyncio.run(_serve(pbx))
+        asyncio.run(_serve(pbx, log_stream.flush))
     except OSError as exc:
         print(f"softphone-pbx: cannot listen: {exc}", file=sys.stderr)
         return 1

@@ -3,13 +3,15 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import sys
 import time
+from typing import TextIO
 
 from softphone.common.jsonlog import JsonFormatter
 
-__all__ = ["JsonFormatter", "TextFormatter", "setup_logging"]
+__all__ = ["FLUSH_INTERVAL", "JsonFormatter", "TextFormatter", "buffered_stderr", "setup_logging"]
 
 
 class TextFormatter(logging.Formatter):
@@ -18,8 +20,25 @@ class TextFormatter(logging.Formatter):
         self.converter = time.gmtime
 
 
-def setup_logging(fmt: str, level: int = logging.INFO) -> None:
-    handler = logging.StreamHandler(sys.stderr)
+# How long a log line may wait in the daemon's buffer (see buffered_stderr).
+FLUSH_INTERVAL = 0.1
+
+
+def buffered_stderr() -> TextIO:
+    """stderr for the daemon's log, written in blocks rather than line by line.
+
+    Python's stderr is line-buffered, so each record was a write(2) to the journal's or
+    the test harness's pipe: ~100 us a line, 10 % of the CPU of a call setup (py-spy at
+    300 calls/s, two lines a call). The daemon flushes this every FLUSH_INTERVAL seconds
+    and at exit; a crash loses at most that much of the log.
+    """
+    raw = io.FileIO(sys.stderr.fileno(), "w", closefd=False)
+    return io.TextIOWrapper(io.BufferedWriter(raw, 64 * 1024), encoding="utf-8",
+                            errors="backslashreplace")
+
+
+def setup_logging(fmt: str, level: int = logging.INFO, stream: TextIO | None = None) -> None:
+    handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
