@@ -27,8 +27,7 @@ KAMAILIO = shutil.which("kamailio") or "/usr/sbin/kamailio"
 KAMAILIO_CFG = Path(__file__).resolve().parent / "kamailio" / "kamailio.cfg"
 REALM = "softphone.test"  # the realm tests/helpers/pbxproc.py configures
 
-# EXPLORATION AID, used only when the PBX's first challenge is not MD5 (see the report in
-# bench/results/pbx_signalling.json): lists the MD5 challenge first, nothing else changes.
+
 def pin(pid: int, cpu: int) -> None:
     """Pin every thread of ``pid`` to ``cpu`` (no-op without taskset)."""
     if shutil.which("taskset"):
