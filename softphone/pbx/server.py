@@ -76,7 +76,8 @@ class Pbx:
         core.register(OptionsHandler(core))
         core.register(Registrar(core, self.config, auth, self.location, time.time))
         core.register(self.b2bua)
-        self.transport = SipTransport(sip.host, self.sip_port, core.on_message)
+        self.transport = SipTransport(sip.host, self.sip_port, core.on_message,
+                                      on_datagram=core.on_datagram)
         await self.transport.start(tuple(sip.transports))
         core.attach(self.transport)
         self.sip_port = self.transport.port

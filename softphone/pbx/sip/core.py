@@ -118,6 +118,16 @@ class SipCore:
 
     # -- receiving ------------------------------------------------------------------------
 
+    def on_datagram(self, data: bytes, source: Addr) -> bool:
+        """Before a UDP datagram is parsed: True if it was a retransmission of a request
+        whose transaction answered it (TransactionLayer.absorb_datagram)."""
+        if self.is_banned(source[0]):
+            return False  # on_message drops and counts it
+        if self.transactions.absorb_datagram(data, source):
+            self.stats["requests"] += 1
+            return True
+        return False
+
     def on_message(self, msg: Message | SipParseError, source: Addr, transport: str) -> None:
         if self.is_banned(source[0]):
             self.stats["banned_dropped"] += 1
@@ -150,6 +160,8 @@ class SipCore:
         tx = self.transactions.handle_request(req, source, transport)
         if tx is None:
             return  # a retransmission, answered by its transaction
+        if req.raw:
+            self.transactions.note_datagram(req.raw, source, tx)
         if self.transactions.overloaded and req.method not in ("BYE", "CANCEL"):
             self.stats["overload_503"] += 1
             self.respond(tx, 503, extra=[("Retry-After", RETRY_AFTER)])

@@ -234,6 +234,9 @@ class _Message:
     headers: Headers = field(default_factory=Headers)
     body: bytes = b""
     version: str = "SIP/2.0"
+    # The datagram it was parsed from (UDP only): lets a byte-identical retransmission be
+    # recognised before it is parsed (TransactionLayer.absorb_datagram).
+    raw: bytes = field(default=b"", repr=False, compare=False)
 
     @property
     def call_id(self) -> str:

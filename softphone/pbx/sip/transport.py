@@ -77,11 +77,17 @@ class _UdpProtocol(asyncio.DatagramProtocol):
         source = (addr[0], addr[1])
         if data in (b"\r\n\r\n", b"\r\n"):  # RFC 5626 keep-alive over UDP: ignore
             return
+        owner = self.owner
+        if owner.on_datagram is not None and owner.on_datagram(data, source):
+            return  # a retransmission, answered without parsing it again
+        msg: Message | SipParseError
         try:
-            msg: Message | SipParseError = parse_message(data, self.owner.limits)
+            msg = parse_message(data, owner.limits)
         except SipParseError as err:
             msg = err
-        self.owner.deliver(msg, source, "udp")
+        else:
+            msg.raw = data
+        owner.deliver(msg, source, "udp")
 
     def error_received(self, exc: Exception) -> None:
         log.debug("udp error: %s", exc)
@@ -137,10 +143,13 @@ class ListenAddress:
 class SipTransport:
     """Listens on UDP and/or TCP at one address; sends requests and responses."""
 
-    def __init__(self, host: str, port: int, on_message: ReceiveFn, limits: Limits | None = None):
+    def __init__(self, host: str, port: int, on_message: ReceiveFn, limits: Limits | None = None,
+                 on_datagram: Callable[[bytes, Addr], bool] | None = None):
         self.host = host
         self.port = port
         self.on_message = on_message
+        # Asked first about every UDP datagram; True means handled (SipCore.on_datagram).
+        self.on_datagram = on_datagram
         self.limits = limits or Limits()
         self.connections: dict[Addr, _TcpConnection] = {}
         self._udp: _UdpProtocol | None = None
