@@ -8,6 +8,8 @@ sees state older than what it wrote. No threads are started here: the daemon own
 
 from __future__ import annotations
 
+import itertools
+import operator
 import sqlite3
 import time
 from collections.abc import Callable, Sequence
@@ -178,14 +180,18 @@ class Store:
         failed: list[str] = []
         db.execute("BEGIN")
         try:
-            for sql, params in pending:
-                try:
-                    db.execute(sql, params)
-                except (sqlite3.IntegrityError, sqlite3.InterfaceError,
-                        sqlite3.ProgrammingError) as exc:
-                    if not skip_bad:
-                        raise
-                    failed.append(f"{exc} in {sql.split('(')[0].strip()}")
+            if not skip_bad:
+                # Runs of one statement (a burst of REGISTER upserts) go to executemany:
+                # one call into sqlite3 per run instead of one per row.
+                for sql, group in itertools.groupby(pending, key=operator.itemgetter(0)):
+                    db.executemany(sql, [params for _, params in group])
+            else:
+                for sql, params in pending:
+                    try:
+                        db.execute(sql, params)
+                    except (sqlite3.IntegrityError, sqlite3.InterfaceError,
+                            sqlite3.ProgrammingError) as exc:
+                        failed.append(f"{exc} in {sql.split('(')[0].strip()}")
             db.execute("COMMIT")
         except BaseException:
             if db.in_transaction:

@@ -140,3 +140,11 @@ def test_make_response_copies_in_rfc_order_and_tags_to() -> None:
         ["Via", "Via", "From", "To", "Call-ID", "CSeq", "Contact"]
     assert resp.to_tag == "t9" and resp.headers.get_all("Via")[1].endswith("z9hG4bK-0")
     assert make_response(req, 100, to_tag="t9").to_tag is None  # 8.2.6.1: no tag on 100
+
+
+def test_a_malformed_line_among_plain_ones_is_still_refused() -> None:
+    for bad in (b"Max-Forwards: 70\r\nbad line: x", b"Max-Forwards: 70\nX: y",
+                b"Max-Forwards: 7\r0", b"Max-Forwards: 70\x01"):
+        with pytest.raises(Exception) as info:
+            parse_message(REGISTER.replace(b"Max-Forwards: 70", bad))
+        assert getattr(info.value, "status", None) == 400, bad

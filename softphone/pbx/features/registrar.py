@@ -37,6 +37,8 @@ class Registrar:
         self.auth = auth
         self.location = location
         self.clock = clock
+        self._date_second = -1
+        self._date_text = ""
 
     def handle_REGISTER(self, req: Request, tx: ServerTransaction) -> None:
         user = self.auth.user(req, tx, proxy=False)
@@ -62,8 +64,16 @@ class Registrar:
             )
             for b in self.location.bindings(aor)
         ]
-        date = email.utils.formatdate(self.clock(), usegmt=True)  # 10.3 step 8
-        self.core.respond(tx, 200, extra=[*contacts, ("Date", date)])
+        self.core.respond(tx, 200, extra=[*contacts, ("Date", self._date())])
+
+    def _date(self) -> str:
+        """The Date header of a 200 (10.3 step 8): it has whole seconds, so it is formatted
+        once a second rather than per REGISTER (formatdate was 2 % of REGISTER's CPU)."""
+        second = int(self.clock())
+        if second != self._date_second:
+            self._date_second = second
+            self._date_text = email.utils.formatdate(second, usegmt=True)
+        return self._date_text
 
     def _apply(self, aor: str, req: Request, tx: ServerTransaction) -> None:
         sec = self.config.security

@@ -80,13 +80,12 @@ _DATE_RE = re.compile(
 # Control characters are allowed only as quoted-pairs inside quoted strings (25.1).
 _CTL_RE = re.compile(r"(?<!\\)[\x00-\x08\x0a-\x1f\x7f]")
 
-# The usual header section, checked and split by two regex calls instead of a Python loop
-# over its lines (that loop was half of parsing a REGISTER): ASCII, every line
-# `token *(SP/HTAB) ":" value` with no CR or LF in the value (so no folding) and no control
-# character anywhere. Anything else takes the line-by-line path, which finds the fault.
-_FIELD = rf"{_TOKEN}[ \t]*:[^\r\n]*"
-_PLAIN_SECTION_RE = re.compile(rf"{_FIELD}(?:\r\n{_FIELD})*")
-_FIELD_RE = re.compile(rf"({_TOKEN})[ \t]*:[ \t]*([^\r\n]*)")
+# The usual header section, split by one regex call instead of a Python loop over its
+# lines (that loop was half of parsing a REGISTER): ASCII, every line
+# `token *(SP/HTAB) ":" value` from its start to its CRLF (so no folding, no bare CR or LF)
+# and no control character anywhere. Anything else takes the line-by-line path, which
+# finds the fault.
+_FIELD_RE = re.compile(rf"^({_TOKEN})[ \t]*:[ \t]*([^\r\n]*)(?=\r\n|\Z)", re.M)
 _CTL_BUT_CRLF_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 _NEEDED = ("Via", "From", "To", "Call-ID", "CSeq")  # 8.1.1 (Max-Forwards is tolerated)
@@ -223,13 +222,16 @@ def _plain_headers(section: bytes, limits: Limits) -> Headers | None:
     if not section.isascii():
         return None
     text = section.decode("ascii")
-    if not _PLAIN_SECTION_RE.fullmatch(text) or _CTL_BUT_CRLF_RE.search(text):
+    lines = text.count("\r\n")
+    if lines >= limits.max_headers or text.count("\r") != lines or \
+            text.count("\n") != lines or _CTL_BUT_CRLF_RE.search(text):
         return None
-    if text.count("\r\n") >= limits.max_headers or \
-            max(map(len, text.split("\r\n"))) > limits.max_line:
+    # Anchored at line starts and ends: a line that is not a whole field matches nothing.
+    fields = _FIELD_RE.findall(text)
+    if len(fields) != lines + 1 or max(map(len, text.split("\r\n"))) > limits.max_line:
         return None
     return Headers.canonical([(canonical_name(name), value.rstrip(" \t"))
-                              for name, value in _FIELD_RE.findall(text)])
+                              for name, value in fields])
 
 
 def _parse_head(h: _Head, head: bytes, limits: Limits) -> None:

@@ -114,7 +114,8 @@ class TransactionLayer:
         # the eviction queue (popitem(last=False) is O(1)).
         self._settled: OrderedDict[Key, None] = OrderedDict()
         # (source, datagram) -> the server transaction that datagram created; oldest first.
-        self._datagrams: dict[tuple[Addr, bytes], ServerTransaction] = {}
+        # An OrderedDict: next(iter(dict)) after many deletions at the front rescans them.
+        self._datagrams: OrderedDict[tuple[Addr, bytes], ServerTransaction] = OrderedDict()
         self.last_ack_was_2xx = False
         self.evicted = 0
 
@@ -188,7 +189,7 @@ class TransactionLayer:
         datagrams = self._datagrams
         datagrams[(source, data)] = tx
         if len(datagrams) > MAX_DATAGRAMS:
-            del datagrams[next(iter(datagrams))]
+            datagrams.popitem(last=False)
 
     def absorb_datagram(self, data: bytes, source: Addr) -> bool:
         """Handle a byte-identical copy of a datagram that created a server transaction still
