@@ -14,13 +14,17 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
+from softphone.pbx.api.app import ApiServer, create_api, tls_context
+from softphone.pbx.api.userstore import UserStore
 from softphone.pbx.config import PbxConfig
 from softphone.pbx.features.auth import DigestAuthenticator
 from softphone.pbx.features.authgate import AuthGate
 from softphone.pbx.features.b2bua import B2bua
 from softphone.pbx.features.ban import BanList
 from softphone.pbx.features.location import Location
+from softphone.pbx.features.presence import PresenceService
 from softphone.pbx.features.registrar import Registrar
+from softphone.pbx.features.subscriptions import Subscriptions
 from softphone.pbx.media.relay import RtpRelay
 from softphone.pbx.sip.clock import LoopClock
 from softphone.pbx.sip.core import OptionsHandler, SipCore
@@ -44,6 +48,9 @@ class Pbx:
         self.core: SipCore | None = None
         self.b2bua: B2bua | None = None
         self.relay: RtpRelay | None = None
+        self.users: UserStore | None = None
+        self.subscriptions: Subscriptions | None = None
+        self.api: ApiServer | None = None
         self._timers: dict[str, asyncio.TimerHandle] = {}
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -65,17 +72,27 @@ class Pbx:
         authenticator = DigestAuthenticator(sip.realm, self._credentials, self._nonce_secret(),
                                             time.time, algorithms=sip.digest_algorithms)
         auth = AuthGate(core, authenticator, bans)
+        self.users = users = UserStore(self.data_dir / "users.sqlite3")
         self.location = Location(store, time.time)
         restored = self.location.load()
+        # Presence: registrations, calls and DND taken together, for the API and SUBSCRIBE.
+        self.presence = presence = PresenceService(
+            self.location.is_registered, lambda n: users.settings(n).dnd, time.time,
+            display_name=self._display_name)
+        self.location.on_change = presence.registration_changed
+        presence.seed(self.config.extensions)
         rtp = self.config.rtp
         self.relay = RtpRelay(rtp.host, rtp.port_min, rtp.port_max)
         media_address = self.config.sip.public_address or (
             rtp.host if rtp.host != "0.0.0.0" else self.advertised_host)
         self.b2bua = B2bua(core, self.config, auth, self.location, self.relay, store, clock,
-                           time.time, self._spawn, media_address)
+                           time.time, self._spawn, media_address,
+                           on_call_change=presence.call_changed)
+        self.subscriptions = Subscriptions(core, self.config, auth, presence, clock)
         core.register(OptionsHandler(core))
         core.register(Registrar(core, self.config, auth, self.location, time.time))
         core.register(self.b2bua)
+        core.register(self.subscriptions)
         self.transport = SipTransport(sip.host, self.sip_port, core.on_message,
                                       on_datagram=core.on_datagram)
         await self.transport.start(tuple(sip.transports))
@@ -83,6 +100,13 @@ class Pbx:
         self.sip_port = self.transport.port
         self._every(FLUSH_INTERVAL, store.flush)
         self._every(SWEEP_INTERVAL, self.location.sweep)
+        api = self.config.api
+        if api.enabled:
+            app = create_api(self.config, presence, users, bans, self._nonce_secret(),
+                             time.time, time.monotonic)
+            tls = tls_context(api.tls_cert, api.tls_key) if api.tls_cert and api.tls_key else None
+            self.api = ApiServer(app, api.host, api.port, tls)
+            await self.api.start()
         log.info("PBX ready on %s:%d (%s), %d registrations restored",
                  sip.host, self.sip_port, "+".join(sip.transports), restored,
                  extra={"event": "ready", "sip_port": self.sip_port,
@@ -95,6 +119,10 @@ class Pbx:
     def _credentials(self, user: str) -> tuple[str | None, str | None] | None:
         ext = self.config.extension(user)
         return None if ext is None else (ext.ha1_md5, ext.ha1_sha256)
+
+    def _display_name(self, number: str) -> str:
+        ext = self.config.extension(number)
+        return ext.display_name if ext is not None else ""
 
     def _nonce_secret(self) -> bytes:
         """Kept in the data dir so nonces handed out before a restart stay valid."""
@@ -125,6 +153,10 @@ class Pbx:
 
     async def stop(self) -> None:
         """End every call with BYE, give the BYEs a moment to leave, then close."""
+        if self.api is not None:
+            await self.api.stop()  # closes the event WebSockets with 1001 (going away)
+        if self.subscriptions is not None and self.subscriptions.close():
+            await asyncio.sleep(0.2)  # the terminating NOTIFYs (phones re-subscribe later)
         if self.b2bua is not None:
             ended = self.b2bua.hangup_all()
             if ended:
@@ -141,4 +173,6 @@ class Pbx:
         self.transactions.close()
         if self.store is not None:
             self.store.close()
+        if self.users is not None:
+            self.users.close()
         log.info("PBX stopped", extra={"event": "stopped"})

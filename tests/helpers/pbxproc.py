@@ -45,11 +45,14 @@ def write_config(path: Path, *, sip_port: int, rtp_base: int, extra_users: int =
         f'role = "{"admin" if n == "100" else "user"}"\n'
         for n, name in users.items()
     )
+    # The client API on any free port (its "api_ready" log line says which), so that
+    # daemons of parallel tests do not collide on 8080.
+    api = "" if "[api]" in extra else "[api]\nport = 0\n"
     path.write_text(
         f'[sip]\nhost = "127.0.0.1"\nport = {sip_port}\ntransports = ["udp", "tcp"]\n'
         f'realm = "softphone.test"\n{sip_extra}\n'
         f'[rtp]\nhost = "127.0.0.1"\nport_min = {rtp_base}\nport_max = {rtp_base + 399}\n\n'
-        f"{extra}\n{ext}"
+        f"{api}{extra}\n{ext}"
     )
     return path
 

@@ -23,7 +23,6 @@ from tests.interop.conftest import EXPIRES, SIPP_TIMEOUT, PbxUnderTest, SippRunn
 
 pytestmark = pytest.mark.interop
 
-WIRED_LATER = pytest.mark.xfail(strict=False, reason="wired into server.py by the integrator")
 
 
 def wait_until(condition: Callable[[], bool], what: str, timeout: float = 5.0) -> None:
@@ -108,7 +107,6 @@ def test_sipp_busy_lamp_follows_a_call(harness: PbxHarness, tmp_path: Path) -> N
     assert states(result)[-1] == "terminated;reason=timeout"
 
 
-@WIRED_LATER
 def test_daemon_presence_subscription(pbx: PbxUnderTest, sipp: SippRunner) -> None:
     process = sipp.start("subscribe_presence.xml", extension("100"), callee="103")
     wait_until(lambda: bool(pbx.events("subscribe")), "the subscription")
@@ -120,7 +118,6 @@ def test_daemon_presence_subscription(pbx: PbxUnderTest, sipp: SippRunner) -> No
     assert states(result)[-1] == "terminated;reason=timeout"
 
 
-@WIRED_LATER
 def test_daemon_busy_lamp_follows_a_real_call(pbx: PbxUnderTest, sipp: SippRunner) -> None:
     process = sipp.start("subscribe_dialog.xml", extension("102"), callee="101")
     wait_until(lambda: bool(pbx.events("subscribe")), "the subscription")

@@ -26,7 +26,9 @@ from softphone.pbx.sip.transport import Addr, SipTransport, response_destination
 
 log = logging.getLogger(__name__)
 
-ALLOW = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, UPDATE, INFO, PRACK, NOTIFY, REFER"
+ALLOW = ("INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, UPDATE, INFO, PRACK, NOTIFY, REFER, "
+         "SUBSCRIBE")
+ALLOW_EVENTS = "presence, dialog"  # features/subscriptions.py serves these (RFC 6665 7.2.2)
 SUPPORTED: frozenset[str] = frozenset({"replaces", "timer", "path", "outbound"})
 RETRY_AFTER = "5"
 
@@ -211,4 +213,5 @@ class OptionsHandler:
             ("Allow", ALLOW),
             ("Accept", "application/sdp"),
             ("Supported", ", ".join(sorted(SUPPORTED))),
+            ("Allow-Events", ALLOW_EVENTS),
         ])
