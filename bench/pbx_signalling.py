@@ -75,14 +75,16 @@ def _number(value: object) -> float:
 
 
 def ramp(name: str, rates: tuple[int, ...], run_step: Callable[[int], dict[str, object]],
-         max_steps: int,
-         deadline: float) -> dict[str, object]:
+         max_steps: int, deadline: float,
+         restart: Callable[[], None] = lambda: None) -> dict[str, object]:
     """Run ``run_step(rate)`` at rising rates; the best sustained rate without failures wins.
 
     Where the ramp stops, REFINE_STEPS more steps bisect between the last rate that was
     kept up with and the first that was not: with doubling steps alone a server that keeps
     up with 3,500/s but collapses under the retransmissions of 4,000/s was reported at
-    2,000/s. ``capped`` says the ladder ran out before the server did (a lower bound).
+    2,000/s. ``restart()`` gives each bisecting step a fresh server (an overloaded step
+    leaves transactions and ringing calls behind). ``capped`` says the ladder ran out
+    before the server did (a lower bound).
     """
     steps: list[dict[str, object]] = []
     best = 0.0
@@ -123,6 +125,7 @@ def ramp(name: str, rates: tuple[int, ...], run_step: Callable[[int], dict[str, 
         rate = int(round((kept_up + stopped) / 2, -1))
         if not kept_up < rate < stopped:
             break
+        restart()
         if run(rate, " *")[1]:
             kept_up = rate
         else:
@@ -176,21 +179,38 @@ def call_step(server: Server, workdir: Path, users: Path, seconds: float,
 def measure(start: Callable[[str], Server], workdir: Path, users: Path,
             args: argparse.Namespace, deadline: float) -> dict[str, object]:
     """Both ramps, each against a fresh server: a load's aftermath (transactions still held
-    for Timer J, 32 s) must not count against the next load."""
+    for Timer J, 32 s; calls of an overloaded step still ringing) must not count against the
+    next load, nor against the bisecting step that follows an overloaded one."""
     results: dict[str, object] = {}
     for load, rates, step in (("register", REGISTER_RATES, register_step),
                               ("calls", CALL_RATES, call_step)):
-        server = start(load)
-        print(f"{server.name} on {server.target} (core {SERVER_CPU}), sipp on core {SIPP_CPU}")
-        try:
-            results[load] = ramp(
-                f"{server.name} {load}", rates,
-                lambda rate, server=server, step=step: step(  # type: ignore[misc]
-                    server, workdir, users, args.step_seconds, rate),
-                args.max_steps, deadline)
-        finally:
-            results[f"{load}_server_exit"] = server.stop()
+        results[load], results[f"{load}_server_exit"] = measure_load(
+            lambda load=load: start(load), rates,  # type: ignore[misc]
+            lambda server, rate, step=step: step(  # type: ignore[misc]
+                server, workdir, users, args.step_seconds, rate),
+            load, args.max_steps, deadline)
     return results
+
+
+def measure_load(start: Callable[[], Server], rates: tuple[int, ...],
+                 step: Callable[[Server, int], dict[str, object]], load: str, max_steps: int,
+                 deadline: float) -> tuple[dict[str, object], int]:
+    """One ramp; returns its results and the worst exit code of the servers it used."""
+    current = [start()]
+    exits: list[int] = []
+    name = current[0].name
+    print(f"{name} on {current[0].target} (core {SERVER_CPU}), sipp on core {SIPP_CPU}")
+
+    def restart() -> None:
+        exits.append(current[0].stop())
+        current[0] = start()
+
+    try:
+        result = ramp(f"{name} {load}", rates, lambda rate: step(current[0], rate), max_steps,
+                      deadline, restart)
+    finally:
+        exits.append(current[0].stop())
+    return result, max(exits, key=abs)
 
 
 def ratio(ours: float, reference: float) -> float | None:
