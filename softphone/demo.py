@@ -44,22 +44,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", type=Path, default=Path("data/demo"))
     parser.add_argument("--no-clients", action="store_true", help="start the PBX only")
     parser.add_argument("--sip-port", type=int, help="instead of the demo's 5060")
+    parser.add_argument("--api-port", type=int, help="instead of the demo's 8080")
     args = parser.parse_args(argv)
 
     config = load_config(None)
     port = config.sip.port if args.sip_port is None else args.sip_port
+    api_port = config.api.port if args.api_port is None else args.api_port
     server = f"{config.sip.host}:{port}"
     procs: list[tuple[str, subprocess.Popen[bytes]]] = []
     pbx = subprocess.Popen([sys.executable, "-m", "softphone.pbx.daemon", "--sip-port", str(port),
-                            "--data-dir", str(args.data_dir / "pbx")])
+                            "--api-port", str(api_port), "--data-dir", str(args.data_dir / "pbx")])
     procs.append(("PBX", pbx))
     time.sleep(1.0)
     if pbx.poll() is not None:
-        print(f"The PBX did not start (exit code {pbx.returncode}); is port {port} in use? "
-              f"(--sip-port chooses another)", file=sys.stderr)
+        print(f"The PBX did not start (exit code {pbx.returncode}); its message above says "
+              f"why. --sip-port and --api-port choose other ports.", file=sys.stderr)
         return 1
 
     print("\nDemo PBX running: SIP on", server, "(UDP and TCP), realm", config.sip.realm)
+    print(f"Client API (directory, presence, favorites): http://{config.api.host}:{api_port}"
+          f"/api/v1/openapi.json")
     print("Extensions (user / password):")
     for number, ext in sorted(config.extensions.items()):
         print(f"  {number}  {ext.display_name:<12} {ext.password}")

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from softphone.common.resources import resource
+from softphone.pbx.ringgroups import RingGroup, parse_ring_groups
 
 DEMO_SOURCE = "<demo>"
 ROLES = ("user", "admin")
@@ -103,9 +104,13 @@ class PbxConfig:
     security: SecuritySettings = field(default_factory=SecuritySettings)
     extensions: dict[str, Extension] = field(default_factory=dict)
     api: ApiSettings = field(default_factory=ApiSettings)
+    ring_groups: dict[str, RingGroup] = field(default_factory=dict)
 
     def extension(self, number: str) -> Extension | None:
         return self.extensions.get(number)
+
+    def ring_group(self, number: str) -> RingGroup | None:
+        return self.ring_groups.get(number)
 
 
 def load_config(path: Path | None) -> PbxConfig:
@@ -201,7 +206,7 @@ class _Validator:
             raise self.fail(key, f"'{value}' is not an IP address") from None
 
     def config(self, data: dict[str, Any]) -> PbxConfig:
-        self.known_keys(data, "", ("sip", "rtp", "security", "extensions", "api"))
+        self.known_keys(data, "", ("sip", "rtp", "security", "extensions", "api", "ring_groups"))
         sip = self.sip(self.table(data, "sip", ""))
         rtp = self.rtp(self.table(data, "rtp", ""), sip)
         security = self.security(self.table(data, "security", ""))
@@ -220,7 +225,8 @@ class _Validator:
             first_index[ext.number] = index
             extensions[ext.number] = ext
         api = self.api(self.table(data, "api", ""))
-        return PbxConfig(self.source, sip, rtp, security, extensions, api)
+        groups = parse_ring_groups(self, data.get("ring_groups", []), set(extensions))
+        return PbxConfig(self.source, sip, rtp, security, extensions, api, groups)
 
     def api(self, t: dict[str, Any]) -> ApiSettings:
         p, d = "api.", ApiSettings()

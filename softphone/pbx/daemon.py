@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import gc
 import logging
 import signal
@@ -30,6 +31,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data-dir", type=Path, default=Path("data/pbx"),
                    help="where registrations and call history are kept (default: %(default)s)")
     p.add_argument("--sip-port", type=int, help="SIP port, overriding the configuration")
+    p.add_argument("--api-port", type=int,
+                   help="client API port, overriding the configuration (0: any free port)")
     p.add_argument("--log-format", choices=("text", "json"), default="text")
     p.add_argument("--check-config", type=Path, metavar="FILE",
                    help="validate FILE, print what is wrong, exit 0 (valid) or 2")
@@ -89,9 +92,13 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as err:
         print(f"softphone-pbx: {err}", file=sys.stderr)
         return EXIT_CONFIG
-    if args.sip_port is not None and not 0 <= args.sip_port < 65536:
-        print(f"softphone-pbx: --sip-port: {args.sip_port} is not a port number", file=sys.stderr)
-        return EXIT_CONFIG
+    for name, port in (("--sip-port", args.sip_port), ("--api-port", args.api_port)):
+        if port is not None and not 0 <= port < 65536:
+            print(f"softphone-pbx: {name}: {port} is not a port number", file=sys.stderr)
+            return EXIT_CONFIG
+    if args.api_port is not None:
+        config = dataclasses.replace(config, api=dataclasses.replace(config.api,
+                                                                     port=args.api_port))
     try:
         import uvloop
 

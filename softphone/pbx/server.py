@@ -87,7 +87,7 @@ class Pbx:
             rtp.host if rtp.host != "0.0.0.0" else self.advertised_host)
         self.b2bua = B2bua(core, self.config, auth, self.location, self.relay, store, clock,
                            time.time, self._spawn, media_address,
-                           on_call_change=presence.call_changed)
+                           on_call_change=presence.call_changed, settings=users.settings)
         self.subscriptions = Subscriptions(core, self.config, auth, presence, clock)
         core.register(OptionsHandler(core))
         core.register(Registrar(core, self.config, auth, self.location, time.time))

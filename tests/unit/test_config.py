@@ -193,3 +193,19 @@ def test_digest_algorithm_order_is_configurable_and_checked() -> None:
     with pytest.raises(ConfigError) as err:
         parse_config('[sip]\ndigest_algorithms = ["SHA-1"]\n' + base, "p.toml")
     assert "sip.digest_algorithms" in str(err.value)
+
+
+def test_ring_group_mistakes_name_the_key() -> None:
+    base = '[[extensions]]\nnumber = "101"\npassword = "x"\n'
+    cases = {
+        '[[ring_groups]]\nnumber = "200"\nmembers = ["105"]\n': "ring_groups[0].members[0]",
+        '[[ring_groups]]\nnumber = "101"\nmembers = ["101"]\n': "ring_groups[0].number",
+        '[[ring_groups]]\nnumber = "200"\nmembers = ["101"]\nstrategy = "random"\n':
+            "ring_groups[0].strategy",
+        '[[ring_groups]]\nnumber = "200"\nmembers = ["101"]\nno_answer = "999"\n':
+            "ring_groups[0].no_answer",
+    }
+    for text, key in cases.items():
+        with pytest.raises(ConfigError) as err:
+            parse_config(base + text, "p.toml")
+        assert f"p.toml: {key}:" in str(err.value)

@@ -11,11 +11,13 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from softphone.common.directory import UserSettings
 from softphone.pbx.config import PbxConfig
 from softphone.pbx.features.anchor import SDP, AnchorError, MediaAnchor
 from softphone.pbx.features.authgate import AuthGate
 from softphone.pbx.features.call import Call, CallInfo
 from softphone.pbx.features.location import Location
+from softphone.pbx.features.routing import Reject, Ring, Router
 from softphone.pbx.features.transfer import Transfers
 from softphone.pbx.media.relay import RelayError, RtpRelay
 from softphone.pbx.sip.clock import Clock
@@ -24,11 +26,10 @@ from softphone.pbx.sip.dialog import Dialog
 from softphone.pbx.sip.message import Request, Response
 from softphone.pbx.sip.transaction import ServerTransaction
 from softphone.pbx.sip.transport import Addr
-from softphone.pbx.store import Binding, CallRecord, Store
+from softphone.pbx.store import CallRecord, Store
 
 log = logging.getLogger(__name__)
 
-RING_TIMEOUT = 120.0  # a call nobody answers is given up after this (then 480)
 
 
 class B2bua:
@@ -37,6 +38,7 @@ class B2bua:
         relay: RtpRelay, store: Store, clock: Clock, wall_clock: Callable[[], float],
         spawn: Callable[[Coroutine[Any, Any, None]], object], media_address: str,
         on_call_change: Callable[[CallInfo], None] | None = None,
+        settings: Callable[[str], UserSettings] = lambda number: UserSettings(),
     ) -> None:
         self.core = core
         self.config = config
@@ -50,6 +52,8 @@ class B2bua:
         self.media_address = media_address
         self.on_call_change = on_call_change
         self.transfers = Transfers(core, clock, config, location, self)
+        self.router = Router(config, location.bindings, settings, self.in_call,
+                             self.device_in_call)
         self.calls: dict[str, Call] = {}                         # by CallInfo.id
         self._dialogs: dict[tuple[str, str], Call] = {}          # (call-id, our tag)
         self._by_invite: dict[tuple[str, str], Call] = {}        # (call-id, from tag) while ringing
@@ -67,12 +71,9 @@ class B2bua:
             self.core.respond(tx, 403, "From does not match the authenticated user")
             return
         callee = _dialled_number(req)
-        if self.config.extension(callee) is None:
-            self.core.respond(tx, 404, "Unknown number")
-            return
-        bindings = self.location.bindings(callee)
-        if not bindings:
-            self.core.respond(tx, 480, "Not registered")
+        plan = self.router.route(callee, caller)
+        if isinstance(plan, Reject):
+            self.core.respond(tx, plan.status, plan.reason)
             return
         if not req.body or req.headers.get("Content-Type") != SDP:
             # Offerless INVITEs (RFC 3261 13.2.1 late offer) are not anchored yet.
@@ -80,10 +81,10 @@ class B2bua:
             return
         max_forwards = int(req.headers.get("Max-Forwards") or "70") - 1
         self.core.respond(tx, 100)
-        self.spawn(self._start_call(req, tx, caller, callee, bindings, max_forwards))
+        self.spawn(self._start_call(req, tx, caller, callee, plan, max_forwards))
 
     async def _start_call(self, req: Request, tx: ServerTransaction, caller: str, callee: str,
-                          bindings: list[Binding], max_forwards: int) -> None:
+                          plan: Ring, max_forwards: int) -> None:
         try:
             session = await self.relay.allocate()
         except RelayError:
@@ -104,6 +105,10 @@ class B2bua:
             self.core.respond(tx, 488, f"Bad SDP: {exc}")
             return
         call = Call(self.core, self.clock, anchor, req, tx, info, self)
+        device = next((b.contact for b in self.location.bindings(caller) if b.source == tx.source),
+                      None)
+        if device is not None:
+            call.devices["a"] = device
         self.calls[info.id] = call
         self._by_invite[(req.call_id, req.from_tag or "")] = call
         self.store.call_started(CallRecord(
@@ -116,8 +121,23 @@ class B2bua:
         log.debug("call %s -> %s", caller, callee,
                   extra={"event": "call_start", "call": info.id, "caller": caller,
                          "callee": callee})
-        call.ring(bindings, offer, max_forwards, RING_TIMEOUT)
+        call.ring(plan, offer, max_forwards,
+                  lambda number, hops: self.router.route(number, caller, hops))
         self.changed(call)
+
+    # -- who is on the phone (for call waiting and busy-on-busy) ------------------------
+
+    def _talking(self, number: str) -> list[tuple[Call, str]]:
+        """(call, side) where `number` talks: answered calls, and calls it is placing."""
+        return [(c, s) for c in self.calls.values() if not c.ended
+                for s, n in c.info.parties.items()
+                if n == number and (c.answered or s == "a")]
+
+    def in_call(self, number: str) -> bool:
+        return bool(self._talking(number))
+
+    def device_in_call(self, number: str, contact: str) -> bool:
+        return any(c.devices.get(s) == contact for c, s in self._talking(number))
 
     # -- CallRegistry: the calls keep this index current -------------------------------
 

@@ -16,12 +16,12 @@ from typing import Protocol
 
 from softphone.pbx.features.anchor import SDP, AnchorError, MediaAnchor
 from softphone.pbx.features.dialer import Dialer, Party, failure_result
+from softphone.pbx.features.routing import RING_TIMEOUT, Decision, Ring
 from softphone.pbx.sip.clock import Clock, TimerHandle
 from softphone.pbx.sip.core import SipCore
 from softphone.pbx.sip.dialog import Dialog
 from softphone.pbx.sip.message import Request, Response, make_response
 from softphone.pbx.sip.transaction import DEFAULT_TIMERS, ServerTransaction, Timers, new_tag
-from softphone.pbx.store import Binding
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +42,9 @@ class CallInfo:
     result: str = ""
     devices: list[str] = field(default_factory=list)
     parties: dict[str, str] = field(default_factory=dict)  # side -> extension on it now
+    # While ringing: the extensions whose devices ring now (a group's free members, or the
+    # target of a forward); the callee side is only known once one of them answers.
+    ringing: list[str] = field(default_factory=list)
 
 
 class CallRegistry(Protocol):
@@ -71,6 +74,7 @@ class Call:
         self.info.parties = {"a": info.caller, "b": info.callee}
         self.dialer: Dialer | None = None
         self.pending: set[str] = set()      # sides with a re-INVITE in flight (14.1: 491)
+        self.devices: dict[str, str] = {}   # side -> Contact of the device on it (call waiting)
         self._retransmit: TimerHandle | None = None
         self.ended = False
         registry.bind(a, self)
@@ -90,16 +94,49 @@ class Call:
 
     # -- ringing --------------------------------------------------------------------------
 
-    def ring(self, bindings: list[Binding], offer: bytes, max_forwards: int,
-             ring_timeout: float) -> None:
+    def ring(self, plan: Ring, offer: bytes, max_forwards: int,
+             reroute: Callable[[str, int], Decision]) -> None:
+        """Ring the plan's stages in turn; on busy or no answer follow its next destination
+        (`reroute(number, hops)` asks the router again), all while the caller hears ringing."""
+        self.plan, self.stage, self.reroute = plan, 0, reroute
+        self.offer, self.max_forwards = offer, max_forwards
+        self._ring_stage()
+
+    def _ring_stage(self) -> None:
+        stage = self.plan.stages[self.stage]
         self.dialer = Dialer(
             self.core, self.clock, caller=Party(self.info.caller, self.info.caller_name),
-            callee=self.info.callee, bindings=bindings, offer=offer, ring_timeout=ring_timeout,
-            on_progress=self._on_progress, on_answer=self._on_answer, on_fail=self._on_fail,
-            max_forwards=max_forwards,
+            callee=stage.number, bindings=stage.bindings, offer=self.offer,
+            ring_timeout=stage.timeout or RING_TIMEOUT, on_progress=self._on_progress,
+            on_answer=self._on_answer, on_fail=self._on_stage_failed,
+            max_forwards=self.max_forwards,
         )
-        self.info.devices = [b.contact for b in bindings]
+        self.info.devices = [b.contact for b in stage.bindings]
+        self.info.ringing = sorted({b.aor for b in stage.bindings})
         self.dialer.start()
+        self.registry.changed(self)
+
+    def _on_stage_failed(self, status: int, reason: str) -> None:
+        if self.a_tx is None or self.ended:
+            return
+        no_answer = status in (408, 480)
+        if no_answer and self.stage + 1 < len(self.plan.stages):
+            self.stage += 1  # ordered hunt: the next member
+            self._ring_stage()
+            return
+        target = self.plan.on_busy if status in (486, 600) else (
+            self.plan.on_no_answer if no_answer else None)
+        if target:
+            decision = self.reroute(target, self.plan.hops + 1)
+            if isinstance(decision, Ring):
+                log.info("call %s goes on to %s", self.info.id, decision.number,
+                         extra={"event": "call_forward", "call": self.info.id,
+                                "to": decision.number, "after": status})
+                self.plan, self.stage = decision, 0
+                self._ring_stage()
+                return
+            status, reason = decision.status, decision.reason
+        self._fail_caller(status, reason, failure_result(status))
 
     def _on_progress(self, resp: Response) -> None:
         if self.a_tx is None:
@@ -121,6 +158,11 @@ class Call:
             self._send_bye(dialog)  # the caller gave up while the device answered
             return
         self.legs["b"] = dialog
+        if self.dialer is not None and self.dialer.winner is not None:
+            binding = self.dialer.winner.binding
+            self.info.parties["b"] = binding.aor       # who answered (a group's member)
+            self.devices["b"] = binding.contact
+        self.info.ringing = []
         self.registry.bind(dialog, self)
         try:
             body = self.anchor.take("b", resp.body) if resp.body else b""
@@ -138,9 +180,6 @@ class Call:
         self.registry.changed(self)
         if self.a.transport == "udp":
             self._retransmit_2xx(ok, self.timers.t1, 0.0)
-
-    def _on_fail(self, status: int, reason: str) -> None:
-        self._fail_caller(status, reason, failure_result(status))
 
     def _retransmit_2xx(self, ok: Response, interval: float, elapsed: float) -> None:
         """13.3.1.4: resend the 2xx at T1, 2T1, ... capped at T2 until the ACK arrives; after

@@ -154,9 +154,10 @@ class Dialer:
         if self.done:
             return
         if any(f.final is None for f in self.forks):
-            if status < 600:
-                return
-            self.cancel()  # 16.7 step 5: a 6xx ends the search
+            # Not RFC 3261 16.7 step 5 (a 6xx ends a proxy's search): these are one person's
+            # devices, and a desk phone in do-not-disturb answering 603 must not stop the
+            # softphone ringing. The 6xx still wins once every device has answered.
+            return
         self.done = True
         self._stop_timer()
         finals = [f.final for f in self.forks if f.final is not None]

@@ -117,13 +117,17 @@ class PresenceService:
             self._update(number)
 
     def _entries(self, info: CallInfo) -> dict[tuple[str, str], DialogState]:
-        parties = info.parties or {"a": info.caller, "b": info.callee}
+        parties = dict(info.parties or {"a": info.caller, "b": info.callee})
         answered = info.state == "answered"
+        sides = list(parties.items())
+        if not answered and info.ringing:
+            # A group or a forward rings other extensions than the number dialled.
+            sides = [("a", parties.get("a", info.caller))] + [("b", n) for n in info.ringing]
         entries: dict[tuple[str, str], DialogState] = {}
-        for side, number in parties.items():
+        for side, number in sides:
             if not number:
                 continue
-            remote = next((n for s, n in parties.items() if s != side), "")
+            remote = parties.get("b" if side == "a" else "a", "")
             # Side "a" sent the INVITE (call.py). While ringing both ends are "early": the
             # B2BUA answers the caller with a tagged 180 as soon as a device rings.
             entries[(side, number)] = DialogState(
