@@ -119,15 +119,18 @@ class Worker(QThread):
     async def _run(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._ops = asyncio.Queue()
-        self._main = asyncio.current_task()
-        if self._stopping:
-            return
         timeout = aiohttp.ClientTimeout(total=HTTP_TIMEOUT)
         async with aiohttp.ClientSession(timeout=timeout) as session:
             self._session = session
             ops = asyncio.create_task(self._serve_ops())
+            # stop() cancels the connect loop, not this task: a stop that comes while the
+            # loop has already ended (after auth_failed) must not cut the clean-up short,
+            # nor let CancelledError out of asyncio.run() into QThread.run().
+            self._main = asyncio.create_task(self._connect_loop())
+            if self._stopping:
+                self._main.cancel()
             try:
-                await self._connect_loop()
+                await self._main
             except asyncio.CancelledError:
                 pass
             finally:
