@@ -1,8 +1,9 @@
 """Screenshots of the real window for the README, written to docs/screenshots/.
 
 The client is built by the composition root (softphone.gui.app.Client) as in the end-to-end
-tests, but on the in-process FakeEngine: the calls and registration shown are scripted, so
-the pictures are the same on every run (fixed names, numbers, dates and call lengths).
+tests, but on the in-process FakeEngine and FakePbx: the calls, registration, directory and
+presence shown are scripted, so the pictures are the same on every run (fixed names,
+numbers, dates and call lengths).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from PySide6.QtCore import QLocale, QSize
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication, QWidget
 
+from softphone.common.directory import DirectoryEntry, EntryType, Presence
 from softphone.common.engine_protocol import (
     AudioDevice,
     AudioStatus,
@@ -33,6 +35,7 @@ from softphone.gui.widgets.call_panel import CallPanel
 from softphone.gui.widgets.incoming_panel import IncomingPanel
 from softphone.gui.widgets.settings_dialog import SettingsDialog
 from tests.helpers.fake_engine import FakeEngine
+from tests.helpers.fake_pbx import FakePbx, FakePbxServer
 
 pytestmark = [
     pytest.mark.e2e,
@@ -60,6 +63,18 @@ HISTORY = [
 ]
 
 
+# The PBX directory of the Contacts tab: two departments, every presence colour.
+DIRECTORY = [
+    DirectoryEntry(EntryType.USER, "110", "Anna Müller", "Vertrieb", Presence.AVAILABLE),
+    DirectoryEntry(EntryType.USER, "111", "Jörg Schäfer", "Vertrieb", Presence.BUSY),
+    DirectoryEntry(EntryType.USER, "112", "Lena Hoffmann", "Vertrieb", Presence.RINGING),
+    DirectoryEntry(EntryType.USER, "120", "Bernd Mueller", "Technik", Presence.OFFLINE),
+    DirectoryEntry(EntryType.USER, "121", "Chloé Strauß", "Technik", Presence.DND),
+    DirectoryEntry(EntryType.USER, "122", "Sören Klein", "Technik", Presence.AVAILABLE),
+]
+FAVORITES = ["110", "121"]
+
+
 @pytest.fixture
 def client(qtbot: Any, tmp_path: Path) -> Iterator[tuple[Client, FakeEngine]]:
     config = tmp_path / "config"
@@ -69,11 +84,12 @@ def client(qtbot: Any, tmp_path: Path) -> Iterator[tuple[Client, FakeEngine]]:
     CredentialStore(settings, config / "passwords.json").set_password(
         "101", "pbx.example.com", "secret", "file")
     engine = FakeEngine()
+    pbx = FakePbx(FakePbxServer(entries=DIRECTORY, favorites={"101": FAVORITES}))
     app = QApplication.instance()
     assert isinstance(app, QApplication)
     old_locale = QLocale()
     QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedKingdom))
-    client = Client(app, config, engine=engine)
+    client = Client(app, config, engine=engine, pbx=pbx)
     qtbot.addWidget(client.window)
     for index, (direction, number, name, started, talked) in enumerate(HISTORY):
         connected = started + 8 if talked is not None else 0.0
@@ -158,6 +174,20 @@ def test_in_call(qtbot, client) -> None:
     app_client, engine = client
     active_call(qtbot, app_client, engine)
     save(app_client.window, "in-call.png", WINDOW_SIZE)
+
+
+def test_contacts(qtbot, client) -> None:
+    app_client, _ = client
+    window, view = app_client.window, app_client.contacts_view
+    window.tabs.setCurrentWidget(view)
+    assert view.pbx_mode
+    proxy = view.proxy
+    groups = {proxy.index(row, 0).data(): proxy.rowCount(proxy.index(row, 0))
+              for row in range(proxy.rowCount())}
+    assert groups == {"Favorites": 2, "Technik": 3, "Vertrieb": 3}
+    qtbot.waitUntil(view.tree.isVisible)
+    view.delegate.blink_on = True       # the ringing dot in its lit half of the blink
+    save(window, "contacts.png", WINDOW_SIZE)
 
 
 def test_settings_dialog(qtbot, client) -> None:
