@@ -71,6 +71,9 @@ class B2bua:
             self.core.respond(tx, 403, "From does not match the authenticated user")
             return
         callee = _dialled_number(req)
+        if callee == PICKUP_GROUP or callee.startswith(PICKUP_DIRECTED):
+            self._pickup(req, tx, caller, callee)
+            return
         plan = self.router.route(callee, caller)
         if isinstance(plan, Reject):
             self.core.respond(tx, plan.status, plan.reason)
@@ -219,8 +222,25 @@ class B2bua:
 
     def handle_ack_2xx(self, ack: Request, source: Addr, transport: str) -> None:
         found = self._find(ack)
-        if found is not None and found[1] == "a":
-            found[0].acked()
+        if found is not None:
+            found[0].acked(found[1])
+
+    # -- call pickup ----------------------------------------------------------------------
+
+    def _pickup(self, req: Request, tx: ServerTransaction, picker: str, code: str) -> None:
+        """`*8`: the oldest call ringing at a member of a ring group the picker is in (or
+        ringing the group itself); `**<ext>`: the oldest call ringing at that extension."""
+        if code == PICKUP_GROUP:
+            groups = [g for g in self.config.ring_groups.values() if picker in g.members]
+            wanted = {m for g in groups for m in g.members} | {g.number for g in groups}
+        else:
+            wanted = {code[len(PICKUP_DIRECTED):]}
+        wanted.discard(picker)
+        for call in self.calls.values():
+            ringing = set(call.info.ringing) | {call.info.callee}
+            if call.info.caller != picker and ringing & wanted and call.picked_up(req, tx, picker):
+                return
+        self.core.respond(tx, 404, "No call to pick up")
 
     def handle_stray_response(self, resp: Response, source: Addr, transport: str) -> None:
         """A 2xx retransmission after its transaction ended: the device missed our ACK."""
@@ -240,6 +260,10 @@ class B2bua:
         for call in calls:
             call.hangup(reason="shutdown")
         return len(calls)
+
+
+PICKUP_GROUP = "*8"       # feature codes as on most office PBXs
+PICKUP_DIRECTED = "**"
 
 
 def _dialled_number(req: Request) -> str:

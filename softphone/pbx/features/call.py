@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from softphone.pbx.features.anchor import SDP, AnchorError, MediaAnchor
-from softphone.pbx.features.dialer import Dialer, Party, failure_result
+from softphone.pbx.features.dialer import COMPLETED_ELSEWHERE, Dialer, Party, failure_result
 from softphone.pbx.features.routing import RING_TIMEOUT, Decision, Ring
 from softphone.pbx.sip.clock import Clock, TimerHandle
 from softphone.pbx.sip.core import SipCore
@@ -75,7 +75,7 @@ class Call:
         self.dialer: Dialer | None = None
         self.pending: set[str] = set()      # sides with a re-INVITE in flight (14.1: 491)
         self.devices: dict[str, str] = {}   # side -> Contact of the device on it (call waiting)
-        self._retransmit: TimerHandle | None = None
+        self._retransmit: dict[str, TimerHandle] = {}   # side -> 2xx resend timer
         self.ended = False
         registry.bind(a, self)
 
@@ -171,34 +171,69 @@ class Call:
             self._send_bye(dialog)
             self._fail_caller(488, "Not Acceptable Here", "failed")
             return
-        extra = [("Contact", self.a.local_contact)]
+        self._answer("a", self.a_tx, body)
+
+    def _answer(self, side: str, tx: ServerTransaction, body: bytes) -> None:
+        """The PBX's 200 on a UAS leg, resent until its ACK (13.3.1.4)."""
+        leg = self.legs[side]
+        assert leg is not None
+        extra = [("Contact", leg.local_contact)]
         if body:
             extra.append(("Content-Type", SDP))
-        ok = self.core.respond(self.a_tx, 200, to_tag=self.a.local_tag, extra=extra, body=body)
-        self.a_tx = None
-        self.info.state = "answered"
-        self.registry.changed(self)
-        if self.a.transport == "udp":
-            self._retransmit_2xx(ok, self.timers.t1, 0.0)
+        ok = self.core.respond(tx, 200, to_tag=leg.local_tag, extra=extra, body=body)
+        if side == "a":
+            self.a_tx = None
+            self.info.state = "answered"
+            self.registry.changed(self)
+        if leg.transport == "udp":
+            self._retransmit_2xx(side, ok, self.timers.t1, 0.0)
 
-    def _retransmit_2xx(self, ok: Response, interval: float, elapsed: float) -> None:
+    def _retransmit_2xx(self, side: str, ok: Response, interval: float, elapsed: float) -> None:
         """13.3.1.4: resend the 2xx at T1, 2T1, ... capped at T2 until the ACK arrives; after
         64*T1 without one, end the call (the caller never learnt it was answered)."""
         if elapsed >= 64 * self.timers.t1:
             log.info("no ACK for 200 OK on call %s", self.info.id)
             self.hangup(reason="no ACK")
             return
+        leg = self.legs[side]
 
         def fire() -> None:
-            self.core.send(ok, self.a.dest, self.a.transport)
-            self._retransmit_2xx(ok, min(interval * 2, self.timers.t2), elapsed + interval)
+            if leg is not None:
+                self.core.send(ok, leg.dest, leg.transport)
+            self._retransmit_2xx(side, ok, min(interval * 2, self.timers.t2), elapsed + interval)
 
-        self._retransmit = self.clock.call_later(interval, fire)
+        self._retransmit[side] = self.clock.call_later(interval, fire)
 
-    def acked(self) -> None:
-        if self._retransmit is not None:
-            self._retransmit.cancel()
-            self._retransmit = None
+    def acked(self, side: str = "a") -> None:
+        timer = self._retransmit.pop(side, None)
+        if timer is not None:
+            timer.cancel()
+
+    def picked_up(self, req: Request, tx: ServerTransaction, picker: str) -> bool:
+        """A colleague's INVITE to the pickup code takes this ringing call: the devices stop
+        ringing ("answered elsewhere"), the picker's leg becomes side b, and each side gets
+        its own offer back as the answer, reduced to what the other side can use."""
+        if self.answered or self.a_tx is None or self.ended:
+            return False
+        b = Dialog.as_uas(req, new_tag(), tx.source, tx.transport,
+                          self.core.contact(self.info.caller, tx.transport), self.core.via_host)
+        try:
+            self.anchor.take("b", req.body)
+        except AnchorError as exc:
+            self.core.respond(tx, 488, f"Bad SDP: {exc}")
+            return True
+        if self.dialer is not None:
+            self.dialer.cancel(COMPLETED_ELSEWHERE)
+        self.legs["b"] = b
+        self.registry.bind(b, self)
+        self.info.parties["b"] = picker
+        self.info.ringing = []
+        self._answer("b", tx, self.anchor.answer_for("b"))
+        a_tx = self.a_tx
+        self._answer("a", a_tx, self.anchor.answer_for("a"))
+        log.info("call %s picked up by %s", self.info.id, picker,
+                 extra={"event": "pickup", "call": self.info.id, "by": picker})
+        return True
 
     def _fail_caller(self, status: int, reason: str, result: str) -> None:
         if self.a_tx is not None:
@@ -239,7 +274,8 @@ class Call:
         if self.ended:
             return
         self.ended = True
-        self.acked()
+        for side in list(self._retransmit):
+            self.acked(side)
         self.anchor.close()
         self.info.state, self.info.result = "ended", result
         for leg in self.legs.values():

@@ -1,0 +1,71 @@
+"""Issue 5, call pickup: a colleague takes a call ringing at someone else's phone with a
+feature code (*8 in the ring group, **<ext> directed); the ringing phone stops, the caller
+and the colleague hear each other."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.helpers.agent import Agent, make_agent  # noqa: F401  (make_agent is a fixture)
+from tests.helpers.audio import analyse_recording, tone_present, write_tone_wav
+from tests.helpers.pbxproc import PbxProcess, free_port, write_config
+
+pytestmark = pytest.mark.e2e
+
+GROUP = '[[ring_groups]]\nnumber = "200"\nname = "Vertrieb"\nmembers = ["101", "102"]\n'
+
+
+@pytest.fixture
+def pbx(tmp_path: Path) -> Iterator[PbxProcess]:
+    port = free_port()
+    cfg = write_config(tmp_path / "pbx.toml", sip_port=port, extra=GROUP,
+                       rtp_base=24000 + (port % 40) * 200)
+    proc = PbxProcess(cfg, tmp_path / "data", sip_port=port).start()
+    yield proc
+    assert proc.stop() == 0
+
+
+def phone(make_agent, pbx: PbxProcess, user: str, tmp_path: Path, tone: int) -> Agent:  # noqa: F811
+    agent = make_agent(f"a{user}")
+    agent.send(cmd="register", server=f"127.0.0.1:{pbx.sip_port}", user=user,
+               password=f"pw{user}")
+    agent.wait_for("reg_state", code=200, active=True)
+    agent.send(cmd="play", wav=str(write_tone_wav(tmp_path / f"{tone}.wav", tone, 1.0)))
+    return agent
+
+
+def hears(agent: Agent, freq: int, path: Path) -> bool:
+    agent.send(cmd="record", wav=str(path))
+    time.sleep(1.5)  # the length of the recording, not a wait for an event
+    agent.send(cmd="stop_record")
+    agent.wait_for("recorded", wav=str(path))
+    samples, rate = analyse_recording(path)
+    return tone_present(samples, rate, freq, min_ratio=0.6)
+
+
+@pytest.mark.parametrize("code", ["*8", "**101"])
+def test_colleague_picks_up_a_ringing_call(make_agent, pbx: PbxProcess, tmp_path: Path,  # noqa: F811
+                                           code: str) -> None:
+    alice = phone(make_agent, pbx, "100", tmp_path, 1000)
+    bob = phone(make_agent, pbx, "101", tmp_path, 500)
+    carol = phone(make_agent, pbx, "102", tmp_path, 600)
+    alice.send(cmd="call", uri=f"sip:101@127.0.0.1:{pbx.sip_port}")
+    bob.wait_for("incoming")
+    alice.wait_for("call_state", state="EARLY")
+    carol.send(cmd="call", uri=f"sip:{code}@127.0.0.1:{pbx.sip_port}")
+    carol.wait_for("call_state", state="CONFIRMED")
+    alice.wait_for("call_state", state="CONFIRMED")
+    bob.wait_for("call_state", state="DISCONNECTED")  # Bob's phone stops ringing
+    pbx.wait_for("pickup", by="102")
+    assert hears(carol, 1000, tmp_path / "carol.wav")
+    assert hears(alice, 600, tmp_path / "alice.wav")
+
+
+def test_nothing_to_pick_up(make_agent, pbx: PbxProcess, tmp_path: Path) -> None:  # noqa: F811
+    carol = phone(make_agent, pbx, "102", tmp_path, 600)
+    carol.send(cmd="call", uri=f"sip:*8@127.0.0.1:{pbx.sip_port}")
+    carol.wait_for("call_state", state="DISCONNECTED", code=404)
