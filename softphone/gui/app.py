@@ -17,6 +17,7 @@ from pathlib import Path
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QDialog
 
+from softphone.common.directory import UserSettings
 from softphone.common.engine_protocol import AccountConfig, CallInfo
 from softphone.gui.contacts.local import LocalContacts
 from softphone.gui.contacts.view import ContactsView
@@ -27,7 +28,7 @@ from softphone.gui.history import CallHistory
 from softphone.gui.i18n import install_translator
 from softphone.gui.logsetup import FORMATS, log_engine_events, setup_logging
 from softphone.gui.main_window import MainWindow
-from softphone.gui.pbx_backend import PbxBackend, api_base_url
+from softphone.gui.pbx_backend import PbxBackend, PbxState, api_base_url
 from softphone.gui.pbx_client import PbxClient
 from softphone.gui.settings import Settings, default_config_dir
 from softphone.gui.tray import Tray, app_icon
@@ -71,6 +72,7 @@ class Client:
         app.setQuitOnLastWindowClosed(not self.tray.available)
 
         self.window.call_ended.connect(self._record_call)
+        self.pbx.settings_changed.connect(self._pbx_settings)
         self.window.account_requested.connect(self.open_account_dialog)
         self.window.settings_requested.connect(self.open_settings_dialog)
         self.window.quit_requested.connect(app.quit)
@@ -159,12 +161,26 @@ class Client:
         dialog.open()
 
     def apply_call_settings(self) -> None:
-        """Call waiting and its knock, from the settings to the window and the engine.
-        Without call waiting the engine does not knock either: the client rejects the
-        second call at once, and not even the first beep should reach the headset."""
+        """Call waiting and its knock, from the settings to the window, the engine and the
+        PBX. Without call waiting the engine does not knock either: the client rejects the
+        second call at once, and not even the first beep should reach the headset. On our
+        PBX the setting is the extension's (every device, and busy from the PBX itself)."""
+        self._apply_call_waiting_locally()
+        if self.pbx.state == PbxState.CONNECTED and (
+                self.pbx.settings is None
+                or self.pbx.settings.call_waiting != self.settings.call_waiting):
+            self.pbx.request_settings_update({"call_waiting": self.settings.call_waiting})
+
+    def _apply_call_waiting_locally(self) -> None:
         self.window.call_waiting = self.settings.call_waiting
         self.engine.request_set_call_waiting_tone(
             self.settings.call_waiting and self.settings.knock_tone)
+
+    def _pbx_settings(self, settings: UserSettings) -> None:
+        """The extension's settings from the PBX (at login, or changed on another device)."""
+        if settings.call_waiting != self.settings.call_waiting:
+            self.settings.call_waiting = settings.call_waiting
+            self._apply_call_waiting_locally()
 
     def _set_language(self, language: str) -> None:
         # Widgets retranslate themselves on the LanguageChange event this sends.
