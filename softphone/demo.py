@@ -48,6 +48,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     config = load_config(None)
+    # Before anything is started or announced: Ctrl+C must always reach the clean stop.
+    stopping = False
+
+    def stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
     port = config.sip.port if args.sip_port is None else args.sip_port
     api_port = config.api.port if args.api_port is None else args.api_port
     server = f"{config.sip.host}:{port}"
@@ -84,14 +93,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  .venv/bin/softphone --config-dir {args.data_dir}/client-100")
     print("Ctrl+C stops the demo.\n")
 
-    stopping = False
-
-    def stop(*_: object) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
     while not stopping and pbx.poll() is None:
         time.sleep(0.2)
     for _, proc in reversed(procs):

@@ -103,7 +103,7 @@ class Pbx:
         api = self.config.api
         if api.enabled:
             app = create_api(self.config, presence, users, bans, self._nonce_secret(),
-                             time.time, time.monotonic)
+                             time.time, time.monotonic, pickup=self.b2bua.pickup_for)
             tls = tls_context(api.tls_cert, api.tls_key) if api.tls_cert and api.tls_key else None
             self.api = ApiServer(app, api.host, api.port, tls)
             await self.api.start()

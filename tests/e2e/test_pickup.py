@@ -4,10 +4,12 @@ and the colleague hear each other."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import aiohttp
 import pytest
 
 from tests.helpers.agent import Agent, make_agent  # noqa: F401  (make_agent is a fixture)
@@ -69,3 +71,29 @@ def test_nothing_to_pick_up(make_agent, pbx: PbxProcess, tmp_path: Path) -> None
     carol = phone(make_agent, pbx, "102", tmp_path, 600)
     carol.send(cmd="call", uri=f"sip:*8@127.0.0.1:{pbx.sip_port}")
     carol.wait_for("call_state", state="DISCONNECTED", code=404)
+
+
+async def test_pickup_through_the_client_api(make_agent, pbx: PbxProcess,  # noqa: F811
+                                             tmp_path: Path) -> None:
+    """The client asks the PBX; the picker's own phone rings and takes the call."""
+    url = str(pbx.wait_for("api_ready")["url"])
+    alice = await asyncio.to_thread(phone, make_agent, pbx, "100", tmp_path, 1000)
+    bob = await asyncio.to_thread(phone, make_agent, pbx, "101", tmp_path, 500)
+    carol = await asyncio.to_thread(phone, make_agent, pbx, "102", tmp_path, 600)
+    async with aiohttp.ClientSession() as http:
+        login = await http.post(f"{url}/api/v1/auth/token",
+                                json={"user": "102", "password": "pw102"})
+        headers = {"Authorization": f"Bearer {(await login.json())['token']}"}
+        nothing = await http.post(f"{url}/api/v1/calls/pickup", headers=headers)
+        assert nothing.status == 404 and (await nothing.json())["error"] == "nothing_to_pick_up"
+        alice.send(cmd="call", uri=f"sip:101@127.0.0.1:{pbx.sip_port}")
+        await asyncio.to_thread(bob.wait_for, "incoming")
+        taken = await http.post(f"{url}/api/v1/calls/pickup", headers=headers,
+                                json={"number": "101"})
+        assert taken.status == 202
+    incoming = await asyncio.to_thread(carol.wait_for, "incoming")
+    assert "sip:100@" in incoming["from"], "Carol's phone shows who is calling"
+    carol.send(cmd="answer", code=200)
+    await asyncio.to_thread(alice.wait_for, "call_state", state="CONFIRMED")
+    await asyncio.to_thread(bob.wait_for, "call_state", state="DISCONNECTED")
+    assert await asyncio.to_thread(hears, carol, 1000, tmp_path / "carol-api.wav")

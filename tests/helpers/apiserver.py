@@ -13,6 +13,7 @@ from pathlib import Path
 
 from softphone.common.directory import Presence, PresenceUpdate
 from softphone.pbx.api.app import ApiServer, create_api, tls_context
+from softphone.pbx.api.calls import PickupResult
 from softphone.pbx.api.userstore import UserStore
 from softphone.pbx.config import PbxConfig, parse_config
 from softphone.pbx.features.ban import BanList
@@ -88,15 +89,21 @@ class ApiHarness:
     bans: BanList = field(init=False)
     users: UserStore | None = None
     server: ApiServer | None = None
+    pickups: list[tuple[str, str | None]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.presence = FakePresence(list(self.config.extensions))
         self.bans = BanList(self.ban_failures, 60.0, 300.0, time.monotonic)
 
+    def pickup(self, picker: str, number: str | None) -> PickupResult:
+        """No calls here: the B2BUA's part is tested end to end (tests/e2e/test_pickup.py)."""
+        self.pickups.append((picker, number))
+        return PickupResult.NOTHING
+
     async def start(self) -> ApiServer:
         self.users = UserStore(self.data_dir / "users.sqlite3")
         app = create_api(self.config, self.presence, self.users, self.bans, SECRET,
-                         self.clock, time.monotonic)
+                         self.clock, time.monotonic, pickup=self.pickup)
         ssl = tls_context(*self.tls) if self.tls else None
         self.server = ApiServer(app, "127.0.0.1", 0, ssl)
         await self.server.start()

@@ -22,6 +22,7 @@ from aiohttp import web
 
 from softphone.common.directory import to_json
 from softphone.pbx.api.auth import PasswordChecker, TokenSigner, derive_token_key
+from softphone.pbx.api.calls import CallsHandlers, Pickup
 from softphone.pbx.api.directory import Directory, DirectoryHandlers, PresenceSource
 from softphone.pbx.api.errors import ApiError, error_middleware
 from softphone.pbx.api.events import EventHub, EventsHandler
@@ -41,7 +42,7 @@ HUB_KEY = web.AppKey("events_hub", EventHub)
 
 def create_api(config: PbxConfig, presence: PresenceSource, users: UserStore, bans: BanList,
                secret: bytes, clock: Callable[[], float],
-               ban_clock: Callable[[], float]) -> web.Application:
+               ban_clock: Callable[[], float], pickup: Pickup | None = None) -> web.Application:
     """The application; ``secret`` is the daemon's secret (tokens use a key derived from
     it), ``clock`` is wall time (token expiry), ``ban_clock`` the clock ``bans`` runs on."""
     signer = TokenSigner(derive_token_key(secret), config.api.token_ttl, clock)
@@ -104,6 +105,8 @@ def create_api(config: PbxConfig, presence: PresenceSource, users: UserStore, ba
     r.add_get(f"/api/v1/users/{number}/settings", settings.get_user, allow_head=False)
     r.add_patch(f"/api/v1/users/{number}/settings", settings.patch_user)
     r.add_get(EVENTS_PATH, events.handle, allow_head=False)
+    if pickup is not None:
+        r.add_post("/api/v1/calls/pickup", CallsHandlers(pickup).post_pickup)
     return app
 
 

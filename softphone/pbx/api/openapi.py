@@ -108,6 +108,16 @@ SCHEMAS: dict[str, Any] = {
         "type": "object", "required": list(_SETTING_PROPERTIES),
         "properties": _SETTING_PROPERTIES,
     },
+    "PickupRequest": {
+        "type": "object", "additionalProperties": False,
+        "properties": {"number": _NUMBER},
+        "description": "Empty: a call ringing in one of the user's ring groups; with number: "
+                       "a call ringing at that extension",
+    },
+    "PickupAccepted": {
+        "type": "object", "required": ["status", "message"],
+        "properties": {"status": {"const": "ringing"}, "message": {"type": "string"}},
+    },
     "SettingsPatch": {
         "type": "object", "additionalProperties": False, "properties": _SETTING_PROPERTIES,
         "description": "Any subset of the settings; all are checked before any is stored",
@@ -152,6 +162,7 @@ RESPONSES: dict[str, Any] = {
     "TooLarge": _json(_ERROR, "The body is too large"),
     "Unprocessable": _json(_ERROR, "JSON of the wrong shape or a wrong value; 'field' names it"),
     "UpgradeRequired": _json(_ERROR, "Not a WebSocket handshake"),
+    "Conflict": _json(_ERROR, "The user has no registered phone to ring (no_device)"),
     "Banned": {
         **_json(_ERROR, "Too many failed sign-ins from this address (banned)"),
         "headers": {"Retry-After": {"required": True, "description": "Seconds",
@@ -225,6 +236,16 @@ PATHS: dict[str, Any] = {
                   "responses": {"200": _SETTINGS_OK,
                                 **_errors(400, 401, 403, 404, 413, 422)}},
     },
+    "/api/v1/calls/pickup": {"post": {
+        "operationId": "pickup",
+        "summary": "Take a ringing call: the user's own phones ring, the first to answer has it",
+        "requestBody": {"required": False, "content": {
+            "application/json": {"schema": _ref("schemas", "PickupRequest")}}},
+        "responses": {
+            "202": _json(_ref("schemas", "PickupAccepted"), "The user's phones ring"),
+            "409": _ref("responses", "Conflict"),
+            **_errors(400, 401, 404, 413, 422)},
+    }},
     "/api/v1/events": {"get": {
         "operationId": "events",
         "summary": "WebSocket of pushed events",

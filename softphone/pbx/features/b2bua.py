@@ -12,6 +12,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from softphone.common.directory import UserSettings
+from softphone.pbx.api.calls import PickupResult
 from softphone.pbx.config import PbxConfig
 from softphone.pbx.features.anchor import SDP, AnchorError, MediaAnchor
 from softphone.pbx.features.authgate import AuthGate
@@ -230,17 +231,33 @@ class B2bua:
     def _pickup(self, req: Request, tx: ServerTransaction, picker: str, code: str) -> None:
         """`*8`: the oldest call ringing at a member of a ring group the picker is in (or
         ringing the group itself); `**<ext>`: the oldest call ringing at that extension."""
-        if code == PICKUP_GROUP:
+        target = None if code == PICKUP_GROUP else code[len(PICKUP_DIRECTED):]
+        for call in self._ringing_for(picker, target):
+            if call.picked_up(req, tx, picker):
+                return
+        self.core.respond(tx, 404, "No call to pick up")
+
+    def pickup_for(self, picker: str, target: str | None) -> PickupResult:
+        """Pickup through the client API: ring the picker's phones into the oldest call."""
+        bindings = self.location.bindings(picker)
+        if not bindings:
+            return PickupResult.NO_DEVICE
+        for call in self._ringing_for(picker, target):
+            if call.ring_picker(picker, bindings):
+                return PickupResult.RINGING
+        return PickupResult.NOTHING
+
+    def _ringing_for(self, picker: str, target: str | None) -> list[Call]:
+        """Ringing calls `picker` may take: at `target`, or in one of the picker's groups."""
+        if target is None:
             groups = [g for g in self.config.ring_groups.values() if picker in g.members]
             wanted = {m for g in groups for m in g.members} | {g.number for g in groups}
         else:
-            wanted = {code[len(PICKUP_DIRECTED):]}
+            wanted = {target}
         wanted.discard(picker)
-        for call in self.calls.values():
-            ringing = set(call.info.ringing) | {call.info.callee}
-            if call.info.caller != picker and ringing & wanted and call.picked_up(req, tx, picker):
-                return
-        self.core.respond(tx, 404, "No call to pick up")
+        return [c for c in self.calls.values()
+                if c.info.caller != picker and not c.answered
+                and (set(c.info.ringing) | {c.info.callee}) & wanted]
 
     def handle_stray_response(self, resp: Response, source: Addr, transport: str) -> None:
         """A 2xx retransmission after its transaction ended: the device missed our ACK."""

@@ -22,6 +22,7 @@ from softphone.pbx.sip.core import SipCore
 from softphone.pbx.sip.dialog import Dialog
 from softphone.pbx.sip.message import Request, Response, make_response
 from softphone.pbx.sip.transaction import DEFAULT_TIMERS, ServerTransaction, Timers, new_tag
+from softphone.pbx.store import Binding
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +74,7 @@ class Call:
         self.legs: dict[str, Dialog | None] = {"a": a, "b": None}
         self.info.parties = {"a": info.caller, "b": info.callee}
         self.dialer: Dialer | None = None
+        self.pickers: list[Dialer] = []     # colleagues' phones ringing to take the call
         self.pending: set[str] = set()      # sides with a re-INVITE in flight (14.1: 491)
         self.devices: dict[str, str] = {}   # side -> Contact of the device on it (call waiting)
         self._retransmit: dict[str, TimerHandle] = {}   # side -> 2xx resend timer
@@ -158,10 +160,14 @@ class Call:
             self._send_bye(dialog)  # the caller gave up while the device answered
             return
         self.legs["b"] = dialog
-        if self.dialer is not None and self.dialer.winner is not None:
-            binding = self.dialer.winner.binding
-            self.info.parties["b"] = binding.aor       # who answered (a group's member)
-            self.devices["b"] = binding.contact
+        dialers = [d for d in (self.dialer, *self.pickers) if d is not None]
+        for dialer in dialers:
+            if dialer.winner is not None and dialer.winner.dialog is dialog:
+                binding = dialer.winner.binding
+                self.info.parties["b"] = binding.aor   # who answered (a group's member)
+                self.devices["b"] = binding.contact
+            elif not dialer.done:
+                dialer.cancel(COMPLETED_ELSEWHERE)
         self.info.ringing = []
         self.registry.bind(dialog, self)
         try:
@@ -209,6 +215,20 @@ class Call:
         if timer is not None:
             timer.cancel()
 
+    def ring_picker(self, picker: str, bindings: list[Binding]) -> bool:
+        """Pickup through the client API: ring the picker's own phones as well; the first
+        phone to answer, theirs or the callee's, takes the call."""
+        if self.answered or self.a_tx is None or self.ended:
+            return False
+        dialer = Dialer(
+            self.core, self.clock, caller=Party(self.info.caller, self.info.caller_name),
+            callee=picker, bindings=bindings, offer=self.offer, ring_timeout=RING_TIMEOUT,
+            on_progress=lambda resp: None, on_answer=self._on_answer,
+            on_fail=lambda status, reason: None, max_forwards=self.max_forwards)
+        self.pickers.append(dialer)
+        dialer.start()
+        return True
+
     def picked_up(self, req: Request, tx: ServerTransaction, picker: str) -> bool:
         """A colleague's INVITE to the pickup code takes this ringing call: the devices stop
         ringing ("answered elsewhere"), the picker's leg becomes side b, and each side gets
@@ -222,8 +242,9 @@ class Call:
         except AnchorError as exc:
             self.core.respond(tx, 488, f"Bad SDP: {exc}")
             return True
-        if self.dialer is not None:
-            self.dialer.cancel(COMPLETED_ELSEWHERE)
+        for dialer in (self.dialer, *self.pickers):
+            if dialer is not None and not dialer.done:
+                dialer.cancel(COMPLETED_ELSEWHERE)
         self.legs["b"] = b
         self.registry.bind(b, self)
         self.info.parties["b"] = picker
@@ -247,8 +268,9 @@ class Call:
         """The caller's CANCEL (9.2): stop ringing, answer the INVITE with 487."""
         if self.answered or self.a_tx is None:
             return
-        if self.dialer is not None:
-            self.dialer.cancel()
+        for dialer in (self.dialer, *self.pickers):
+            if dialer is not None and not dialer.done:
+                dialer.cancel()
         self._fail_caller(487, "Request Terminated", "cancelled")
 
     def hangup(self, side: str | None = None, reason: str = "") -> None:
