@@ -26,6 +26,7 @@ bench:
 	$(PY) bench/pbx_signalling.py
 	$(PY) bench/rtp_relay.py
 	$(PY) bench/client.py
+	$(PY) bench/presence.py
 
 clean:
 	rm -rf .venv .pytest_cache .mypy_cache .ruff_cache

@@ -19,7 +19,8 @@ def test_demo_serves_the_accounts_it_lists(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
     proc = subprocess.Popen(
         [sys.executable, "-m", "softphone.demo", "--data-dir", str(tmp_path), "--sip-port",
-         str(port), "--api-port", str(free_port())], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+         str(port), "--api-port", str(free_port())],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
     assert proc.stdout is not None
     lines = []
     for line in proc.stdout:
