@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from softphone.pbx.sqlite import open_db
+
 # How often the daemon should call flush(): bounds what a crash can lose to 100 ms of
 # writes while turning ~300 REGISTERs (at 3,000/s) into one commit.
 FLUSH_INTERVAL = 0.1
@@ -111,13 +113,12 @@ class Store:
         # queued writes the queue is committed at once.
         self._max_pending = max_pending
         self._pending: list[tuple[str, Sequence[Any]]] = []
-        # isolation_level=None: transactions are explicit, one BEGIN per flush.
-        self._db: sqlite3.Connection | None = sqlite3.connect(path, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        # In WAL mode NORMAL stays consistent after power loss and only risks the last
-        # commits, which is the trade the 100 ms queue already makes.
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._migrate()
+        # One transaction per flush; losing the last commits at a power loss (WAL, NORMAL)
+        # is the trade the 100 ms queue already makes.
+        try:
+            self._db: sqlite3.Connection | None = open_db(path, MIGRATIONS, "database")
+        except ValueError as exc:
+            raise StoreError(str(exc)) from None
 
     @property
     def pending_writes(self) -> int:
@@ -127,25 +128,6 @@ class Store:
         if self._db is None:
             raise StoreError("store is closed")
         return self._db
-
-    def _migrate(self) -> None:
-        db = self._conn()
-        version = db.execute("PRAGMA user_version").fetchone()[0]
-        if version > len(MIGRATIONS):
-            db.close()
-            self._db = None
-            raise StoreError(f"database schema version {version} is newer than this program "
-                             f"understands ({len(MIGRATIONS)})")
-        for number in range(version, len(MIGRATIONS)):
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                for statement in MIGRATIONS[number]:
-                    db.execute(statement)
-                db.execute(f"PRAGMA user_version = {number + 1}")
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            db.execute("COMMIT")
 
     def _queue(self, sql: str, params: Sequence[Any]) -> None:
         self._conn()

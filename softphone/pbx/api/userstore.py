@@ -15,10 +15,12 @@ import json
 import logging
 import sqlite3
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from softphone.common.directory import UserSettings, settings_from_json, to_json
+from softphone.pbx.sqlite import open_db, transaction
 
 log = logging.getLogger(__name__)
 
@@ -60,34 +62,19 @@ Listener = Callable[[UserChange], None]
 class UserStore:
     def __init__(self, path: Path) -> None:
         self._listeners: list[Listener] = []
-        # isolation_level=None: transactions are explicit.
-        self._db: sqlite3.Connection | None = sqlite3.connect(path, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._migrate()
+        try:
+            self._db: sqlite3.Connection | None = open_db(path, MIGRATIONS, "users database")
+        except ValueError as exc:
+            raise UserStoreError(str(exc)) from None
 
     def _conn(self) -> sqlite3.Connection:
         if self._db is None:
             raise UserStoreError("user store is closed")
         return self._db
 
-    def _migrate(self) -> None:
-        db = self._conn()
-        version = db.execute("PRAGMA user_version").fetchone()[0]
-        if version > len(MIGRATIONS):
-            db.close()
-            self._db = None
-            raise UserStoreError(f"users database schema version {version} is newer than "
-                                 f"this program understands ({len(MIGRATIONS)})")
-        for number in range(version, len(MIGRATIONS)):
-            with self._transaction(db):
-                for statement in MIGRATIONS[number]:
-                    db.execute(statement)
-                db.execute(f"PRAGMA user_version = {number + 1}")
-
     @staticmethod
-    def _transaction(db: sqlite3.Connection) -> _Transaction:
-        return _Transaction(db)
+    def _transaction(db: sqlite3.Connection) -> AbstractContextManager[None]:
+        return transaction(db)
 
     def close(self) -> None:
         if self._db is not None:
@@ -173,19 +160,3 @@ class UserStore:
                        (number, json.dumps(to_json(new), sort_keys=True)))
         self._notify(UserChange("settings", number, dnd_changed=old.dnd != new.dnd))
         return new
-
-
-class _Transaction:
-    """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any error."""
-
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self._db = db
-
-    def __enter__(self) -> None:
-        self._db.execute("BEGIN IMMEDIATE")
-
-    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        if exc_type is None:
-            self._db.execute("COMMIT")
-        elif self._db.in_transaction:
-            self._db.execute("ROLLBACK")
