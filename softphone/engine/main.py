@@ -97,7 +97,9 @@ def build(args: argparse.Namespace, server: Server) -> Engine:
     knocker.create_port()
 
     def alert() -> None:
-        # After every change of any call: ring when idle, knock while talking.
+        # After every change of any call: ring when idle, knock while talking; the
+        # bridge's clock runs only while there are calls.
+        endpoint.clock_bridge(bool(calls.calls))
         ringer.update(calls.ringing())
         knocker.update(calls.waiting())
 
