@@ -97,3 +97,18 @@ async def test_pickup_through_the_client_api(make_agent, pbx: PbxProcess,  # noq
     await asyncio.to_thread(alice.wait_for, "call_state", state="CONFIRMED")
     await asyncio.to_thread(bob.wait_for, "call_state", state="DISCONNECTED")
     assert await asyncio.to_thread(hears, carol, 1000, tmp_path / "carol-api.wav")
+
+
+async def test_ring_group_is_in_the_directory_and_can_be_a_favorite(pbx: PbxProcess) -> None:
+    url = str(pbx.wait_for("api_ready")["url"])
+    async with aiohttp.ClientSession() as http:
+        login = await http.post(f"{url}/api/v1/auth/token",
+                                json={"user": "102", "password": "pw102"})
+        headers = {"Authorization": f"Bearer {(await login.json())['token']}"}
+        found = await http.get(f"{url}/api/v1/directory", headers=headers,
+                               params={"type": "ring_group"})
+        entries = (await found.json())["entries"]
+        assert [(e["number"], e["name"]) for e in entries] == [("200", "Vertrieb")]
+        added = await http.post(f"{url}/api/v1/me/favorites", headers=headers,
+                                json={"number": "200"})
+        assert added.status == 200 and (await added.json())["favorites"] == ["200"]

@@ -71,6 +71,8 @@ class Directory:
         users = [DirectoryEntry(EntryType.USER, ext.number, ext.display_name, ext.department,
                                 self._presence.presence(ext.number))
                  for ext in self._config.extensions.values()]
+        users += [DirectoryEntry(EntryType.RING_GROUP, group.number, group.name)
+                  for group in self._config.ring_groups.values()]
         # Alphabetical as a German reader expects it: "Müller" sorts as "Mueller".
         return sorted(users, key=lambda e: (_strip_accents(e.name.casefold().translate(_GERMAN)),
                                             e.number))
@@ -90,7 +92,8 @@ class Directory:
 
     def known(self, number: str) -> bool:
         """Is ``number`` something in the directory (what favorites may hold)."""
-        return self._config.extension(number) is not None
+        return (self._config.extension(number) is not None
+                or self._config.ring_group(number) is not None)
 
 
 class DirectoryHandlers:
