@@ -49,6 +49,9 @@ class Extension:
     ha1_sha256: str | None
     role: str
     department: str = ""
+    # Defaults of the self-service settings until the user changes them (issue 5).
+    call_waiting: bool = True
+    busy_on_busy: bool = False
 
 
 @dataclass(frozen=True)
@@ -345,7 +348,7 @@ class _Validator:
         if not isinstance(entry, dict):
             raise self.fail(p.rstrip("."), f"expected a table, got {_describe(entry)}")
         self.known_keys(entry, p, ("number", "name", "password", "ha1_md5", "ha1_sha256",
-                                   "role", "department"))
+                                   "role", "department", "call_waiting", "busy_on_busy"))
         if "number" not in entry:
             raise self.fail(p + "number", "missing")
         number = entry["number"]
@@ -360,7 +363,9 @@ class _Validator:
             raise self.fail(p + "role", f"{role!r} is not one of 'user', 'admin'")
         department = self.get(entry, "department", p, str, "")
         password, md5, sha256 = self.credentials(entry, p, number, realm)
-        return Extension(number, name, password, md5, sha256, role, department)
+        return Extension(number, name, password, md5, sha256, role, department,
+                         self.get(entry, "call_waiting", p, bool, True),
+                         self.get(entry, "busy_on_busy", p, bool, False))
 
     def credentials(self, entry: dict[str, Any], p: str, number: str,
                     realm: str) -> tuple[str | None, str | None, str | None]:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
+from softphone.common.directory import UserSettings
 from softphone.pbx.api.app import ApiServer, create_api, tls_context
 from softphone.pbx.api.userstore import UserStore
 from softphone.pbx.config import PbxConfig
@@ -72,7 +73,7 @@ class Pbx:
         authenticator = DigestAuthenticator(sip.realm, self._credentials, self._nonce_secret(),
                                             time.time, algorithms=sip.digest_algorithms)
         auth = AuthGate(core, authenticator, bans)
-        self.users = users = UserStore(self.data_dir / "users.sqlite3")
+        self.users = users = UserStore(self.data_dir / "users.sqlite3", self._default_settings)
         self.location = Location(store, time.time)
         restored = self.location.load()
         # Presence: registrations, calls and DND taken together, for the API and SUBSCRIBE.
@@ -119,6 +120,12 @@ class Pbx:
     def _credentials(self, user: str) -> tuple[str | None, str | None] | None:
         ext = self.config.extension(user)
         return None if ext is None else (ext.ha1_md5, ext.ha1_sha256)
+
+    def _default_settings(self, number: str) -> UserSettings:
+        ext = self.config.extension(number)
+        if ext is None:
+            return UserSettings()
+        return UserSettings(call_waiting=ext.call_waiting, busy_on_busy=ext.busy_on_busy)
 
     def _display_name(self, number: str) -> str:
         ext = self.config.extension(number)

@@ -60,7 +60,9 @@ Listener = Callable[[UserChange], None]
 
 
 class UserStore:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path,
+                 defaults: Callable[[str], UserSettings] = lambda number: UserSettings()) -> None:
+        self._defaults = defaults  # what a user has before changing anything (configuration)
         self._listeners: list[Listener] = []
         try:
             self._db: sqlite3.Connection | None = open_db(path, MIGRATIONS, "users database")
@@ -139,7 +141,7 @@ class UserStore:
         row = self._conn().execute(
             "SELECT data FROM settings WHERE user = ?", (number,)).fetchone()
         if row is None:
-            return UserSettings()
+            return self._defaults(number)
         try:
             data = json.loads(row[0])
             return settings_from_json(data if isinstance(data, dict) else {})
