@@ -1,0 +1,5 @@
+import sys
+
+from softphone.doorsim.main import main
+
+sys.exit(main())
