@@ -8,7 +8,7 @@ import asyncio
 import contextlib
 import io
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass
 
 from aiohttp import web
@@ -74,7 +74,7 @@ class Camera:
                 delay = 0
             await asyncio.sleep(delay)
 
-    async def frames(self) -> AsyncIterator[Frame]:
+    async def frames(self) -> AsyncGenerator[Frame, None]:
         """Every new frame from now on, for one viewer; the producer runs while anyone
         watches."""
         self._viewers += 1
@@ -82,10 +82,13 @@ class Camera:
             self._task = asyncio.create_task(self._produce(), name="doorsim-camera")
         try:
             last = -1
+
+            def fresh() -> bool:
+                return self._closed or (self._latest is not None and self._latest.counter != last)
+
             while not self._closed:
                 async with self._new_frame:
-                    await self._new_frame.wait_for(lambda last=last: self._closed or (
-                        self._latest is not None and self._latest.counter != last))
+                    await self._new_frame.wait_for(fresh)
                     frame = self._latest
                 if self._closed or frame is None:
                     return
