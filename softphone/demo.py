@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -23,6 +24,18 @@ CLIENTS = ("100", "101")
 
 def has_display() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def wait_for_port(port: int, proc: subprocess.Popen[bytes], seconds: float = 10.0) -> bool:
+    """Whether `proc` accepts TCP connections on 127.0.0.1:`port` within `seconds`."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return True
+        except OSError:
+            time.sleep(0.05)
+    return False
 
 
 def prepare_client(config_dir: Path, user: str, password: str, server: str, name: str) -> None:
@@ -45,6 +58,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-clients", action="store_true", help="start the PBX only")
     parser.add_argument("--sip-port", type=int, help="instead of the demo's 5060")
     parser.add_argument("--api-port", type=int, help="instead of the demo's 8080")
+    parser.add_argument("--door-port", type=int, default=8090,
+                        help="the door simulator's HTTP port (camera, relay, bell)")
     args = parser.parse_args(argv)
 
     config = load_config(None)
@@ -70,12 +85,21 @@ def main(argv: list[str] | None = None) -> int:
               f"why. --sip-port and --api-port choose other ports.", file=sys.stderr)
         return 1
 
+    door = subprocess.Popen([sys.executable, "-m", "softphone.doorsim",
+                             "--port", str(args.door_port)], stderr=subprocess.DEVNULL)
+    procs.append(("door simulator", door))
+    if not wait_for_port(args.door_port, door):
+        print(f"The door simulator did not start (is port {args.door_port} in use? "
+              f"--door-port chooses another).", file=sys.stderr)
     print("\nDemo PBX running: SIP on", server, "(UDP and TCP), realm", config.sip.realm)
     print(f"Client API (directory, presence, favorites): http://{config.api.host}:{api_port}"
           f"/api/v1/openapi.json")
     print("Extensions (user / password):")
     for number, ext in sorted(config.extensions.items()):
         print(f"  {number}  {ext.display_name:<12} {ext.password}")
+    base = f"http://127.0.0.1:{args.door_port}"
+    print(f"Door simulator: camera {base}/video.mjpg, snapshot {base}/snapshot.jpg, "
+          f"bell: curl -X POST {base}/bell (the SIP call from the door comes next)")
     for user in CLIENTS:
         ext = config.extensions[user]
         prepare_client(args.data_dir / f"client-{user}", user, ext.password or "", server,

@@ -8,6 +8,7 @@ import re
 import signal
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
 
 from tests.helpers.pbxproc import free_port
@@ -19,7 +20,7 @@ def test_demo_serves_the_accounts_it_lists(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
     proc = subprocess.Popen(
         [sys.executable, "-m", "softphone.demo", "--data-dir", str(tmp_path), "--sip-port",
-         str(port), "--api-port", str(free_port())],
+         str(port), "--api-port", str(free_port()), "--door-port", str(free_port())],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
     assert proc.stdout is not None
     lines = []
@@ -38,6 +39,10 @@ def test_demo_serves_the_accounts_it_lists(tmp_path: Path) -> None:
     client.close()
     assert resp is not None and resp.status == 200
     assert (tmp_path / "client-100" / "softphone.ini").exists(), "the printed command needs it"
+    camera = re.search(r"camera (http://\S+/video.mjpg), snapshot (http://\S+\.jpg)", text)
+    assert camera is not None
+    with urllib.request.urlopen(camera.group(2), timeout=10) as snapshot:
+        assert snapshot.headers["Content-Type"] == "image/jpeg" and snapshot.read(2) == b"\xff\xd8"
     proc.send_signal(signal.SIGINT)
     assert proc.wait(15) == 0
     proc.stdout.close()
