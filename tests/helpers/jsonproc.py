@@ -1,0 +1,91 @@
+"""One of our programs as a subprocess for tests, its JSON log lines read from stderr (as
+qutebrowser's end-to-end tests read their process): start it, wait for "ready", wait for
+any event, stop it with SIGTERM as systemd would."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+from typing import Any
+
+
+class JsonLogProcess:
+    name = "process"
+
+    def __init__(self, module: str, args: list[str]) -> None:
+        self.argv = [sys.executable, "-m", module, *args]
+        self.proc: subprocess.Popen[str] | None = None
+        self.lines: list[dict[str, Any]] = []
+        self._queue: queue.Queue[dict[str, Any]] = queue.Queue()
+        self._reader: threading.Thread | None = None
+
+    def start_process(self, timeout: float) -> None:
+        env = dict(os.environ, PYTHONUNBUFFERED="1")
+        self.proc = subprocess.Popen(self.argv, stderr=subprocess.PIPE,
+                                     stdout=subprocess.DEVNULL, text=True, env=env)
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+        try:
+            self.wait_for("ready", timeout)
+        except AssertionError:
+            self.proc.kill()  # a process that never got ready must not outlive the test
+            self._close()
+            raise
+
+    def _read(self) -> None:
+        assert self.proc is not None and self.proc.stderr is not None
+        for line in self.proc.stderr:
+            try:
+                item = json.loads(line)
+            except json.JSONDecodeError:
+                item = {"msg": line.rstrip(), "event": "raw"}
+            self.lines.append(item)
+            self._queue.put(item)
+
+    def wait_for(self, event: str, timeout: float = 10.0, **match: Any) -> dict[str, Any]:
+        def fits(item: dict[str, Any]) -> bool:
+            return item.get("event") == event and all(item.get(k) == v for k, v in match.items())
+
+        for item in list(self.lines):
+            if fits(item):
+                return item
+        deadline = time.monotonic() + timeout
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                item = self._queue.get(timeout=left)
+            except queue.Empty:
+                break
+            if fits(item):
+                return item
+        tail = "\n".join(json.dumps(x) for x in self.lines[-30:])
+        raise AssertionError(f"{self.name} did not log {event} {match} within {timeout}s:\n{tail}")
+
+    def stop(self, timeout: float = 10.0) -> int:
+        """SIGTERM; returns the exit code."""
+        if self.proc is None:
+            return 0
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self._close()
+                raise AssertionError(f"{self.name} did not stop within {timeout} s of "
+                                     f"SIGTERM") from None
+        self._close()
+        return self.proc.returncode
+
+    def _close(self) -> None:
+        assert self.proc is not None
+        self.proc.wait()
+        if self._reader is not None:
+            self._reader.join(5)
+        if self.proc.stderr is not None:
+            self.proc.stderr.close()
