@@ -42,12 +42,8 @@ def engine(make_engine, pbx: PbxProcess, tmp_path: Path) -> EngineProcess:  # no
 
 def agent_on(make_agent, pbx: PbxProcess, user: str, tmp_path: Path,  # noqa: F811
              tone: int) -> Agent:
-    agent = make_agent(f"a{user}")
-    agent.send(cmd="register", server=f"127.0.0.1:{pbx.sip_port}", user=user,
-               password=f"pw{user}", display_name="")
-    agent.wait_for("reg_state", code=200, active=True)
-    agent.send(cmd="play", wav=str(write_tone_wav(tmp_path / f"{tone}.wav", tone, 1.0)))
-    return agent
+    agent = make_agent(f"a{user}").register_at(pbx.sip_port, user, display_name="")
+    return agent.play_tone(tone, tmp_path)
 
 
 def agent_heard(agent: Agent, tmp_path: Path, name: str, seconds: float = 1.5):

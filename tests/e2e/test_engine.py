@@ -45,13 +45,8 @@ def register(engine: EngineProcess, pbx: PbxProcess, user: str = "101",
 
 def agent_on(make_agent, pbx: PbxProcess, user: str, tmp_path: Path,  # noqa: F811
              tone: int | None = None) -> Agent:
-    agent = make_agent(f"a{user}")
-    agent.send(cmd="register", server=f"127.0.0.1:{pbx.sip_port}", user=user,
-               password=f"pw{user}", display_name="")
-    agent.wait_for("reg_state", code=200, active=True)
-    if tone:
-        agent.send(cmd="play", wav=str(write_tone_wav(tmp_path / f"{tone}.wav", tone, 1.0)))
-    return agent
+    agent = make_agent(f"a{user}").register_at(pbx.sip_port, user, display_name="")
+    return agent.play_tone(tone, tmp_path) if tone else agent
 
 
 def agent_heard(agent: Agent, tmp_path: Path, name: str, seconds: float = 1.5):

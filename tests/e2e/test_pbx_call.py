@@ -18,10 +18,7 @@ pytestmark = pytest.mark.e2e
 
 
 def registered(agent: Agent, pbx: PbxProcess, user: str, transport: str = "udp") -> Agent:
-    agent.send(cmd="register", server=f"127.0.0.1:{pbx.sip_port}", user=user,
-               password=f"pw{user}", transport=transport)
-    agent.wait_for("reg_state", code=200, active=True)
-    return agent
+    return agent.register_at(pbx.sip_port, user, transport=transport)
 
 
 def test_call_through_pbx_carries_tones_both_ways(make_agent, pbx: PbxProcess,  # noqa: F811

@@ -13,7 +13,7 @@ import aiohttp
 import pytest
 
 from tests.helpers.agent import Agent, make_agent  # noqa: F401  (make_agent is a fixture)
-from tests.helpers.audio import analyse_recording, tone_present, write_tone_wav
+from tests.helpers.audio import analyse_recording, tone_present
 from tests.helpers.pbxproc import PbxProcess, free_port, write_config
 
 pytestmark = pytest.mark.e2e
@@ -32,12 +32,7 @@ def pbx(tmp_path: Path) -> Iterator[PbxProcess]:
 
 
 def phone(make_agent, pbx: PbxProcess, user: str, tmp_path: Path, tone: int) -> Agent:  # noqa: F811
-    agent = make_agent(f"a{user}")
-    agent.send(cmd="register", server=f"127.0.0.1:{pbx.sip_port}", user=user,
-               password=f"pw{user}")
-    agent.wait_for("reg_state", code=200, active=True)
-    agent.send(cmd="play", wav=str(write_tone_wav(tmp_path / f"{tone}.wav", tone, 1.0)))
-    return agent
+    return make_agent(f"a{user}").register_at(pbx.sip_port, user).play_tone(tone, tmp_path)
 
 
 def hears(agent: Agent, freq: int, path: Path) -> bool:

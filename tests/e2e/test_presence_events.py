@@ -16,9 +16,7 @@ pytestmark = pytest.mark.e2e
 
 
 def register(agent: Agent, pbx: PbxProcess, user: str) -> None:
-    agent.send(cmd="register", server=f"127.0.0.1:{pbx.sip_port}", user=user,
-               password=f"pw{user}")
-    agent.wait_for("reg_state", code=200, active=True)
+    agent.register_at(pbx.sip_port, user)
 
 
 async def next_presence(ws: aiohttp.ClientWebSocketResponse, number: str) -> str:

@@ -60,11 +60,7 @@ def phone(make_agent, pbx: PbxProcess) -> Phones:  # noqa: F811
     """``phone(name, extension)``: an agent registered at the PBX as that extension."""
 
     def make(name: str, user: str) -> Agent:
-        agent = make_agent(name)
-        agent.send(cmd="register", server=f"127.0.0.1:{pbx.sip_port}", user=user,
-                   password=f"pw{user}")
-        agent.wait_for("reg_state", code=200, active=True)
-        return agent
+        return make_agent(name).register_at(pbx.sip_port, user)
 
     return make
 

@@ -29,6 +29,8 @@ from typing import Any
 
 import pytest
 
+from tests.helpers.audio import write_tone_wav
+
 ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 15.0
 
@@ -156,6 +158,19 @@ class Agent:
         except OSError:
             return ""
         return "\n".join(text.splitlines()[-lines:])
+
+    def register_at(self, sip_port: int, user: str, **extra: Any) -> Agent:
+        """Register as `user` at the test PBX on 127.0.0.1 (test configurations give user N
+        the password "pwN") and wait for the 200."""
+        self.send(cmd="register", server=f"127.0.0.1:{sip_port}", user=user,
+                  password=f"pw{user}", **extra)
+        self.wait_for("reg_state", code=200, active=True)
+        return self
+
+    def play_tone(self, freq: int, directory: Path) -> Agent:
+        """Loop a `freq` Hz tone into every call (the agent's microphone)."""
+        self.send(cmd="play", wav=str(write_tone_wav(directory / f"{freq}.wav", freq, 1.0)))
+        return self
 
     def close(self, timeout: float = 10.0) -> int:
         """Quit the agent, wait for it (kill if it hangs); returns its exit code."""
