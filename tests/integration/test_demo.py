@@ -9,19 +9,39 @@ import signal
 import subprocess
 import sys
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from tests.helpers.pbxproc import free_port
 from tests.helpers.sipclient import SipClient
 
 
-def test_demo_serves_the_accounts_it_lists(tmp_path: Path) -> None:
+@pytest.fixture
+def demo(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], int]]:
+    """`make demo`'s program without a display, on free ports; whatever happens in the test,
+    the demo and everything it started (PBX, door simulator) end with it."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
     proc = subprocess.Popen(
         [sys.executable, "-m", "softphone.demo", "--data-dir", str(tmp_path), "--sip-port",
          str(port), "--api-port", str(free_port()), "--door-port", str(free_port())],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env,
+        start_new_session=True)
+    try:
+        yield proc, port
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()
+
+
+def test_demo_serves_the_accounts_it_lists(demo: tuple[subprocess.Popen[str], int],
+                                           tmp_path: Path) -> None:
+    proc, port = demo
     assert proc.stdout is not None
     lines = []
     for line in proc.stdout:
@@ -45,4 +65,3 @@ def test_demo_serves_the_accounts_it_lists(tmp_path: Path) -> None:
         assert snapshot.headers["Content-Type"] == "image/jpeg" and snapshot.read(2) == b"\xff\xd8"
     proc.send_signal(signal.SIGINT)
     assert proc.wait(15) == 0
-    proc.stdout.close()
