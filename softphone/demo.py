@@ -95,8 +95,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Client API (directory, presence, favorites): http://{config.api.host}:{api_port}"
           f"/api/v1/openapi.json")
     print("Extensions (user / password):")
-    for number, ext in sorted(config.extensions.items()):
-        print(f"  {number}  {ext.display_name:<12} {ext.password}")
+    for ext in config.users():
+        print(f"  {ext.number}  {ext.display_name:<12} {ext.password}")
     base = f"http://127.0.0.1:{args.door_port}"
     print(f"Door simulator: camera {base}/video.mjpg, snapshot {base}/snapshot.jpg, "
           f"bell: curl -X POST {base}/bell (the SIP call from the door comes next)")

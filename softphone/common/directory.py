@@ -35,8 +35,9 @@ class DirectoryEntry:
     number: str
     name: str
     department: str = ""
-    presence: Presence | None = None     # users only
+    presence: Presence | None = None     # users and doors (is the door station online)
     can_open: bool | None = None         # doors only: may the asking user open it
+    has_video: bool | None = None        # doors only: is there a camera to look at
 
 
 @dataclass

@@ -18,10 +18,11 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from softphone.common.resources import resource
+from softphone.pbx.doors import Door, parse_doors
 from softphone.pbx.ringgroups import RingGroup, parse_ring_groups
 
 DEMO_SOURCE = "<demo>"
-ROLES = ("user", "admin")
+ROLES = ("user", "reception", "admin")
 TRANSPORTS = ("udp", "tcp")
 _NUMBER = re.compile(r"[0-9]{2,6}")
 _HEX = re.compile(r"[0-9a-fA-F]+")
@@ -108,6 +109,14 @@ class PbxConfig:
     extensions: dict[str, Extension] = field(default_factory=dict)
     api: ApiSettings = field(default_factory=ApiSettings)
     ring_groups: dict[str, RingGroup] = field(default_factory=dict)
+    doors: dict[str, Door] = field(default_factory=dict)
+
+    def users(self) -> list[Extension]:
+        """The extensions people use (not the doors' accounts)."""
+        return [ext for ext in self.extensions.values() if ext.number not in self.doors]
+
+    def door(self, number: str) -> Door | None:
+        return self.doors.get(number)
 
     def extension(self, number: str) -> Extension | None:
         return self.extensions.get(number)
@@ -209,7 +218,8 @@ class _Validator:
             raise self.fail(key, f"'{value}' is not an IP address") from None
 
     def config(self, data: dict[str, Any]) -> PbxConfig:
-        self.known_keys(data, "", ("sip", "rtp", "security", "extensions", "api", "ring_groups"))
+        self.known_keys(data, "", ("sip", "rtp", "security", "extensions", "api", "ring_groups",
+                                   "doors"))
         sip = self.sip(self.table(data, "sip", ""))
         rtp = self.rtp(self.table(data, "rtp", ""), sip)
         security = self.security(self.table(data, "security", ""))
@@ -228,8 +238,12 @@ class _Validator:
             first_index[ext.number] = index
             extensions[ext.number] = ext
         api = self.api(self.table(data, "api", ""))
-        groups = parse_ring_groups(self, data.get("ring_groups", []), set(extensions))
-        return PbxConfig(self.source, sip, rtp, security, extensions, api, groups)
+        doors, door_accounts = parse_doors(self, data.get("doors", []), extensions, sip.realm,
+                                           ROLES)
+        groups = parse_ring_groups(self, data.get("ring_groups", []), set(extensions),
+                                   taken=set(doors))
+        extensions.update((ext.number, ext) for ext in door_accounts)
+        return PbxConfig(self.source, sip, rtp, security, extensions, api, groups, doors)
 
     def api(self, t: dict[str, Any]) -> ApiSettings:
         p, d = "api.", ApiSettings()
@@ -360,7 +374,8 @@ class _Validator:
         name = self.get(entry, "name", p, str, number).strip() or number
         role = self.get(entry, "role", p, str, "user")
         if role not in ROLES:
-            raise self.fail(p + "role", f"{role!r} is not one of 'user', 'admin'")
+            raise self.fail(p + "role", f"{role!r} is not one of " +
+                            ", ".join(f"'{r}'" for r in ROLES))
         department = self.get(entry, "department", p, str, "")
         password, md5, sha256 = self.credentials(entry, p, number, realm)
         return Extension(number, name, password, md5, sha256, role, department,

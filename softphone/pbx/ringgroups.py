@@ -40,7 +40,9 @@ class RingGroup:
     busy_on_busy: bool = False
 
 
-def parse_ring_groups(v: _Validator, entries: object, extensions: set[str]) -> dict[str, RingGroup]:
+def parse_ring_groups(v: _Validator, entries: object, extensions: set[str],
+                      taken: frozenset[str] | set[str] = frozenset()) -> dict[str, RingGroup]:
+    """``extensions`` may be members and targets; ``taken`` are other numbers (doors)."""
     if not isinstance(entries, list):
         raise v.fail("ring_groups", "expected an array of tables ([[ring_groups]])")
     groups: dict[str, RingGroup] = {}
@@ -50,7 +52,7 @@ def parse_ring_groups(v: _Validator, entries: object, extensions: set[str]) -> d
             raise v.fail(p[:-1], "expected a table")
         v.known_keys(entry, p, KEYS)
         group = _group(v, entry, p, extensions)
-        if group.number in extensions or group.number in groups:
+        if group.number in extensions or group.number in groups or group.number in taken:
             raise v.fail(p + "number", f"'{group.number}' is already taken")
         groups[group.number] = group
     known = extensions | set(groups)

@@ -26,10 +26,13 @@ def error(text: str, source: str = "pbx.toml") -> ConfigError:
     return info.value
 
 
-def test_demo_config_has_the_four_office_extensions() -> None:
+def test_demo_config_has_the_four_office_extensions_and_the_front_door() -> None:
     config = load_config(None)
     assert config.source == "<demo>"
-    assert sorted(config.extensions) == ["100", "101", "102", "103"]
+    assert [ext.number for ext in config.users()] == ["100", "101", "102", "103"]
+    door = config.door("150")
+    assert door is not None and door.name == "Haustür"
+    assert config.extensions["150"].role == "door"    # registers like a phone
     reception = config.extension("100")
     assert reception is not None
     assert (reception.display_name, reception.role, reception.department) == (
@@ -137,7 +140,7 @@ def test_unknown_key_without_close_match_lists_the_valid_ones() -> None:
     ('[[extensions]]\nnumber = "10"\n', "extensions[0].password", "missing"),
     ('[[extensions]]\nnumber = "10"\npassword = ""\n', "extensions[0].password", "empty"),
     ('[[extensions]]\nnumber = "10"\npassword = "x"\nrole = "root"\n', "extensions[0].role",
-     "'root' is not one of 'user', 'admin'"),
+     "'root' is not one of 'user', 'reception', 'admin'"),
     ('[[extensions]]\nnumber = "10"\nha1_md5 = "abc"\n', "extensions[0].ha1_md5",
      "expected 32 hex digits"),
     ('[[extensions]]\nnumber = "10"\nha1_sha256 = "' + "g" * 64 + '"\n',

@@ -80,14 +80,17 @@ SCHEMAS: dict[str, Any] = {
     },
     "DirectoryEntry": {
         "type": "object", "required": ["type", "number", "name", "department", "presence",
-                                       "can_open"],
+                                       "can_open", "has_video"],
         "properties": {
             "type": {"enum": [t.value for t in EntryType]},
             "number": {"type": "string"}, "name": {"type": "string"},
             "department": {"type": "string"},
             "presence": {"enum": [*(p.value for p in Presence), None],
-                         "description": "Users only"},
-            "can_open": {"type": ["boolean", "null"], "description": "Doors only"},
+                         "description": "Users and doors"},
+            "can_open": {"type": ["boolean", "null"],
+                         "description": "Doors only: may the asking user open it"},
+            "has_video": {"type": ["boolean", "null"],
+                          "description": "Doors only: has a camera"},
         },
     },
     "Directory": {
