@@ -24,6 +24,7 @@ from softphone.common.directory import to_json
 from softphone.pbx.api.auth import PasswordChecker, TokenSigner, derive_token_key
 from softphone.pbx.api.calls import CallsHandlers, Pickup
 from softphone.pbx.api.directory import Directory, DirectoryHandlers, PresenceSource
+from softphone.pbx.api.doorvideo import add_video_routes
 from softphone.pbx.api.errors import ApiError, error_middleware
 from softphone.pbx.api.events import EventHub, EventsHandler
 from softphone.pbx.api.favorites import Favorites, FavoritesHandlers
@@ -107,6 +108,7 @@ def create_api(config: PbxConfig, presence: PresenceSource, users: UserStore, ba
     r.add_get(EVENTS_PATH, events.handle, allow_head=False)
     if pickup is not None:
         r.add_post("/api/v1/calls/pickup", CallsHandlers(pickup).post_pickup)
+    add_video_routes(app, config, secret, clock)
     return app
 
 

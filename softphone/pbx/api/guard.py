@@ -18,6 +18,7 @@ from typing import Any
 from aiohttp import web
 
 from softphone.pbx.api.auth import Claims, PasswordChecker, TokenError, TokenSigner
+from softphone.pbx.api.doorvideo import STREAM_ROUTE
 from softphone.pbx.api.errors import ApiError, Handler, invalid, read_json_object, require_fields
 from softphone.pbx.config import Extension, PbxConfig
 from softphone.pbx.features.ban import BanList
@@ -25,7 +26,9 @@ from softphone.pbx.features.ban import BanList
 TOKEN_PATH = "/api/v1/auth/token"
 OPENAPI_PATH = "/api/v1/openapi.json"
 EVENTS_PATH = "/api/v1/events"
-PUBLIC_PATHS = frozenset({TOKEN_PATH, OPENAPI_PATH})
+# The video stream checks its own short-lived link token (softphone/pbx/api/doorvideo.py).
+PUBLIC_PATHS = frozenset({TOKEN_PATH, OPENAPI_PATH, STREAM_ROUTE.replace(
+    "{number:[0-9]{2,6}}", "{number}")})
 MAX_USER = 64
 MAX_PASSWORD = 1024
 _CALLER = web.RequestKey("caller", Extension)

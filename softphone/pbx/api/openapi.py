@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from softphone.common.directory import EntryType, Presence
+from softphone.pbx.api import doorvideo
 from softphone.pbx.api.favorites import MAX_FAVORITES
 from softphone.pbx.api.settings import AFTER_MAX, AFTER_MIN
 
@@ -276,9 +277,9 @@ def openapi_document(server_url: str | None = None) -> dict[str, Any]:
                            "'Authorization: Bearer <token>'. Every error is "
                            "{\"error\": code, \"message\": text}.",
         },
-        "paths": PATHS,
+        "paths": {**PATHS, **doorvideo.PATHS},
         "components": {
-            "schemas": SCHEMAS, "responses": RESPONSES,
+            "schemas": {**SCHEMAS, **doorvideo.SCHEMAS}, "responses": RESPONSES,
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },
         "security": [{"bearer": []}],
