@@ -71,7 +71,7 @@ def test_nothing_to_pick_up(make_agent, pbx: PbxProcess, tmp_path: Path) -> None
 async def test_pickup_through_the_client_api(make_agent, pbx: PbxProcess,  # noqa: F811
                                              tmp_path: Path) -> None:
     """The client asks the PBX; the picker's own phone rings and takes the call."""
-    url = str(pbx.wait_for("api_ready")["url"])
+    url = pbx.api_url()
     alice = await asyncio.to_thread(phone, make_agent, pbx, "100", tmp_path, 1000)
     bob = await asyncio.to_thread(phone, make_agent, pbx, "101", tmp_path, 500)
     carol = await asyncio.to_thread(phone, make_agent, pbx, "102", tmp_path, 600)
@@ -95,7 +95,7 @@ async def test_pickup_through_the_client_api(make_agent, pbx: PbxProcess,  # noq
 
 
 async def test_ring_group_is_in_the_directory_and_can_be_a_favorite(pbx: PbxProcess) -> None:
-    url = str(pbx.wait_for("api_ready")["url"])
+    url = pbx.api_url()
     async with aiohttp.ClientSession() as http:
         login = await http.post(f"{url}/api/v1/auth/token",
                                 json={"user": "102", "password": "pw102"})

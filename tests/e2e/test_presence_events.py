@@ -27,7 +27,7 @@ async def next_presence(ws: aiohttp.ClientWebSocketResponse, number: str) -> str
 
 
 async def test_call_changes_presence_seen_by_a_colleague(make_agent, pbx: PbxProcess) -> None:  # noqa: F811
-    url = str(pbx.wait_for("api_ready")["url"])
+    url = pbx.api_url()
     alice, bob = make_agent("alice"), make_agent("bob")
     await asyncio.to_thread(register, alice, pbx, "100")
     await asyncio.to_thread(register, bob, pbx, "101")

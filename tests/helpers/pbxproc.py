@@ -64,3 +64,7 @@ class PbxProcess(JsonLogProcess):
     def start(self, timeout: float = 15.0) -> PbxProcess:
         self.start_process(timeout)
         return self
+
+    def api_url(self) -> str:
+        """Where the client API listens (its "api_ready" log line)."""
+        return str(self.wait_for("api_ready")["url"])

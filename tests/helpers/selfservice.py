@@ -16,7 +16,7 @@ class SelfService:
 
     def __init__(self, pbx: PbxProcess, number: str) -> None:
         self.number = number
-        self.url = str(pbx.wait_for("api_ready")["url"])
+        self.url = pbx.api_url()
         login = self._request("POST", "/api/v1/auth/token",
                               {"user": number, "password": f"pw{number}"})
         self.token = str(login["token"])
