@@ -12,11 +12,12 @@ _set_* helpers below, on the GUI thread, which emit the matching signal.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 
 from PySide6.QtCore import QObject, Signal
 
-from softphone.common.directory import DirectoryEntry, PresenceUpdate, UserSettings
+from softphone.common.directory import DirectoryEntry, EntryType, PresenceUpdate, UserSettings
 
 DEFAULT_API_PORT = 8080
 
@@ -38,6 +39,30 @@ class PbxError(StrEnum):
     NOT_CONNECTED = "not_connected"     # a request while there is no connection
     REQUEST_FAILED = "request_failed"   # the API answered a request with an error
     PROTOCOL = "protocol"               # an answer or event we could not understand
+
+
+class DoorError(StrEnum):
+    """Codes of door_open_failed / door_video_failed: the API's error codes, and ours for
+    failures that never reached it. softphone.gui.door.messages turns them into words."""
+
+    FORBIDDEN = "door_forbidden"        # 403: the user may not open this door
+    UNKNOWN = "unknown_door"            # 404
+    NO_RELAY = "door_no_relay"          # 409: no door opener configured
+    UNREACHABLE = "door_unreachable"    # 502: the relay (or camera) did not answer
+    REFUSED = "door_refused"            # 502: the relay refused the PBX's credentials
+    NO_VIDEO = "door_no_video"          # 404: the door has no camera
+    NOT_CONNECTED = "not_connected"     # no connection to the PBX's API
+    NETWORK = "network"                 # the request failed on the way (timeout, reset)
+    FAILED = "request_failed"           # any other error answer
+
+
+@dataclass(frozen=True)
+class DoorVideoLink:
+    """POST /api/v1/doors/{number}/video: a short-lived stream URL (one per connection)."""
+
+    url: str
+    expires_in: float = 60.0
+    direct_url: str | None = None       # the door's own URL, where the PBX allows it
 
 
 def api_base_url(server: str, port: int = DEFAULT_API_PORT, tls: bool = False) -> str:
@@ -64,6 +89,10 @@ class PbxBackend(QObject):
         settings_changed(UserSettings)
         connection_state_changed(str)             a PbxState value
         error(code, detail)                       a PbxError value and a detail for logs
+        door_opened(number, seconds)              request_open_door succeeded
+        door_open_failed(number, code, message)   a DoorError value and the PBX's message
+        door_video_link(number, DoorVideoLink)    answer to request_door_video
+        door_video_failed(number, code, message)  a DoorError value and the PBX's message
     """
 
     directory_changed = Signal(list)
@@ -72,6 +101,10 @@ class PbxBackend(QObject):
     settings_changed = Signal(object)
     connection_state_changed = Signal(str)
     error = Signal(str, str)
+    door_opened = Signal(str, float)
+    door_open_failed = Signal(str, str, str)
+    door_video_link = Signal(str, object)
+    door_video_failed = Signal(str, str, str)
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
@@ -116,6 +149,24 @@ class PbxBackend(QObject):
     def request_settings_update(self, changes: dict[str, object]) -> None:
         """Change some of the user's settings (UserSettings field names as keys)."""
         raise NotImplementedError
+
+    def request_open_door(self, number: str) -> None:
+        """Ask the PBX to open door `number` (it checks the right and keeps the audit)."""
+        raise NotImplementedError
+
+    def request_door_video(self, number: str) -> None:
+        """Ask for a fresh video link of door `number` (links expire: one per connection)."""
+        raise NotImplementedError
+
+    # -- queries ---------------------------------------------------------------------------
+
+    def entry(self, number: str) -> DirectoryEntry | None:
+        return self._by_number.get(number)
+
+    def door(self, number: str) -> DirectoryEntry | None:
+        """The directory entry of door `number`, or None when `number` is no door."""
+        entry = self._by_number.get(number)
+        return entry if entry is not None and entry.type == EntryType.DOOR else None
 
     # -- state, for subclasses (GUI thread only) --------------------------------------------
 

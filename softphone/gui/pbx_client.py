@@ -22,7 +22,7 @@ from collections.abc import Sequence
 
 from PySide6.QtCore import QObject, Slot
 
-from softphone.gui.pbx_backend import PbxBackend, PbxError, PbxState
+from softphone.gui.pbx_backend import DoorError, PbxBackend, PbxError, PbxState
 from softphone.gui.pbx_worker import Worker
 
 log = logging.getLogger(__name__)
@@ -80,6 +80,18 @@ class PbxClient(PbxBackend):
     def request_settings_update(self, changes: dict[str, object]) -> None:
         self._request("settings", dict(changes))
 
+    def request_open_door(self, number: str) -> None:
+        if not self._submit_door("open_door", number):
+            self.door_open_failed.emit(number, DoorError.NOT_CONNECTED.value, "")
+
+    def request_door_video(self, number: str) -> None:
+        if not self._submit_door("door_video", number):
+            self.door_video_failed.emit(number, DoorError.NOT_CONNECTED.value, "")
+
+    def _submit_door(self, op: str, number: str) -> bool:
+        return (self.state == PbxState.CONNECTED and self._worker is not None
+                and self._worker.submit(op, number))
+
     def _request(self, op: str, arg: object, optimistic: list[str] | None = None) -> None:
         if self.state != PbxState.CONNECTED or self._worker is None:
             self.error.emit(PbxError.NOT_CONNECTED.value, op)
@@ -105,6 +117,16 @@ class PbxClient(PbxBackend):
             self._set_favorites(payload)  # type: ignore[arg-type]
         elif kind == "settings":
             self._set_settings(payload)  # type: ignore[arg-type]
+        elif kind == "door_opened":
+            number, seconds = payload  # type: ignore[misc]
+            self.door_opened.emit(number, seconds)
+        elif kind == "door_open_failed":
+            self.door_open_failed.emit(*payload)  # type: ignore[misc]
+        elif kind == "door_video_link":
+            number, link = payload  # type: ignore[misc]
+            self.door_video_link.emit(number, link)
+        elif kind == "door_video_failed":
+            self.door_video_failed.emit(*payload)  # type: ignore[misc]
         elif kind == "error":
             code, detail = payload  # type: ignore[misc]
             self.error.emit(str(code.value if isinstance(code, PbxError) else code), detail)

@@ -18,7 +18,7 @@ from softphone.common.directory import (
     PresenceUpdate,
     UserSettings,
 )
-from softphone.gui.pbx_backend import PbxBackend, PbxError, PbxState
+from softphone.gui.pbx_backend import DoorError, DoorVideoLink, PbxBackend, PbxError, PbxState
 
 
 @dataclass
@@ -28,6 +28,13 @@ class FakePbxServer:
     favorites: dict[str, list[str]] = field(default_factory=dict)
     settings: dict[str, UserSettings] = field(default_factory=dict)
     has_api: bool = True
+    # Doors: the camera each door's video link points at (a doorsim's /video.mjpg), and
+    # errors to answer instead of opening (number -> (code, message)).
+    video_urls: dict[str, str] = field(default_factory=dict)
+    open_errors: dict[str, tuple[str, str]] = field(default_factory=dict)
+    video_refusals: list[tuple[str, str]] = field(default_factory=list)  # next link answers
+    link_requests: dict[str, int] = field(default_factory=dict)     # door -> links asked
+    opened: list[tuple[str, str]] = field(default_factory=list)     # (user, door) opened
 
 
 class FakePbx(PbxBackend):
@@ -77,6 +84,40 @@ class FakePbx(PbxBackend):
         updated = replace(current, **changes)  # type: ignore[arg-type]
         self.server.settings[self.user] = updated
         self._set_settings(updated)
+
+    def request_open_door(self, number: str) -> None:
+        """As the PBX decides: the directory's can_open for this user, then the relay."""
+        self.requests.append(("open_door", (number,)))
+        door = self.door(number)
+        if self.state != PbxState.CONNECTED:
+            self.door_open_failed.emit(number, DoorError.NOT_CONNECTED.value, "")
+        elif door is None:
+            self.door_open_failed.emit(number, DoorError.UNKNOWN.value, "no such door")
+        elif not door.can_open:
+            self.door_open_failed.emit(number, DoorError.FORBIDDEN.value,
+                                       f"role user may not open door {number}")
+        elif number in self.server.open_errors:
+            self.door_open_failed.emit(number, *self.server.open_errors[number])
+        else:
+            self.server.opened.append((self.user, number))
+            self.door_opened.emit(number, 3.0)
+
+    def request_door_video(self, number: str) -> None:
+        """A fresh link per request (counted in server.link_requests); refusals first."""
+        self.requests.append(("door_video", (number,)))
+        count = self.server.link_requests[number] = self.server.link_requests.get(number, 0) + 1
+        door = self.door(number)
+        if self.state != PbxState.CONNECTED:
+            self.door_video_failed.emit(number, DoorError.NOT_CONNECTED.value, "")
+        elif self.server.video_refusals:
+            self.door_video_failed.emit(number, *self.server.video_refusals.pop(0))
+        elif door is None:
+            self.door_video_failed.emit(number, DoorError.UNKNOWN.value, "no such door")
+        elif not door.has_video or number not in self.server.video_urls:
+            self.door_video_failed.emit(number, DoorError.NO_VIDEO.value, "no camera")
+        else:
+            url = f"{self.server.video_urls[number]}?token=link{count}"
+            self.door_video_link.emit(number, DoorVideoLink(url, 60.0))
 
     # -- test helpers ----------------------------------------------------------------------
 
