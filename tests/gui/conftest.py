@@ -8,8 +8,11 @@ import os
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
 os.environ.setdefault("PYTEST_QT_API", "pyside6")
 
+from collections.abc import Iterator
+
 import pytest
 
+from tests.helpers.doorsim import DoorsimProcess
 from tests.helpers.fake_engine import FakeEngine
 
 # The offscreen plugin says this on every show(); it is about the platform, not our code.
@@ -29,3 +32,13 @@ def engine(qtbot) -> FakeEngine:
     fake = FakeEngine()
     fake.start()
     return fake
+
+
+@pytest.fixture(scope="module")
+def doorsim() -> Iterator[DoorsimProcess]:
+    """A real door station simulator (camera on /video.mjpg), shared by a module's tests."""
+    proc = DoorsimProcess("--fps", "15").start()
+    try:
+        yield proc
+    finally:
+        proc.stop()

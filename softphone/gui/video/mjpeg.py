@@ -91,7 +91,9 @@ class MjpegConnection:
         assert self._resp is not None
         try:
             data = self._resp.read1(READ_CHUNK)
-        except (OSError, ValueError, http.client.HTTPException) as exc:
+        # AttributeError: close() from another thread while http.client was between the
+        # chunks of a chunked body (cameras behind aiohttp send chunked); it is a close.
+        except (OSError, ValueError, AttributeError, http.client.HTTPException) as exc:
             raise StreamError("stream_ended", str(exc)) from exc
         if not data:
             raise StreamError("stream_ended")
