@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -20,7 +21,8 @@ def pbx(qtbot, doorsim: DoorsimProcess) -> FakePbx:
     return door_pbx(doorsim.url + "/video.mjpg")
 
 
-def make_view(qtbot, pbx: FakePbx, number: str = DOOR) -> Iterator[DoorView]:
+@contextmanager
+def shown_view(qtbot, pbx: FakePbx, number: str = DOOR) -> Iterator[DoorView]:
     view = DoorView(pbx, number)
     qtbot.addWidget(view)
     view.resize(480, 420)
@@ -33,7 +35,8 @@ def make_view(qtbot, pbx: FakePbx, number: str = DOOR) -> Iterator[DoorView]:
 
 @pytest.fixture
 def view(qtbot, pbx: FakePbx) -> Iterator[DoorView]:
-    yield from make_view(qtbot, pbx)
+    with shown_view(qtbot, pbx) as door_view:
+        yield door_view
 
 
 def wait_playing(qtbot, view: DoorView, timeout: int = 8000) -> None:
@@ -74,7 +77,7 @@ def test_open_button_enabled_and_door_opened_shown(qtbot, view: DoorView,
 
 
 def test_open_button_disabled_with_its_reason(qtbot, pbx: FakePbx) -> None:
-    for view in make_view(qtbot, pbx, GATE):
+    with shown_view(qtbot, pbx, GATE) as view:
         assert not view.open_button.isEnabled()
         assert view.open_button.isVisibleTo(view)           # shown, not hidden
         assert view.reason_label.isVisibleTo(view)
@@ -117,7 +120,7 @@ def test_door_restart_reconnects_with_a_new_link(qtbot) -> None:
     door = DoorsimProcess("--fps", "15").start()
     pbx = door_pbx(door.url + "/video.mjpg")
     try:
-        for view in make_view(qtbot, pbx):
+        with shown_view(qtbot, pbx) as view:
             view.start()
             wait_playing(qtbot, view)
             assert pbx.server.link_requests == {DOOR: 1}
@@ -136,7 +139,7 @@ def test_door_restart_reconnects_with_a_new_link(qtbot) -> None:
 def test_door_without_camera_says_so(qtbot, pbx: FakePbx) -> None:
     pbx.server.entries[2].has_video = False
     pbx.resync()
-    for view in make_view(qtbot, pbx):
+    with shown_view(qtbot, pbx) as view:
         view.start()
         assert view.stream.state == "stopped"
         assert view.video.overlay_text() == "This door has no camera."
