@@ -1,15 +1,54 @@
 """The door station simulator as a subprocess for tests (`python -m softphone.doorsim`),
-its JSON event lines read from stderr, and a reader for its MJPEG stream."""
+its JSON event lines read from stderr, and a reader for its MJPEG stream.
+
+With SIP (the door registers at a test PBX and the bell calls `call`)::
+
+    door = DoorsimProcess(*sip_args(pbx.sip_port, call="100")).start()
+    door.wait_for("sip_registered")
+
+and the PBX needs the door in its configuration: ``write_config(..., extra=door_toml(port))``.
+"""
 
 from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import aiohttp
 
 from tests.helpers.jsonproc import JsonLogProcess
 from tests.helpers.pbxproc import free_port
+
+
+def sip_args(sip_port: int, *, user: str = "150", password: str | None = None,
+             call: str = "210", transport: str = "udp", ring_timeout: float = 30.0,
+             dtmf_code: str = "*1", retry: int = 2, log: Path | None = None,
+             extra: tuple[str, ...] = ()) -> list[str]:
+    """Arguments that register the doorsim as `user` (password "pw<user>" as in test
+    configurations) at a PBX on 127.0.0.1:`sip_port`; the bell calls `call`."""
+    args = ["--sip-server", f"127.0.0.1:{sip_port}", "--sip-user", user,
+            "--sip-password", f"pw{user}" if password is None else password,
+            "--sip-transport", transport, "--call", call, "--ring-timeout", str(ring_timeout),
+            "--dtmf-code", dtmf_code, "--sip-retry", str(retry), "--sip-bind", "127.0.0.1"]
+    if log is not None:
+        args += ["--sip-log", str(log)]
+    return [*args, *extra]
+
+
+def door_toml(http_port: int, *, number: str = "150", name: str = "Haustür",
+              dtmf_code: str = "*1", open_roles: tuple[str, ...] = ("admin", "reception"),
+              open_users: tuple[str, ...] = ("103",)) -> str:
+    """A [[doors]] table (for write_config's `extra`) for a doorsim on `http_port`, its SIP
+    password "pw<number>" and relay credentials the doorsim's defaults."""
+    base = f"http://127.0.0.1:{http_port}"
+    roles = ", ".join(f'"{r}"' for r in open_roles)
+    users = ", ".join(f'"{u}"' for u in open_users)
+    return (f'[[doors]]\nnumber = "{number}"\nname = "{name}"\npassword = "pw{number}"\n'
+            f'video_url = "{base}/video.mjpg"\nsnapshot_url = "{base}/snapshot.jpg"\n'
+            f'relay_url = "{base}/relay/open"\nrelay_user = "door"\n'
+            f'relay_password = "opensesame"\ndtmf_code = "{dtmf_code}"\n'
+            f"open_roles = [{roles}]\nopen_users = [{users}]\n")
 
 
 class DoorsimProcess(JsonLogProcess):
