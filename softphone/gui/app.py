@@ -22,6 +22,7 @@ from softphone.common.engine_protocol import AccountConfig, CallInfo
 from softphone.gui.contacts.local import LocalContacts
 from softphone.gui.contacts.view import ContactsView
 from softphone.gui.credentials import CredentialStore
+from softphone.gui.door.view import door_view_for
 from softphone.gui.engine_backend import EngineBackend
 from softphone.gui.engine_client import EngineClient
 from softphone.gui.history import CallHistory
@@ -61,8 +62,10 @@ class Client:
         self.local_contacts = LocalContacts(config_dir / "contacts.sqlite3")
         self.pbx = pbx if pbx is not None else PbxClient(app)
         self.contacts_view = ContactsView(self.pbx, self.local_contacts)
-        self.window = MainWindow(self.engine, history_view=self.history_view,
-                                 contacts_view=self.contacts_view)
+        # A call from (or to) a door shows the door's video and its open button.
+        self.window = MainWindow(
+            self.engine, history_view=self.history_view, contacts_view=self.contacts_view,
+            door_views=lambda number, parent: door_view_for(self.pbx, number, parent))
         icon = app_icon()
         app.setWindowIcon(icon)
         self.window.setWindowIcon(icon)
@@ -110,6 +113,7 @@ class Client:
             QTimer.singleShot(0, self.open_account_dialog)
 
     def shutdown(self) -> None:
+        self.window.stop_door_videos()      # no decoding thread may outlive its widget
         self.pbx.disconnect()
         self.engine.stop()
         self.tray.close()

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from softphone.common.engine_protocol import CallInfo, CallState, RegistrationInfo
 from softphone.gui import format as fmt
+from softphone.gui.door.view import DoorView
 from softphone.gui.engine_backend import EngineBackend, EngineState
 from softphone.gui.widgets import call_panel as cp
 from softphone.gui.widgets.call_panel import CallPanel
@@ -33,6 +34,8 @@ from softphone.gui.widgets.incoming_panel import (
 from softphone.gui.widgets.status_bar import StatusBar
 
 HINT_MS = 6000      # how long a hint under the number field stays
+# Makes the video view of a door (number, parent), or None when the number is no door.
+DoorViewFactory = Callable[[str, QWidget], DoorView | None]
 
 
 class MainWindow(QMainWindow):
@@ -50,6 +53,7 @@ class MainWindow(QMainWindow):
 
     def __init__(self, engine: EngineBackend, *, history_view: QWidget | None = None,
                  contacts_view: QWidget | None = None,
+                 door_views: DoorViewFactory | None = None,
                  clock: Callable[[], float] = time.time, tick_ms: int = 1000,
                  blink_ms: int = cp.BLINK_MS,
                  parent: QWidget | None = None) -> None:
@@ -58,6 +62,7 @@ class MainWindow(QMainWindow):
         self._clock = clock
         self._tick_ms = tick_ms
         self._blink_ms = blink_ms
+        self._door_views = door_views
         # Call waiting off: a call that comes in while another is going on is rejected
         # with 486 at once (app.py sets this from the settings).
         self.call_waiting = True
@@ -326,17 +331,32 @@ class MainWindow(QMainWindow):
                     panel.answer_requested.connect(self.answer)
                     panel.end_and_answer_requested.connect(self.end_and_answer)
                     panel.reject_requested.connect(self.reject)
+                    door = self._door_view(info, panel)
+                    if door is not None:            # see who is at the door first
+                        door.set_open_visible(False)
+                        panel.set_door_view(door)
+                        door.start()
                     self._add_panel(info.call_id, panel, top=True)
                     QApplication.alert(self)
                 panel.update_call(info)
             elif isinstance(panel, CallPanel):
                 panel.update_call(info)
             else:
+                door = None
                 if panel is not None:       # answered: the ringing panel becomes a call
+                    if isinstance(panel, IncomingPanel):
+                        door = panel.take_door_view()    # its video goes on playing
                     self._remove_panel(info.call_id)
                 panel = CallPanel(info, self._engine, other_calls=self.calls,
                                   clock=self._clock, tick_ms=self._tick_ms,
                                   blink_ms=self._blink_ms, parent=self.calls_widget)
+                if not isinstance(door, DoorView):
+                    door = self._door_view(info, panel)   # we called the door
+                    if door is not None:
+                        door.start()
+                if door is not None:
+                    door.set_open_visible(True)
+                    panel.set_door_view(door)
                 self._add_panel(info.call_id, panel)
         self._update_calls_list()
         self._update_actions()
@@ -363,8 +383,21 @@ class MainWindow(QMainWindow):
         self.calls_layout.insertWidget(0 if top else self.calls_layout.count(), panel)
         self.calls_widget.show()
 
+    def _door_view(self, info: CallInfo, parent: QWidget) -> DoorView | None:
+        if self._door_views is None or not info.remote_number:
+            return None
+        return self._door_views(info.remote_number, parent)
+
+    def stop_door_videos(self) -> None:
+        """End every door video of the calls list (before the window goes away)."""
+        for panel in self.panels.values():
+            if isinstance(panel.door_view, DoorView):
+                panel.door_view.stop()
+
     def _remove_panel(self, call_id: str) -> None:
         panel = self.panels.pop(call_id)
+        if isinstance(panel.door_view, DoorView):
+            panel.door_view.stop()              # the call ended: so does its video
         self.calls_layout.removeWidget(panel)
         panel.hide()
         panel.deleteLater()

@@ -71,6 +71,7 @@ class CallPanel(QFrame):
         self._clock = clock
         self._connected_at = 0.0
         self.position = 0               # place in the calls list (1-based), for Alt+N
+        self.door_view: QWidget | None = None   # a call with a door: its video, open button
         self.blink_on = False           # the held marker's phase
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setObjectName(f"call-{info.call_id}")
@@ -143,7 +144,7 @@ class CallPanel(QFrame):
                        self.transfer_button):
             button.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
             buttons.addWidget(button, 1)
-        layout = QVBoxLayout(self)
+        layout = self._layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addLayout(buttons)
         layout.addWidget(self.hangup_button)
@@ -155,6 +156,14 @@ class CallPanel(QFrame):
         self._timer.timeout.connect(self._tick)
         self.retranslate()
         self.update_call(info)
+
+    def set_door_view(self, view: QWidget) -> None:
+        """A call with a door: its video and open button between the caller and the
+        call's buttons."""
+        self.door_view = view
+        view.setParent(self)
+        self._layout.insertWidget(1, view)
+        view.show()
 
     def retranslate(self) -> None:
         self.mute_button.setText(self.tr("Mute"))

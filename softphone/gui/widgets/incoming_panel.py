@@ -30,6 +30,7 @@ class IncomingPanel(QFrame):
         super().__init__(parent)
         self.info = info
         self.waiting = False
+        self.door_view: QWidget | None = None      # a door calling: its live video
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setObjectName(f"incoming-{info.call_id}")
         self.setStyleSheet("IncomingPanel { border: 2px solid #2e7d32; border-radius: 4px; }")
@@ -57,12 +58,26 @@ class IncomingPanel(QFrame):
         buttons.addWidget(self.answer_button, 0, 0)
         buttons.addWidget(self.reject_button, 0, 1)
         buttons.addWidget(self.end_answer_button, 1, 0, 1, 2)
-        layout = QVBoxLayout(self)
+        layout = self._layout = QVBoxLayout(self)
         layout.addWidget(self.title_label)
         layout.addWidget(self.name_label)
         layout.addWidget(self.number_label)
         layout.addLayout(buttons)
         self.retranslate()
+
+    def set_door_view(self, view: QWidget) -> None:
+        """A door is calling: show its video above the buttons (before answering)."""
+        self.door_view = view
+        view.setParent(self)
+        self._layout.insertWidget(self._layout.count() - 1, view)
+        view.show()
+
+    def take_door_view(self) -> QWidget | None:
+        """Hand the door's video on (to the call panel, when answered): it keeps playing."""
+        view, self.door_view = self.door_view, None
+        if view is not None:
+            self._layout.removeWidget(view)
+        return view
 
     def retranslate(self) -> None:
         if self.waiting:
