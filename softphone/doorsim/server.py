@@ -45,8 +45,8 @@ class RelayConfig:
 
 
 class DoorStation:
-    """The simulated intercom. `on_bell` is the hook for the SIP call the bell button will
-    place (it is not wired to SIP yet): a plain or async callable, run on every press."""
+    """The simulated intercom. `on_bell` is the hook the bell button runs on every press (a
+    plain or async callable): main.py points it at the SIP user agent's call."""
 
     def __init__(self, camera: Camera, relay: RelayConfig | None = None, *,
                  sink: EventSink = stderr_sink, clock: Callable[[], float] = time.time,
