@@ -17,9 +17,13 @@ import sys
 import time
 from pathlib import Path
 
-from softphone.pbx.config import load_config
+from softphone.common.resources import resource
+from softphone.pbx.config import PbxConfig, load_config
 
 CLIENTS = ("100", "101")
+DOOR = "150"           # the demo configuration's front door (softphone-doorsim)
+DOOR_CALLS = "210"     # ... rings the ring group "Türklingel" (100 and 101)
+DEMO_DOOR_URL = "http://127.0.0.1:8090"
 
 
 def has_display() -> bool:
@@ -52,6 +56,23 @@ def prepare_client(config_dir: Path, user: str, password: str, server: str, name
     settings.sync()
 
 
+def write_config(data_dir: Path, door_port: int) -> tuple[Path, PbxConfig]:
+    """The demo configuration, with the door's camera and relay on ``door_port``."""
+    text = resource("demo", "pbx.toml").read_text(encoding="utf-8")
+    text = text.replace(DEMO_DOOR_URL, f"http://127.0.0.1:{door_port}")
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / "pbx.toml"
+    path.write_text(text, encoding="utf-8")
+    return path, load_config(path)
+
+
+def door_command(config: PbxConfig, server: str, port: int) -> list[str]:
+    door = config.extensions[DOOR]
+    return [sys.executable, "-m", "softphone.doorsim", "--port", str(port),
+            "--sip-server", server, "--sip-user", DOOR, "--sip-password", door.password or "",
+            "--call", DOOR_CALLS]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="softphone-demo", description=__doc__)
     parser.add_argument("--data-dir", type=Path, default=Path("data/demo"))
@@ -62,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="the door simulator's HTTP port (camera, relay, bell)")
     args = parser.parse_args(argv)
 
-    config = load_config(None)
+    config_path, config = write_config(args.data_dir, args.door_port)
     # Before anything is started or announced: Ctrl+C must always reach the clean stop.
     stopping = False
 
@@ -76,8 +97,9 @@ def main(argv: list[str] | None = None) -> int:
     api_port = config.api.port if args.api_port is None else args.api_port
     server = f"{config.sip.host}:{port}"
     procs: list[tuple[str, subprocess.Popen[bytes]]] = []
-    pbx = subprocess.Popen([sys.executable, "-m", "softphone.pbx.daemon", "--sip-port", str(port),
-                            "--api-port", str(api_port), "--data-dir", str(args.data_dir / "pbx")])
+    pbx = subprocess.Popen([sys.executable, "-m", "softphone.pbx.daemon", "--config",
+                            str(config_path), "--sip-port", str(port), "--api-port",
+                            str(api_port), "--data-dir", str(args.data_dir / "pbx")])
     procs.append(("PBX", pbx))
     time.sleep(1.0)
     if pbx.poll() is not None:
@@ -85,8 +107,10 @@ def main(argv: list[str] | None = None) -> int:
               f"why. --sip-port and --api-port choose other ports.", file=sys.stderr)
         return 1
 
-    door = subprocess.Popen([sys.executable, "-m", "softphone.doorsim",
-                             "--port", str(args.door_port)], stderr=subprocess.DEVNULL)
+    door_log = args.data_dir / "doorsim.log"
+    with door_log.open("ab") as log:    # its JSON event lines, not the demo's console
+        door = subprocess.Popen(door_command(config, server, args.door_port), stdout=log,
+                                stderr=log)
     procs.append(("door simulator", door))
     if not wait_for_port(args.door_port, door):
         print(f"The door simulator did not start (is port {args.door_port} in use? "
@@ -98,8 +122,14 @@ def main(argv: list[str] | None = None) -> int:
     for ext in config.users():
         print(f"  {ext.number}  {ext.display_name:<12} {ext.password}")
     base = f"http://127.0.0.1:{args.door_port}"
-    print(f"Door simulator: camera {base}/video.mjpg, snapshot {base}/snapshot.jpg, "
-          f"bell: curl -X POST {base}/bell (the SIP call from the door comes next)")
+    front = config.doors[DOOR]
+    ring = config.ring_groups[DOOR_CALLS]
+    print(f"Door {DOOR} \"{front.name}\" (simulator, log in {door_log}): camera "
+          f"{base}/video.mjpg, snapshot {base}/snapshot.jpg")
+    print(f"  Ring the bell: curl -X POST {base}/bell  (calls {DOOR_CALLS} \"{ring.name}\": "
+          f"{' and '.join(ring.members)})")
+    print(f"  Open the door: the Open door button (roles {', '.join(front.open_roles)} and "
+          f"{', '.join(front.open_users)} may), or the keys {front.dtmf_code} during the call")
     for user in CLIENTS:
         ext = config.extensions[user]
         prepare_client(args.data_dir / f"client-{user}", user, ext.password or "", server,
