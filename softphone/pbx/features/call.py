@@ -184,6 +184,11 @@ class Call:
         leg = self.legs[side]
         assert leg is not None
         extra = [("Contact", leg.local_contact)]
+        if side == "a":
+            # Who actually answered (a ring group's member, a colleague who picked up):
+            # RFC 3325, trusted since the PBX sets it; door stations log it with an opening.
+            extra.append(("P-Asserted-Identity",
+                          f"<sip:{self.info.parties['b']}@{self.core.via_host}>"))
         if body:
             extra.append(("Content-Type", SDP))
         ok = self.core.respond(tx, 200, to_tag=leg.local_tag, extra=extra, body=body)
