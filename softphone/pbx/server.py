@@ -18,6 +18,7 @@ from softphone.common.directory import UserSettings
 from softphone.pbx.api.app import ApiServer, create_api, tls_context
 from softphone.pbx.api.userstore import UserStore
 from softphone.pbx.config import PbxConfig
+from softphone.pbx.doorlog import DoorLog
 from softphone.pbx.features.auth import DigestAuthenticator
 from softphone.pbx.features.authgate import AuthGate
 from softphone.pbx.features.b2bua import B2bua
@@ -52,6 +53,7 @@ class Pbx:
         self.users: UserStore | None = None
         self.subscriptions: Subscriptions | None = None
         self.api: ApiServer | None = None
+        self.door_log: DoorLog | None = None
         self._timers: dict[str, asyncio.TimerHandle] = {}
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -103,8 +105,10 @@ class Pbx:
         self._every(SWEEP_INTERVAL, self.location.sweep)
         api = self.config.api
         if api.enabled:
+            self.door_log = DoorLog(self.data_dir / "doors.sqlite3")
             app = create_api(self.config, presence, users, bans, self._nonce_secret(),
-                             time.time, time.monotonic, pickup=self.b2bua.pickup_for)
+                             time.time, time.monotonic, pickup=self.b2bua.pickup_for,
+                             door_log=self.door_log)
             tls = tls_context(api.tls_cert, api.tls_key) if api.tls_cert and api.tls_key else None
             self.api = ApiServer(app, api.host, api.port, tls)
             await self.api.start()
@@ -182,4 +186,6 @@ class Pbx:
             self.store.close()
         if self.users is not None:
             self.users.close()
+        if self.door_log is not None:
+            self.door_log.close()
         log.info("PBX stopped", extra={"event": "stopped"})

@@ -24,6 +24,7 @@ from softphone.common.directory import to_json
 from softphone.pbx.api.auth import PasswordChecker, TokenSigner, derive_token_key
 from softphone.pbx.api.calls import CallsHandlers, Pickup
 from softphone.pbx.api.directory import Directory, DirectoryHandlers, PresenceSource
+from softphone.pbx.api.doors import DoorRelay, DoorsHandlers
 from softphone.pbx.api.doorvideo import add_video_routes
 from softphone.pbx.api.errors import ApiError, error_middleware
 from softphone.pbx.api.events import EventHub, EventsHandler
@@ -33,6 +34,7 @@ from softphone.pbx.api.openapi import openapi_document
 from softphone.pbx.api.settings import SettingsHandlers
 from softphone.pbx.api.userstore import UserChange, UserStore
 from softphone.pbx.config import PbxConfig
+from softphone.pbx.doorlog import DoorLog
 from softphone.pbx.features.ban import BanList
 
 log = logging.getLogger(__name__)
@@ -43,9 +45,12 @@ HUB_KEY = web.AppKey("events_hub", EventHub)
 
 def create_api(config: PbxConfig, presence: PresenceSource, users: UserStore, bans: BanList,
                secret: bytes, clock: Callable[[], float],
-               ban_clock: Callable[[], float], pickup: Pickup | None = None) -> web.Application:
+               ban_clock: Callable[[], float], pickup: Pickup | None = None,
+               door_log: DoorLog | None = None) -> web.Application:
     """The application; ``secret`` is the daemon's secret (tokens use a key derived from
-    it), ``clock`` is wall time (token expiry), ``ban_clock`` the clock ``bans`` runs on."""
+    it), ``clock`` is wall time (token expiry, audit times), ``ban_clock`` the clock
+    ``bans`` runs on. ``door_log`` is the caller's to close; without one the door audit
+    is kept in memory for the application's life."""
     signer = TokenSigner(derive_token_key(secret), config.api.token_ttl, clock)
     guard = Guard(config, signer, PasswordChecker(config.sip.realm, config.extension),
                   bans, ban_clock)
@@ -62,18 +67,27 @@ def create_api(config: PbxConfig, presence: PresenceSource, users: UserStore, ba
             presence.settings_changed(change.number)
 
     unsubscribe: list[Callable[[], None]] = []
+    relay = DoorRelay()
+    audit = door_log if door_log is not None else DoorLog(None)
 
     async def on_startup(_: web.Application) -> None:
         hub.start()
         unsubscribe.append(users.subscribe(on_user_change))
+        await relay.start()
 
     async def on_shutdown(_: web.Application) -> None:
         while unsubscribe:
             unsubscribe.pop()()
         await hub.stop()
 
+    async def on_cleanup(_: web.Application) -> None:
+        await relay.close()
+        if door_log is None:
+            audit.close()
+
     app.on_startup.append(on_startup)
     app.on_shutdown.append(on_shutdown)
+    app.on_cleanup.append(on_cleanup)
 
     directory_handlers = DirectoryHandlers(directory)
 
@@ -108,6 +122,9 @@ def create_api(config: PbxConfig, presence: PresenceSource, users: UserStore, ba
     r.add_get(EVENTS_PATH, events.handle, allow_head=False)
     if pickup is not None:
         r.add_post("/api/v1/calls/pickup", CallsHandlers(pickup).post_pickup)
+    doors = DoorsHandlers(config, relay, audit, clock)
+    r.add_get("/api/v1/doors/audit", doors.audit, allow_head=False)
+    r.add_post(f"/api/v1/doors/{number}/open", doors.open)
     add_video_routes(app, config, secret, clock)
     return app
 

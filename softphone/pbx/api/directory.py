@@ -1,8 +1,10 @@
 """The company directory: who can be called, searched the way people type names.
 
-Users come from the configuration, their presence from the PresenceService. Ring groups,
-conferences, doors and shared lines join later as more EntryTypes; the type filter already
-works for them (their lists are empty for now).
+Users, ring groups and doors come from the configuration, the presence of users and doors
+from the PresenceService (a door station registers like a phone, so "offline" means the
+door is not reachable). A door entry says whether the asking user may open it, so the
+directory is built for someone: the handler passes the caller. Conferences and shared
+lines join later as more EntryTypes; the type filter already works for them.
 
 Search is a case-insensitive substring match on name or number that ignores umlauts and
 accents both ways: "mueller", "muller" and "Müller" all find "Müller", and "Mueller" is
@@ -25,7 +27,8 @@ from softphone.common.directory import (
     to_json,
 )
 from softphone.pbx.api.errors import invalid
-from softphone.pbx.config import PbxConfig
+from softphone.pbx.api.guard import caller
+from softphone.pbx.config import Extension, PbxConfig
 
 MAX_QUERY = 100
 _GERMAN = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
@@ -67,33 +70,43 @@ class Directory:
         self._config = config
         self._presence = presence
 
-    def _all(self) -> list[DirectoryEntry]:
-        users = [DirectoryEntry(EntryType.USER, ext.number, ext.display_name, ext.department,
-                                self._presence.presence(ext.number))
-                 for ext in self._config.extensions.values()]
-        users += [DirectoryEntry(EntryType.RING_GROUP, group.number, group.name)
-                  for group in self._config.ring_groups.values()]
-        # Alphabetical as a German reader expects it: "Müller" sorts as "Mueller".
-        return sorted(users, key=lambda e: (_strip_accents(e.name.casefold().translate(_GERMAN)),
-                                            e.number))
+    def _user(self, ext: Extension) -> DirectoryEntry:
+        return DirectoryEntry(EntryType.USER, ext.number, ext.display_name, ext.department,
+                              self._presence.presence(ext.number))
 
-    def entries(self, query: str = "", kind: EntryType | None = None) -> list[DirectoryEntry]:
+    def _all(self, asker: Extension | None) -> list[DirectoryEntry]:
+        entries = [self._user(ext) for ext in self._config.users()]
+        entries += [DirectoryEntry(EntryType.RING_GROUP, group.number, group.name)
+                    for group in self._config.ring_groups.values()]
+        entries += [DirectoryEntry(EntryType.DOOR, door.number, door.name, door.department,
+                                   self._presence.presence(door.number),
+                                   can_open=asker is not None and door.may_open(asker),
+                                   has_video=door.video_url is not None)
+                    for door in self._config.doors.values()]
+        # Alphabetical as a German reader expects it: "Müller" sorts as "Mueller".
+        return sorted(entries, key=lambda e: (
+            _strip_accents(e.name.casefold().translate(_GERMAN)), e.number))
+
+    def entries(self, query: str = "", kind: EntryType | None = None,
+                asker: Extension | None = None) -> list[DirectoryEntry]:
+        """What matches ``query``; doors' can_open is for ``asker`` (False without one)."""
         forms = search_forms(query.strip()) if query.strip() else None
-        return [e for e in self._all()
+        return [e for e in self._all(asker)
                 if (kind is None or e.type == kind)
                 and (forms is None or matches(forms, e.name, e.number))]
 
     def entry(self, number: str) -> DirectoryEntry | None:
+        """A user's own entry (/me); None for anything that is not a user."""
         ext = self._config.extension(number)
-        if ext is None:
+        if ext is None or number in self._config.doors:
             return None
-        return DirectoryEntry(EntryType.USER, ext.number, ext.display_name, ext.department,
-                              self._presence.presence(ext.number))
+        return self._user(ext)
 
     def known(self, number: str) -> bool:
         """Is ``number`` something in the directory (what favorites may hold)."""
         return (self._config.extension(number) is not None
-                or self._config.ring_group(number) is not None)
+                or self._config.ring_group(number) is not None
+                or self._config.door(number) is not None)
 
 
 class DirectoryHandlers:
@@ -112,5 +125,5 @@ class DirectoryHandlers:
             except ValueError:
                 raise invalid(f"'{raw}' is not an entry type; expected one of " +
                               ", ".join(t.value for t in EntryType), field="type") from None
-        entries = self._directory.entries(query, kind)
+        entries = self._directory.entries(query, kind, caller(request))
         return web.json_response({"entries": [to_json(e) for e in entries]})

@@ -7,6 +7,9 @@ on a WebSocket, so the events endpoint alone also takes ``?token=`` (section 2.3
 Failed sign-ins are reported to the same BanList as failed SIP authentications: a
 password guesser gets banned whichever door it knocks on, and a banned address gets 429
 with Retry-After here as it gets nothing from SIP.
+
+Door stations have SIP accounts too, but no business with the client API: their correct
+credentials get 403 (not counted as a failed sign-in), a wrong password the usual 401.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from softphone.pbx.api.auth import Claims, PasswordChecker, TokenError, TokenSig
 from softphone.pbx.api.doorvideo import STREAM_ROUTE
 from softphone.pbx.api.errors import ApiError, Handler, invalid, read_json_object, require_fields
 from softphone.pbx.config import Extension, PbxConfig
+from softphone.pbx.doors import DOOR_ROLE
 from softphone.pbx.features.ban import BanList
 
 TOKEN_PATH = "/api/v1/auth/token"
@@ -116,7 +120,7 @@ class Guard:
         except TokenError as err:
             raise self._unauthorized(err.code, err.message) from None
         ext = self._config.extension(verified.user)
-        if ext is None or ext.role != verified.role:
+        if ext is None or ext.role != verified.role or ext.role == DOOR_ROLE:
             raise self._unauthorized("invalid_token", "Your account has changed since you "
                                      "signed in; sign in again")
         return ext, verified
@@ -144,6 +148,9 @@ class Guard:
             if self._bans.failed(ip):
                 self._refuse_banned(ip)
             raise ApiError(401, "invalid_credentials", "Wrong user name or password")
+        if ext.role == DOOR_ROLE:
+            # The right password, so not a guesser: no ban, but no token either.
+            raise ApiError(403, "forbidden", "Door stations have no access to the client API")
         self._bans.succeeded(ip)
         token, _ = self._signer.issue(ext.number, ext.role)
         body: dict[str, Any] = {"token": token, "expires_in": int(self._signer.ttl),

@@ -11,8 +11,11 @@ from typing import Any
 
 from softphone.common.directory import EntryType, Presence
 from softphone.pbx.api import doorvideo
+from softphone.pbx.api.doors import AUDIT_LIMIT_DEFAULT, AUDIT_LIMIT_MAX
 from softphone.pbx.api.favorites import MAX_FAVORITES
 from softphone.pbx.api.settings import AFTER_MAX, AFTER_MIN
+from softphone.pbx.config import ROLES
+from softphone.pbx.doorlog import DoorResult
 
 NUMBER_PATTERN = "^[0-9]{2,6}$"
 _REF = "#/components/"
@@ -71,7 +74,7 @@ SCHEMAS: dict[str, Any] = {
     "User": {
         "type": "object", "required": ["number", "name", "role"],
         "properties": {"number": _NUMBER, "name": {"type": "string"},
-                       "role": {"enum": ["user", "admin"]}},
+                       "role": {"enum": list(ROLES)}},
     },
     "Token": {
         "type": "object", "required": ["token", "expires_in", "user"],
@@ -126,6 +129,31 @@ SCHEMAS: dict[str, Any] = {
         "type": "object", "additionalProperties": False, "properties": _SETTING_PROPERTIES,
         "description": "Any subset of the settings; all are checked before any is stored",
     },
+    "DoorOpened": {
+        "type": "object", "required": ["door", "opened", "seconds"],
+        "properties": {
+            "door": _NUMBER, "opened": {"const": True},
+            "seconds": {"type": ["number", "null"], "minimum": 0,
+                        "description": "How long the door stays open, if its relay says"},
+        },
+    },
+    "DoorAuditRecord": {
+        "type": "object", "required": ["at", "user", "door", "result", "reason"],
+        "properties": {
+            "at": {"type": "string", "format": "date-time", "description": "UTC"},
+            "user": _NUMBER, "door": _NUMBER,
+            "result": {"enum": [r.value for r in DoorResult],
+                       "description": "opened; refused (no right, relay untouched); failed "
+                                      "(no relay, or the relay did not open)"},
+            "reason": {"type": "string", "description": "Why, when not opened"},
+        },
+    },
+    "DoorAudit": {
+        "type": "object", "required": ["records"],
+        "properties": {"records": {"type": "array", "maxItems": AUDIT_LIMIT_MAX,
+                                   "items": _ref("schemas", "DoorAuditRecord"),
+                                   "description": "Newest first"}},
+    },
     "SnapshotEvent": {
         "type": "object", "required": ["type", "presence", "favorites", "settings"],
         "properties": {
@@ -162,11 +190,14 @@ RESPONSES: dict[str, Any] = {
         "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}},
     },
     "Forbidden": _json(_ERROR, "Only an administrator may do this (forbidden)"),
-    "NotFound": _json(_ERROR, "No such endpoint or user"),
+    "NotFound": _json(_ERROR, "No such endpoint, user or door (unknown_door)"),
     "TooLarge": _json(_ERROR, "The body is too large"),
     "Unprocessable": _json(_ERROR, "JSON of the wrong shape or a wrong value; 'field' names it"),
     "UpgradeRequired": _json(_ERROR, "Not a WebSocket handshake"),
     "Conflict": _json(_ERROR, "The user has no registered phone to ring (no_device)"),
+    "DoorNoRelay": _json(_ERROR, "The door has no relay to open it with (door_no_relay)"),
+    "DoorFailed": _json(_ERROR, "The door's relay did not answer (door_unreachable) or "
+                                "refused the PBX's credentials (door_refused)"),
     "Banned": {
         **_json(_ERROR, "Too many failed sign-ins from this address (banned)"),
         "headers": {"Retry-After": {"required": True, "description": "Seconds",
@@ -183,6 +214,8 @@ PATHS: dict[str, Any] = {
         "operationId": "signIn", "summary": "Trade the SIP credentials for a token",
         "security": [], "requestBody": _body("TokenRequest"),
         "responses": {"200": _json(_ref("schemas", "Token"), "Signed in"),
+                      "403": _json(_ERROR, "Right credentials, but of a door station: doors "
+                                           "have no access to the client API (forbidden)"),
                       **_errors(400, 401, 413, 422)},
     }},
     "/api/v1/openapi.json": {"get": {
@@ -250,6 +283,33 @@ PATHS: dict[str, Any] = {
             "409": _ref("responses", "Conflict"),
             **_errors(400, 401, 404, 413, 422)},
     }},
+    "/api/v1/doors/{number}/open": {"post": {
+        "operationId": "openDoor",
+        "summary": "Open a door through its relay (users with the right to)",
+        "description": "Every attempt on a configured door is written to the audit log. "
+                       "403 door_forbidden says why the user may not; the relay is not "
+                       "touched then.",
+        "parameters": [_NUMBER_PARAM],
+        "responses": {
+            "200": _json(_ref("schemas", "DoorOpened"), "The relay opened the door"),
+            "403": _json(_ERROR, "The user may not open this door (door_forbidden), or is "
+                                 "not allowed to use the API (forbidden)"),
+            "409": _ref("responses", "DoorNoRelay"),
+            "502": _ref("responses", "DoorFailed"),
+            **_errors(401, 404)},
+    }},
+    "/api/v1/doors/audit": {"get": {
+        "operationId": "doorAudit", "summary": "Who opened or tried to open which door "
+                                               "(administrators)",
+        "parameters": [
+            {"name": "door", "in": "query", "required": False, "schema": _NUMBER},
+            {"name": "limit", "in": "query", "required": False,
+             "schema": {"type": "integer", "minimum": 1, "maximum": AUDIT_LIMIT_MAX,
+                        "default": AUDIT_LIMIT_DEFAULT}},
+        ],
+        "responses": {"200": _json(_ref("schemas", "DoorAudit"), "Records, newest first"),
+                      **_errors(401, 403, 422)},
+    }},
     "/api/v1/events": {"get": {
         "operationId": "events",
         "summary": "WebSocket of pushed events",
@@ -272,7 +332,8 @@ def openapi_document(server_url: str | None = None) -> dict[str, Any]:
         "openapi": "3.1.0",
         "info": {
             "title": "softphone-pbx client API", "version": "1",
-            "description": "Directory, presence, favorites and self-service settings. Sign in "
+            "description": "Directory, presence, favorites, self-service settings and "
+                           "doors. Sign in "
                            "with the SIP credentials at /api/v1/auth/token, then send "
                            "'Authorization: Bearer <token>'. Every error is "
                            "{\"error\": code, \"message\": text}.",

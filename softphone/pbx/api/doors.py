@@ -1,0 +1,176 @@
+"""Opening doors through the client API, and the audit log of who did.
+
+POST /api/v1/doors/{number}/open: the PBX checks the caller's right to open that door
+(Door.may_open), then POSTs to the door's relay with the relay's credentials, which no
+client ever sees (DESIGN.md, "Door stations"). Every attempt on a configured door,
+refused or failed ones too, is written to the audit log (softphone/pbx/doorlog.py);
+administrators read it at GET /api/v1/doors/audit.
+
+Relay answers: 2xx opened; 401/403 the relay refused the PBX's credentials
+(502 door_refused: the configuration is wrong, not the user); anything else, a timeout or
+no connection: 502 door_unreachable. Redirects are not followed, so the credentials go
+only to the configured URL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+from collections.abc import Callable
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from softphone.pbx.api.errors import ApiError, invalid
+from softphone.pbx.api.guard import caller
+from softphone.pbx.config import Extension, PbxConfig
+from softphone.pbx.doorlog import AuditRecord, DoorLog, DoorResult
+from softphone.pbx.doors import Door
+
+log = logging.getLogger(__name__)
+
+RELAY_TIMEOUT = 3.0       # seconds: a person is standing at the door waiting
+MAX_RELAY_ANSWER = 4096   # bytes of the relay's answer read (for its "seconds")
+AUDIT_LIMIT_MAX = 500
+AUDIT_LIMIT_DEFAULT = 50
+_NUMBER = re.compile(r"[0-9]{2,6}")
+
+
+def refusal(door: Door, ext: Extension) -> str:
+    """Why ``ext`` may not open ``door``, in words a person understands."""
+    allowed = [f"roles {', '.join(door.open_roles)}" if len(door.open_roles) > 1
+               else f"role {door.open_roles[0]}"] if door.open_roles else []
+    if door.open_users:
+        allowed.append(("extensions " if len(door.open_users) > 1 else "extension ")
+                       + ", ".join(door.open_users))
+    who = f"{ext.display_name} ({ext.number})"
+    if not allowed:
+        return f"{who} may not open {door.name}: nobody may open it through the PBX"
+    return f"{who} may not open {door.name}: allowed are {' and '.join(allowed)}"
+
+
+class RelayError(Exception):
+    """``code`` is the API error code: door_unreachable or door_refused."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class DoorRelay:
+    """Talks to the doors' relays over one HTTP client session (opened with the app)."""
+
+    def __init__(self, timeout: float = RELAY_TIMEOUT) -> None:
+        self._timeout = timeout
+        self._session: aiohttp.ClientSession | None = None
+
+    async def start(self) -> None:
+        self._session = aiohttp.ClientSession(
+            timeout=aiohttp.ClientTimeout(total=self._timeout),
+            cookie_jar=aiohttp.DummyCookieJar())
+
+    async def close(self) -> None:
+        if self._session is not None:
+            session, self._session = self._session, None
+            await session.close()
+
+    async def open(self, door: Door) -> float | None:
+        """Open ``door``; the seconds it stays open if the relay says. RelayError else."""
+        if self._session is None:
+            raise RuntimeError("DoorRelay.start() was not awaited")
+        assert door.relay_url is not None
+        # HTTP Basic (RFC 7617) in UTF-8, as the relay's WWW-Authenticate asks.
+        headers = ({"Authorization": aiohttp.encode_basic_auth(door.relay_user,
+                                                               door.relay_password or "")}
+                   if door.relay_user is not None else {})
+        try:
+            async with self._session.post(door.relay_url, headers=headers,
+                                          allow_redirects=False) as response:
+                status = response.status
+                body = await response.content.read(MAX_RELAY_ANSWER)
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            detail = str(exc) or type(exc).__name__
+            raise RelayError("door_unreachable", f"The relay of {door.name} did not answer "
+                                                 f"({detail})") from None
+        if status in (401, 403):
+            raise RelayError("door_refused", f"The relay of {door.name} refused the PBX's "
+                                             f"credentials (HTTP {status}); the "
+                                             f"administrator must fix relay_user/relay_password")
+        if not 200 <= status < 300:
+            raise RelayError("door_unreachable", f"The relay of {door.name} did not open "
+                                                 f"(HTTP {status})")
+        return _seconds(body)
+
+
+def _seconds(body: bytes) -> float | None:
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return None
+    value = data.get("seconds") if isinstance(data, dict) else None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
+        return None
+    return float(value)
+
+
+class DoorsHandlers:
+    def __init__(self, config: PbxConfig, relay: DoorRelay, audit: DoorLog,
+                 clock: Callable[[], float]) -> None:
+        self._config = config
+        self._relay = relay
+        self._audit = audit
+        self._clock = clock
+
+    def _record(self, ext: Extension, door: Door, result: DoorResult, reason: str) -> None:
+        self._audit.record(AuditRecord(self._clock(), ext.number, door.number, result, reason))
+        log.info("door %s (%s) %s for %s%s", door.number, door.name, result.value, ext.number,
+                 f": {reason}" if reason else "",
+                 extra={"event": "door_open", "door": door.number, "user": ext.number,
+                        "result": result.value, "reason": reason})
+
+    async def open(self, request: web.Request) -> web.Response:
+        ext = caller(request)
+        number = request.match_info["number"]
+        door = self._config.door(number)
+        if door is None:
+            raise ApiError(404, "unknown_door", f"There is no door with number {number}")
+        if not door.may_open(ext):
+            reason = refusal(door, ext)
+            self._record(ext, door, DoorResult.REFUSED, reason)
+            raise ApiError(403, "door_forbidden", reason)
+        if door.relay_url is None:
+            reason = f"{door.name} has no relay configured"
+            self._record(ext, door, DoorResult.FAILED, reason)
+            raise ApiError(409, "door_no_relay", reason)
+        # Shielded: a client hanging up mid-request must not leave the attempt unlogged.
+        seconds = await asyncio.shield(asyncio.ensure_future(self._open(ext, door)))
+        body: dict[str, Any] = {"door": door.number, "opened": True, "seconds": seconds}
+        return web.json_response(body)
+
+    async def _open(self, ext: Extension, door: Door) -> float | None:
+        try:
+            seconds = await self._relay.open(door)
+        except RelayError as err:
+            self._record(ext, door, DoorResult.FAILED, f"{err.code}: {err.message}")
+            raise ApiError(502, err.code, err.message) from None
+        self._record(ext, door, DoorResult.OPENED, "")
+        return seconds
+
+    async def audit(self, request: web.Request) -> web.Response:
+        ext = caller(request)
+        if ext.role != "admin":
+            raise ApiError(403, "forbidden", "Only an administrator may read the door audit log")
+        door = request.query.get("door")
+        if door is not None and not _NUMBER.fullmatch(door):
+            raise invalid(f"'{door[:20]}' is not a door number (2-6 digits)", field="door")
+        raw = request.query.get("limit", str(AUDIT_LIMIT_DEFAULT))
+        if not (raw.isascii() and raw.isdigit() and len(raw) <= 3
+                and 1 <= int(raw) <= AUDIT_LIMIT_MAX):
+            raise invalid(f"'limit' must be a whole number from 1 to {AUDIT_LIMIT_MAX}",
+                          field="limit")
+        records = self._audit.records(door, int(raw))
+        return web.json_response({"records": [r.to_json() for r in records]})
