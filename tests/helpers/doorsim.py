@@ -78,7 +78,7 @@ async def mjpeg_parts(
     content = response.content
     while True:
         line = await content.readline()
-        if not line:
+        if not line or line.strip() == f"--{boundary}--".encode():  # RFC 2046 close-delimiter
             return
         if line.strip() != f"--{boundary}".encode():
             assert line.strip() == b"", f"junk between parts: {line[:80]!r}"

@@ -9,7 +9,9 @@ address unless the door is configured with direct_video (same LAN, no PBX hop).
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import socket
 from collections.abc import Callable
 from typing import Any
 
@@ -30,6 +32,12 @@ log = logging.getLogger(__name__)
 STREAM_ROUTE = "/api/v1/doors/{number:[0-9]{2,6}}/video.mjpg"
 LINK_ROUTE = "/api/v1/doors/{number:[0-9]{2,6}}/video"
 BOUNDARY = "frame"
+# Unsent bytes the kernel may hold per viewer before it reports the socket busy: a few
+# frames. Without it a slow viewer's send buffer grows to megabytes (Linux autotunes it up
+# to tcp_wmem's maximum) and the frames queued there are seconds old when they arrive; with
+# it the handler waits and its newest-frame slot skips frames instead (the latency-bound
+# streaming case TCP_NOTSENT_LOWAT was made for).
+NOTSENT_LOWAT = 32 * 1024
 VIDEO_RELAY = web.AppKey("door_video_relay", VideoRelay)
 _CHALLENGE = 'Bearer realm="softphone-pbx", error="invalid_token"'
 
@@ -103,12 +111,15 @@ class DoorVideoHandlers:
             "Cache-Control": "no-cache, no-store, private",
             "Pragma": "no-cache",
         })
+        _bound_backlog(request)
         try:
             await response.prepare(request)
             while (jpeg := await viewer.next()) is not None:
                 head = (f"--{BOUNDARY}\r\nContent-Type: image/jpeg\r\n"
                         f"Content-Length: {len(jpeg)}\r\n\r\n").encode()
                 await response.write(head + jpeg + b"\r\n")
+                # aiohttp drains only every 64 KB; wait for each frame to leave instead.
+                await request.writer.drain()
             # The door's stream ended: close the multipart body (RFC 2046 section 5.1.1).
             await response.write(f"--{BOUNDARY}--\r\n".encode())
             await response.write_eof()
@@ -117,6 +128,19 @@ class DoorVideoHandlers:
         finally:
             feed.leave(viewer)
         return response
+
+
+def _bound_backlog(request: web.Request) -> None:
+    """Keep a slow viewer's queue to a few frames: in the kernel and in asyncio."""
+    transport = request.transport
+    if transport is None:
+        return
+    transport.set_write_buffer_limits(high=NOTSENT_LOWAT)
+    option = getattr(socket, "TCP_NOTSENT_LOWAT", None)    # Linux, macOS
+    sock = transport.get_extra_info("socket")
+    if option is not None and sock is not None:
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.IPPROTO_TCP, option, NOTSENT_LOWAT)
 
 
 def add_video_routes(app: web.Application, config: PbxConfig, secret: bytes,

@@ -1,0 +1,370 @@
+"""The doors' cameras through the PBX's client API: a real API server (in-process, as in
+test_api.py), the real door simulator as a subprocess, frames decoded and their markers read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import itertools
+import socket
+import statistics
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import numpy as np
+import pytest
+from PIL import Image
+
+from softphone.doorsim.scene import HEIGHT, WIDTH, read_frame_marker
+from softphone.pbx.api.doorvideo import VIDEO_RELAY
+from softphone.pbx.media.videorelay import LINGER
+from tests.helpers.apiserver import PASSWORDS, ApiHarness, api_config
+from tests.helpers.doorsim import DoorsimProcess, mjpeg_parts
+from tests.helpers.pbxproc import free_port
+
+API = "/api/v1"
+FPS = 25
+
+
+class MovableClock:
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def __call__(self) -> float:
+        return time.time() + self.offset
+
+
+def doors_toml(camera: str, dead: str) -> str:
+    return f"""
+[[doors]]
+number = "150"
+name = "Front door"
+password = "door150"
+video_url = "{camera}/video.mjpg"
+
+[[doors]]
+number = "151"
+name = "Back door"
+password = "door151"
+video_url = "{camera}/video.mjpg"
+
+[[doors]]
+number = "152"
+name = "Gate"
+password = "door152"
+
+[[doors]]
+number = "153"
+name = "Yard"
+password = "door153"
+video_url = "{camera}/video.mjpg"
+direct_video = true
+
+[[doors]]
+number = "154"
+name = "Shed"
+password = "door154"
+video_url = "{dead}/video.mjpg"
+"""
+
+
+@pytest.fixture(scope="module")
+def camera() -> Iterator[DoorsimProcess]:
+    proc = DoorsimProcess("--fps", str(FPS)).start()
+    try:
+        yield proc
+    finally:
+        assert proc.stop() == 0
+
+
+@pytest.fixture
+def own_camera() -> Iterator[DoorsimProcess]:
+    """A camera for one test, to be stopped or killed by it."""
+    proc = DoorsimProcess("--fps", str(FPS)).start()
+    try:
+        yield proc
+    finally:
+        proc.stop()     # whatever the test left of it (SIGTERM if still running)
+
+
+Harness = Callable[[DoorsimProcess], Awaitable[ApiHarness]]
+
+
+@pytest.fixture
+def clock() -> MovableClock:
+    return MovableClock()
+
+
+@pytest.fixture
+async def make_api(tmp_path: Path, clock: MovableClock) -> AsyncIterator[Harness]:
+    started: list[ApiHarness] = []
+
+    async def make(cam: DoorsimProcess) -> ApiHarness:
+        dead = f"http://127.0.0.1:{free_port()}"
+        h = ApiHarness(tmp_path / f"api{len(started)}",
+                       config=api_config(doors_toml(cam.url, dead)), clock=clock)
+        h.data_dir.mkdir()
+        started.append(h)
+        await h.start()
+        return h
+
+    yield make
+    for h in started:
+        await h.stop()
+
+
+@pytest.fixture
+async def api(make_api: Harness, camera: DoorsimProcess) -> ApiHarness:
+    return await make_api(camera)
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as session:
+        yield session
+
+
+async def login(http: aiohttp.ClientSession, api: ApiHarness, user: str = "101") -> str:
+    async with http.post(api.url + API + "/auth/token",
+                         json={"user": user, "password": PASSWORDS[user]}) as r:
+        assert r.status == 200, await r.text()
+        return str((await r.json())["token"])
+
+
+async def link(http: aiohttp.ClientSession, api: ApiHarness, door: str = "150",
+               user: str = "101") -> tuple[int, dict[str, Any]]:
+    token = await login(http, api, user)
+    async with http.post(f"{api.url}{API}/doors/{door}/video",
+                         headers={"Authorization": f"Bearer {token}"}) as r:
+        return r.status, await r.json()
+
+
+async def video_url(http: aiohttp.ClientSession, api: ApiHarness, door: str = "150") -> str:
+    status, body = await link(http, api, door)
+    assert status == 200, body
+    return str(body["url"])
+
+
+def decode(jpeg: bytes) -> np.ndarray:
+    with Image.open(io.BytesIO(jpeg)) as img:
+        assert (img.format, img.size) == ("JPEG", (WIDTH, HEIGHT))
+        return np.asarray(img.convert("RGB"))
+
+
+async def frames(response: aiohttp.ClientResponse,
+                 count: int) -> list[tuple[int, int, float]]:
+    """(frame counter, drawing time in ms, arrival time) of the next ``count`` frames;
+    arrival in Unix time, as the drawing time is."""
+    wall = time.time() - time.monotonic()
+    got = []
+    async for headers, body, arrived in mjpeg_parts(response):
+        assert headers["content-type"] == "image/jpeg"
+        assert int(headers["content-length"]) == len(body)
+        got.append((body, arrived))
+        if len(got) == count:
+            break
+    # Decoded afterwards: decoding blocks the event loop the relay runs on too.
+    return [(*read_frame_marker(decode(body)), wall + arrived) for body, arrived in got]
+
+
+def age_ms(frame: tuple[int, int, float]) -> int:
+    """How old a frame was when it arrived (its drawing time is modulo 2**32 ms)."""
+    _, drawn_ms, arrived = frame
+    return (int(arrived * 1000) - drawn_ms) % 2**32
+
+
+def established_to(port: int) -> int:
+    """Open TCP connections to ``port`` on this host, counted as the kernel sees them."""
+    count = 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as f:
+            for line in itertools.islice(f, 1, None):
+                fields = line.split()
+                if fields[3] == "01" and int(fields[2].rsplit(":", 1)[1], 16) == port:
+                    count += 1
+    return count
+
+
+async def until(predicate: Callable[[], bool], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "condition not met in time"
+        await asyncio.sleep(0.05)
+
+
+async def test_a_signed_in_user_gets_a_link_and_sees_the_live_camera(
+        api: ApiHarness, http: aiohttp.ClientSession) -> None:
+    status, body = await link(http, api)
+    assert status == 200, body
+    assert body["expires_in"] == 60
+    assert body["direct_url"] is None
+    assert body["url"].startswith(f"{api.url}{API}/doors/150/video.mjpg?token=")
+    async with http.get(body["url"]) as r:
+        assert r.status == 200
+        assert r.headers["Content-Type"].startswith("multipart/x-mixed-replace; boundary=")
+        assert "no-store" in r.headers["Cache-Control"]
+        got = await frames(r, 6)
+    counters = [c for c, _, _ in got]
+    assert all(b > a for a, b in itertools.pairwise(counters)), counters
+    # Live: drawn moments ago, not replayed from some buffer.
+    assert age_ms(got[-1]) < 500
+
+
+async def test_link_errors(api: ApiHarness, http: aiohttp.ClientSession,
+                           camera: DoorsimProcess) -> None:
+    assert await link(http, api, "999") == (404, {"error": "unknown_door",
+                                                  "message": "There is no door 999"})
+    status, body = await link(http, api, "152")
+    assert (status, body["error"]) == (404, "door_no_video")
+    status, body = await link(http, api, "153")
+    assert status == 200
+    assert body["direct_url"] == camera.url + "/video.mjpg"
+    async with http.post(f"{api.url}{API}/doors/150/video") as r:
+        assert r.status == 401
+    # A door station has no business here: it gets no API token at all.
+    async with http.post(api.url + API + "/auth/token",
+                         json={"user": "150", "password": "door150"}) as r:
+        assert r.status == 403
+
+
+async def refused(http: aiohttp.ClientSession, url: str) -> tuple[int, str]:
+    async with http.get(url) as r:
+        assert r.content_type == "application/json"
+        assert r.headers["WWW-Authenticate"].startswith("Bearer ")
+        body = await r.json()
+        assert body["message"]
+        return r.status, body["error"]
+
+
+async def test_an_expired_link_is_refused(api: ApiHarness, http: aiohttp.ClientSession,
+                                          clock: MovableClock) -> None:
+    url = await video_url(http, api)
+    clock.offset = 60.0
+    assert await refused(http, url) == (401, "token_expired")
+
+
+async def test_bad_links_are_refused(api: ApiHarness, http: aiohttp.ClientSession) -> None:
+    url = await video_url(http, api, "150")
+    # Door 150's link opens neither door 151's camera...
+    other = url.replace("/doors/150/", "/doors/151/")
+    assert await refused(http, other) == (401, "invalid_token")
+    # ...nor anything without its token or with a changed one.
+    base, _, token = url.partition("?token=")
+    assert await refused(http, base) == (401, "invalid_token")
+    assert await refused(http, base + "?token=") == (401, "invalid_token")
+    assert await refused(http, base + "?token=" + token[:-3] + "AAA") == (401, "invalid_token")
+    # The hour-long API token is no video link either.
+    api_token = await login(http, api)
+    assert await refused(http, f"{base}?token={api_token}") == (401, "invalid_token")
+    relay = api.server.app[VIDEO_RELAY] if api.server else None
+    assert relay is not None and relay.connections == 0    # the camera was never asked
+
+
+async def test_two_viewers_share_one_camera_connection(
+        api: ApiHarness, http: aiohttp.ClientSession, camera: DoorsimProcess) -> None:
+    assert api.server is not None
+    relay = api.server.app[VIDEO_RELAY]
+    before = established_to(camera.port)
+    async with http.get(await video_url(http, api)) as first, \
+            http.get(await video_url(http, api)) as second:
+        assert (first.status, second.status) == (200, 200)
+        a, b = await asyncio.gather(frames(first, 5), frames(second, 5))
+        assert established_to(camera.port) - before == 1
+        assert relay.connections == 1
+    for got in (a, b):
+        counters = [c for c, _, _ in got]
+        assert all(y > x for x, y in itertools.pairwise(counters)), counters
+    # Both see the same stream: their frames overlap.
+    assert {c for c, _, _ in a} & {c for c, _, _ in b}
+    # The camera connection lingers briefly for a viewer coming back, then closes.
+    await asyncio.sleep(LINGER / 3)
+    assert established_to(camera.port) - before == 1
+    await until(lambda: established_to(camera.port) == before, LINGER + 3)
+
+
+def small_window(addr_info: Any) -> socket.socket:
+    """A client socket with a small receive buffer: a viewer on a slow line, whose
+    kernel cannot soak up seconds of video while the program reading it stalls."""
+    family, kind, proto, _, _ = addr_info
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16 * 1024)
+    return sock
+
+
+async def test_a_slow_viewer_gets_the_newest_frame_not_a_backlog(api: ApiHarness) -> None:
+    connector = aiohttp.TCPConnector(socket_factory=small_window)
+    async with aiohttp.ClientSession(connector=connector, read_bufsize=4096) as slow:
+        url = await video_url(slow, api)
+        async with slow.get(url) as r:
+            await frames(r, 1)
+            await asyncio.sleep(1.5)      # the viewer stalls for ~37 frames
+            later = await frames(r, 20)
+    counters = [c for c, _, _ in later]
+    # A few frames were in flight; then it skips ahead instead of replaying the stall.
+    print("after the stall:", counters)
+    assert max(b - a for a, b in itertools.pairwise(counters)) >= FPS // 2, counters
+    assert age_ms(later[-1]) < 300, counters
+
+
+async def test_relay_delay_is_small(api: ApiHarness, http: aiohttp.ClientSession,
+                                    camera: DoorsimProcess) -> None:
+    """Frames through the PBX arrive about when they arrive straight from the camera."""
+    async with http.get(await video_url(http, api)) as relayed, \
+            http.get(camera.url + "/video.mjpg") as direct:
+        via_pbx, straight = await asyncio.gather(frames(relayed, 20), frames(direct, 20))
+    arrived = {c: t for c, _, t in straight}
+    delays = [t - arrived[c] for c, _, t in via_pbx if c in arrived]
+    assert len(delays) >= 10
+    median = statistics.median(delays)
+    print(f"relay adds {median * 1000:.1f} ms (median of {len(delays)} frames)")
+    assert median < 0.1
+
+
+async def test_unreachable_camera_is_502(make_api: Harness, own_camera: DoorsimProcess,
+                                         http: aiohttp.ClientSession) -> None:
+    api = await make_api(own_camera)
+    url = await video_url(http, api)
+    assert own_camera.stop() == 0
+    async with http.get(url) as r:
+        assert r.status == 502
+        assert (await r.json())["error"] == "door_unreachable"
+    # A door whose camera never answered (nothing listens at its address): the same.
+    async with http.get(await video_url(http, api, "154")) as r:
+        assert (r.status, (await r.json())["error"]) == (502, "door_unreachable")
+
+
+async def test_viewers_streams_end_when_the_camera_dies(
+        make_api: Harness, own_camera: DoorsimProcess, http: aiohttp.ClientSession) -> None:
+    api = await make_api(own_camera)
+    async with http.get(await video_url(http, api)) as first, \
+            http.get(await video_url(http, api)) as second:
+        await asyncio.gather(frames(first, 2), frames(second, 2))
+        assert own_camera.proc is not None
+        own_camera.proc.kill()
+        started = time.monotonic()
+        # The rest of each stream is at most the frames in flight, then its end.
+        rest = await asyncio.wait_for(
+            asyncio.gather(frames(first, 1000), frames(second, 1000)), 5)
+        assert all(len(got) < FPS for got in rest)
+        print(f"viewers' streams ended {time.monotonic() - started:.2f} s after the kill")
+    # Reconnecting with a fresh link now finds the camera gone.
+    async with http.get(await video_url(http, api)) as r:
+        assert (r.status, (await r.json())["error"]) == (502, "door_unreachable")
+
+
+async def test_shutdown_ends_open_streams_promptly(
+        make_api: Harness, camera: DoorsimProcess, http: aiohttp.ClientSession) -> None:
+    api = await make_api(camera)
+    async with http.get(await video_url(http, api)) as r:
+        await frames(r, 2)
+        started = time.monotonic()
+        assert api.server is not None
+        await api.server.stop()
+        assert time.monotonic() - started < 2.0
+        rest = await asyncio.wait_for(frames(r, 1000), 5)
+        assert len(rest) < FPS
+    await until(lambda: established_to(camera.port) == 0, 3)
