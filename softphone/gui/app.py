@@ -114,6 +114,7 @@ class Client:
 
     def shutdown(self) -> None:
         self.window.stop_door_videos()      # no decoding thread may outlive its widget
+        self.contacts_view.door_windows.close_all()
         self.pbx.disconnect()
         self.engine.stop()
         self.tray.close()

@@ -12,7 +12,7 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -309,7 +309,7 @@ class Worker(QThread):
         # Door requests run side by side: a relay that takes its time to answer must not
         # hold up a video link (or a favorite) asked for meanwhile. They report their own
         # failures (door_open_failed / door_video_failed), never the generic error.
-        door_ops: dict[str, Callable[[str], Awaitable[None]]] = {
+        door_ops: dict[str, Callable[[str], Coroutine[Any, Any, None]]] = {
             "open_door": self._op_open_door,
             "door_video": self._op_door_video,
         }

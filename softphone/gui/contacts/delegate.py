@@ -23,9 +23,10 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPalette, QPen, QPolygonF
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
-from softphone.common.directory import Presence
+from softphone.common.directory import EntryType, Presence
 from softphone.gui.contacts.model import contact_at
 from softphone.gui.contacts.roles import FAVORITE_ROLE, NUMBER_ROLE, PRESENCE_ROLE
+from softphone.gui.door.icon import DoorIcon
 
 COLORS = {
     Presence.AVAILABLE: QColor("#2e7d32"),
@@ -38,6 +39,7 @@ _COLOR_OF = {state.value: color for state, color in COLORS.items()}   # by the r
 STAR_COLOR = QColor("#f9a825")
 DOT = 10            # diameter of the presence dot
 STAR = 16           # size of the star's square
+ICON = 16           # the door icon beside the dot (door stations only)
 MARGIN = 6
 Index = QModelIndex | QPersistentModelIndex
 
@@ -65,6 +67,12 @@ class ContactDelegate(QStyledItemDelegate):
         self.blink_on = True
         # painted for every visible row on every keystroke: made once, moved into place
         self._star = star_polygon(QRect(0, 0, STAR - 2, STAR - 2))
+        self._door_icon = DoorIcon()
+
+    def icon_rect(self, rect: QRect) -> QRect:
+        """Where a door row's icon is painted (after the presence dot)."""
+        return QRect(rect.left() + MARGIN * 2 + DOT, rect.center().y() - ICON // 2 + 1,
+                     ICON, ICON)
 
     def star_rect(self, rect: QRect) -> QRect:
         return QRect(rect.right() - MARGIN - STAR, rect.center().y() - STAR // 2 + 1,
@@ -72,10 +80,12 @@ class ContactDelegate(QStyledItemDelegate):
 
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
         size = super().sizeHint(option, index)
-        return QSize(size.width() + DOT + STAR + 3 * MARGIN, max(size.height(), STAR + 8))
+        return QSize(size.width() + DOT + ICON + STAR + 4 * MARGIN,
+                     max(size.height(), STAR + 8))
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
-        if contact_at(index) is None:           # a group row: as Qt draws it
+        contact = contact_at(index)
+        if contact is None:                     # a group row: as Qt draws it
             super().paint(painter, option, index)
             return
         opt = QStyleOptionViewItem(option)
@@ -99,6 +109,10 @@ class ContactDelegate(QStyledItemDelegate):
         palette: QPalette = opt.palette  # type: ignore[attr-defined]
         role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
         text_rect = rect.adjusted(MARGIN * 2 + DOT, 0, -(MARGIN * 2 + STAR), 0)
+        if contact.entry.type == EntryType.DOOR:
+            icon = self.icon_rect(rect)
+            painter.drawPixmap(icon, self._door_icon.pixmap(ICON))
+            text_rect.setLeft(icon.right() + MARGIN)
         number = str(index.data(NUMBER_ROLE) or "")
         metrics = opt.fontMetrics  # type: ignore[attr-defined]
         number_width = metrics.horizontalAdvance(number) + MARGIN

@@ -188,6 +188,8 @@ class ContactsModel(QStandardItemModel):
         contact: Contact = item.data(CONTACT_ROLE)
         entry = contact.entry
         parts = [entry.name or entry.number, entry.number]
+        if entry.type == EntryType.DOOR:       # the icon says it too, but not to everyone
+            parts.insert(1, translate("ContactsModel", "door"))
         state = presence_text(item.data(PRESENCE_ROLE))
         if state:
             parts.append(state)

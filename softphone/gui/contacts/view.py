@@ -36,6 +36,8 @@ from softphone.gui.contacts.dialogs import ContactDialog, DetailsDialog
 from softphone.gui.contacts.filter import ContactFilter
 from softphone.gui.contacts.local import LocalContact, LocalContacts
 from softphone.gui.contacts.model import Contact, ContactsModel, contact_at
+from softphone.gui.door.details import DoorDetailsDialog
+from softphone.gui.door.window import DoorWindow, DoorWindows
 from softphone.gui.pbx_backend import PbxBackend, PbxError, PbxState
 from softphone.gui.widgets.dialpad import clean_number
 
@@ -59,6 +61,8 @@ class ContactsView(QWidget):
         self._pbx_mode = False
         self._contacts: dict[str, Contact] = {}
         self._dialog: QDialog | None = None
+        self.door_windows = DoorWindows(pbx, self)      # "look at the door"
+        self.door_windows.call_requested.connect(self.call_requested)
 
         self.model = ContactsModel(self)
         self.proxy = ContactFilter(self)
@@ -170,6 +174,8 @@ class ContactsView(QWidget):
     def _update_favorites(self) -> None:
         self.model.set_favorites(self._favorite_contacts())
         self.tree.expandAll()
+        if isinstance(self._dialog, DoorDetailsDialog):
+            self._dialog.set_favorite(self.model.is_favorite(self._dialog.entry.number))
 
     # -- PBX events up -------------------------------------------------------------------
 
@@ -274,6 +280,9 @@ class ContactsView(QWidget):
         menu = QMenu(self)
         if contact is not None:
             menu.addAction(self.tr("Call"), lambda: self.call_contact(contact))
+            if contact.entry.type == EntryType.DOOR and contact.entry.has_video is not False:
+                menu.addAction(self.tr("Look at the door"),
+                               lambda: self.look_at_door(contact.entry.number))
             text = (self.tr("Remove from favorites")
                     if self.model.is_favorite(contact.entry.number)
                     else self.tr("Add to favorites"))
@@ -292,11 +301,28 @@ class ContactsView(QWidget):
         menu.exec(self.tree.viewport().mapToGlobal(pos))
         menu.deleteLater()
 
-    def show_details(self, contact: Contact) -> DetailsDialog:
-        dialog = DetailsDialog(contact, self.model.is_favorite(contact.entry.number), self)
+    def show_details(self, contact: Contact) -> DetailsDialog | DoorDetailsDialog:
+        favorite = self.model.is_favorite(contact.entry.number)
+        dialog: DetailsDialog | DoorDetailsDialog
+        if contact.entry.type == EntryType.DOOR and not contact.local:
+            dialog = DoorDetailsDialog(contact.entry, favorite, self)
+            dialog.look_requested.connect(self.look_at_door)
+            dialog.favorite_requested.connect(self._toggle_door_favorite)
+        else:
+            dialog = DetailsDialog(contact, favorite, self)
         dialog.call_requested.connect(self.call_requested)
         self._open(dialog)
         return dialog
+
+    def _toggle_door_favorite(self) -> None:
+        if isinstance(self._dialog, DoorDetailsDialog):
+            contact = self._contacts.get(self._dialog.entry.number)
+            if contact is not None:
+                self.toggle_favorite(contact)
+
+    def look_at_door(self, number: str) -> DoorWindow:
+        """The door's live video (and open button) without a call."""
+        return self.door_windows.open(number)
 
     def add_contact(self) -> ContactDialog:
         dialog = ContactDialog(self, number=clean_number(self.search.text()) or "")
