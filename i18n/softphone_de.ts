@@ -253,6 +253,10 @@
         <translation>Gemeinsame Leitungen</translation>
     </message>
     <message>
+        <source>door</source>
+        <translation>Tür</translation>
+    </message>
+    <message>
         <source>favorite</source>
         <translation>Favorit</translation>
     </message>
@@ -282,6 +286,10 @@
     <message>
         <source>Call</source>
         <translation>Anrufen</translation>
+    </message>
+    <message>
+        <source>Look at the door</source>
+        <translation>Tür ansehen</translation>
     </message>
     <message>
         <source>Remove from favorites</source>
@@ -416,6 +424,198 @@
     <message>
         <source>Call</source>
         <translation>Anrufen</translation>
+    </message>
+</context>
+<context>
+    <name>DoorDetailsDialog</name>
+    <message>
+        <source>unknown</source>
+        <translation>unbekannt</translation>
+    </message>
+    <message>
+        <source>yes</source>
+        <translation>ja</translation>
+    </message>
+    <message>
+        <source>no</source>
+        <translation>nein</translation>
+    </message>
+    <message>
+        <source>Name:</source>
+        <translation>Name:</translation>
+    </message>
+    <message>
+        <source>Extension:</source>
+        <translation>Durchwahl:</translation>
+    </message>
+    <message>
+        <source>Department:</source>
+        <translation>Abteilung:</translation>
+    </message>
+    <message>
+        <source>Kind:</source>
+        <translation>Art:</translation>
+    </message>
+    <message>
+        <source>Door</source>
+        <translation>Tür</translation>
+    </message>
+    <message>
+        <source>Door station:</source>
+        <translation>Türstation:</translation>
+    </message>
+    <message>
+        <source>Door opening allowed:</source>
+        <translation>Tür öffnen erlaubt:</translation>
+    </message>
+    <message>
+        <source>Camera:</source>
+        <translation>Kamera:</translation>
+    </message>
+    <message>
+        <source>Favorite:</source>
+        <translation>Favorit:</translation>
+    </message>
+    <message>
+        <source>Look at the door</source>
+        <translation>Tür ansehen</translation>
+    </message>
+    <message>
+        <source>Call</source>
+        <translation>Anrufen</translation>
+    </message>
+    <message>
+        <source>Favorite</source>
+        <translation>Favorit</translation>
+    </message>
+    <message>
+        <source>Add to favorites</source>
+        <translation>Zu Favoriten hinzufügen</translation>
+    </message>
+    <message>
+        <source>Remove from favorites</source>
+        <translation>Aus Favoriten entfernen</translation>
+    </message>
+</context>
+<context>
+    <name>DoorMessages</name>
+    <message>
+        <source>You may not open this door.</source>
+        <translation>Sie dürfen diese Tür nicht öffnen.</translation>
+    </message>
+    <message>
+        <source>The PBX says: {reason}</source>
+        <translation>Die Telefonanlage meldet: {reason}</translation>
+    </message>
+    <message>
+        <source>The door does not answer. Try again or use the key code.</source>
+        <translation>Die Tür antwortet nicht. Versuchen Sie es noch einmal oder nutzen Sie den Türcode.</translation>
+    </message>
+    <message>
+        <source>The door refused the PBX&apos;s request to open. Tell your administrator (door credentials).</source>
+        <translation>Die Tür hat das Öffnen durch die Telefonanlage abgelehnt. Bitte sagen Sie Ihrer Administration Bescheid (Zugangsdaten der Tür).</translation>
+    </message>
+    <message>
+        <source>This door has no door opener connected.</source>
+        <translation>An dieser Tür ist kein Türöffner angeschlossen.</translation>
+    </message>
+    <message>
+        <source>The PBX does not know this door.</source>
+        <translation>Die Telefonanlage kennt diese Tür nicht.</translation>
+    </message>
+    <message>
+        <source>This door has no camera.</source>
+        <translation>Diese Tür hat keine Kamera.</translation>
+    </message>
+    <message>
+        <source>The door&apos;s camera does not answer.</source>
+        <translation>Die Kamera der Tür antwortet nicht.</translation>
+    </message>
+    <message>
+        <source>The video connection failed.</source>
+        <translation>Die Videoverbindung ist fehlgeschlagen.</translation>
+    </message>
+    <message>
+        <source>The video link was refused.</source>
+        <translation>Der Videolink wurde abgelehnt.</translation>
+    </message>
+    <message>
+        <source>No connection to the PBX. Try again in a moment.</source>
+        <translation>Keine Verbindung zur Telefonanlage. Versuchen Sie es gleich noch einmal.</translation>
+    </message>
+    <message>
+        <source>The PBX did not answer in time. Check the network and try again.</source>
+        <translation>Die Telefonanlage hat nicht rechtzeitig geantwortet. Prüfen Sie das Netzwerk und versuchen Sie es noch einmal.</translation>
+    </message>
+    <message>
+        <source>The PBX reported an error ({code}).</source>
+        <translation>Die Telefonanlage meldet einen Fehler ({code}).</translation>
+    </message>
+</context>
+<context>
+    <name>DoorView</name>
+    <message>
+        <source>The video was interrupted – reconnecting…</source>
+        <translation>Das Video wurde unterbrochen – neue Verbindung…</translation>
+    </message>
+    <message>
+        <source>Reconnecting…</source>
+        <translation>Neue Verbindung…</translation>
+    </message>
+    <message>
+        <source>Connecting to the camera…</source>
+        <translation>Verbindung zur Kamera…</translation>
+    </message>
+    <message>
+        <source>Opening the door…</source>
+        <translation>Tür wird geöffnet…</translation>
+    </message>
+    <message>
+        <source>Door opened</source>
+        <translation>Tür geöffnet</translation>
+    </message>
+    <message>
+        <source>No connection to the PBX.</source>
+        <translation>Keine Verbindung zur Telefonanlage.</translation>
+    </message>
+    <message>
+        <source>This door is not in the PBX directory.</source>
+        <translation>Diese Tür steht nicht im Verzeichnis der Telefonanlage.</translation>
+    </message>
+    <message>
+        <source>Your role may not open this door</source>
+        <translation>Ihre Rolle darf diese Tür nicht öffnen</translation>
+    </message>
+    <message>
+        <source>The PBX has not said whether you may open this door.</source>
+        <translation>Die Telefonanlage hat nicht mitgeteilt, ob Sie diese Tür öffnen dürfen.</translation>
+    </message>
+    <message>
+        <source>Open the door now</source>
+        <translation>Die Tür jetzt öffnen</translation>
+    </message>
+    <message>
+        <source>Open door</source>
+        <translation>Tür öffnen</translation>
+    </message>
+    <message>
+        <source>Door camera</source>
+        <translation>Türkamera</translation>
+    </message>
+</context>
+<context>
+    <name>DoorWindow</name>
+    <message>
+        <source>Door: {name}</source>
+        <translation>Tür: {name}</translation>
+    </message>
+    <message>
+        <source>Call</source>
+        <translation>Anrufen</translation>
+    </message>
+    <message>
+        <source>Call the door and talk to whoever is there</source>
+        <translation>Die Tür anrufen und mit dem Besuch sprechen</translation>
     </message>
 </context>
 <context>

@@ -253,6 +253,10 @@
         <translation>Shared lines</translation>
     </message>
     <message>
+        <source>door</source>
+        <translation>door</translation>
+    </message>
+    <message>
         <source>favorite</source>
         <translation>favorite</translation>
     </message>
@@ -282,6 +286,10 @@
     <message>
         <source>Call</source>
         <translation>Call</translation>
+    </message>
+    <message>
+        <source>Look at the door</source>
+        <translation>Look at the door</translation>
     </message>
     <message>
         <source>Remove from favorites</source>
@@ -416,6 +424,198 @@
     <message>
         <source>Call</source>
         <translation>Call</translation>
+    </message>
+</context>
+<context>
+    <name>DoorDetailsDialog</name>
+    <message>
+        <source>unknown</source>
+        <translation>unknown</translation>
+    </message>
+    <message>
+        <source>yes</source>
+        <translation>yes</translation>
+    </message>
+    <message>
+        <source>no</source>
+        <translation>no</translation>
+    </message>
+    <message>
+        <source>Name:</source>
+        <translation>Name:</translation>
+    </message>
+    <message>
+        <source>Extension:</source>
+        <translation>Extension:</translation>
+    </message>
+    <message>
+        <source>Department:</source>
+        <translation>Department:</translation>
+    </message>
+    <message>
+        <source>Kind:</source>
+        <translation>Kind:</translation>
+    </message>
+    <message>
+        <source>Door</source>
+        <translation>Door</translation>
+    </message>
+    <message>
+        <source>Door station:</source>
+        <translation>Door station:</translation>
+    </message>
+    <message>
+        <source>Door opening allowed:</source>
+        <translation>Door opening allowed:</translation>
+    </message>
+    <message>
+        <source>Camera:</source>
+        <translation>Camera:</translation>
+    </message>
+    <message>
+        <source>Favorite:</source>
+        <translation>Favorite:</translation>
+    </message>
+    <message>
+        <source>Look at the door</source>
+        <translation>Look at the door</translation>
+    </message>
+    <message>
+        <source>Call</source>
+        <translation>Call</translation>
+    </message>
+    <message>
+        <source>Favorite</source>
+        <translation>Favorite</translation>
+    </message>
+    <message>
+        <source>Add to favorites</source>
+        <translation>Add to favorites</translation>
+    </message>
+    <message>
+        <source>Remove from favorites</source>
+        <translation>Remove from favorites</translation>
+    </message>
+</context>
+<context>
+    <name>DoorMessages</name>
+    <message>
+        <source>You may not open this door.</source>
+        <translation>You may not open this door.</translation>
+    </message>
+    <message>
+        <source>The PBX says: {reason}</source>
+        <translation>The PBX says: {reason}</translation>
+    </message>
+    <message>
+        <source>The door does not answer. Try again or use the key code.</source>
+        <translation>The door does not answer. Try again or use the key code.</translation>
+    </message>
+    <message>
+        <source>The door refused the PBX&apos;s request to open. Tell your administrator (door credentials).</source>
+        <translation>The door refused the PBX&apos;s request to open. Tell your administrator (door credentials).</translation>
+    </message>
+    <message>
+        <source>This door has no door opener connected.</source>
+        <translation>This door has no door opener connected.</translation>
+    </message>
+    <message>
+        <source>The PBX does not know this door.</source>
+        <translation>The PBX does not know this door.</translation>
+    </message>
+    <message>
+        <source>This door has no camera.</source>
+        <translation>This door has no camera.</translation>
+    </message>
+    <message>
+        <source>The door&apos;s camera does not answer.</source>
+        <translation>The door&apos;s camera does not answer.</translation>
+    </message>
+    <message>
+        <source>The video connection failed.</source>
+        <translation>The video connection failed.</translation>
+    </message>
+    <message>
+        <source>The video link was refused.</source>
+        <translation>The video link was refused.</translation>
+    </message>
+    <message>
+        <source>No connection to the PBX. Try again in a moment.</source>
+        <translation>No connection to the PBX. Try again in a moment.</translation>
+    </message>
+    <message>
+        <source>The PBX did not answer in time. Check the network and try again.</source>
+        <translation>The PBX did not answer in time. Check the network and try again.</translation>
+    </message>
+    <message>
+        <source>The PBX reported an error ({code}).</source>
+        <translation>The PBX reported an error ({code}).</translation>
+    </message>
+</context>
+<context>
+    <name>DoorView</name>
+    <message>
+        <source>The video was interrupted – reconnecting…</source>
+        <translation>The video was interrupted – reconnecting…</translation>
+    </message>
+    <message>
+        <source>Reconnecting…</source>
+        <translation>Reconnecting…</translation>
+    </message>
+    <message>
+        <source>Connecting to the camera…</source>
+        <translation>Connecting to the camera…</translation>
+    </message>
+    <message>
+        <source>Opening the door…</source>
+        <translation>Opening the door…</translation>
+    </message>
+    <message>
+        <source>Door opened</source>
+        <translation>Door opened</translation>
+    </message>
+    <message>
+        <source>No connection to the PBX.</source>
+        <translation>No connection to the PBX.</translation>
+    </message>
+    <message>
+        <source>This door is not in the PBX directory.</source>
+        <translation>This door is not in the PBX directory.</translation>
+    </message>
+    <message>
+        <source>Your role may not open this door</source>
+        <translation>Your role may not open this door</translation>
+    </message>
+    <message>
+        <source>The PBX has not said whether you may open this door.</source>
+        <translation>The PBX has not said whether you may open this door.</translation>
+    </message>
+    <message>
+        <source>Open the door now</source>
+        <translation>Open the door now</translation>
+    </message>
+    <message>
+        <source>Open door</source>
+        <translation>Open door</translation>
+    </message>
+    <message>
+        <source>Door camera</source>
+        <translation>Door camera</translation>
+    </message>
+</context>
+<context>
+    <name>DoorWindow</name>
+    <message>
+        <source>Door: {name}</source>
+        <translation>Door: {name}</translation>
+    </message>
+    <message>
+        <source>Call</source>
+        <translation>Call</translation>
+    </message>
+    <message>
+        <source>Call the door and talk to whoever is there</source>
+        <translation>Call the door and talk to whoever is there</translation>
     </message>
 </context>
 <context>

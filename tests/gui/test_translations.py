@@ -142,3 +142,19 @@ def test_english_without_catalogue_uses_source_strings(app: QApplication,
     assert install_translator(app, "en", directory=tmp_path) is None
     assert app.findChildren(QTranslator, "softphone-translator") == []
     assert QCoreApplication.translate("SettingsDialog", "Settings") == "Settings"
+
+
+def test_door_view_speaks_german(qtbot, qm_dir: Path, app: QApplication) -> None:
+    """The door strings reach the window in German, including the reason and feedback."""
+    from softphone.gui.door.messages import open_error_text
+    from softphone.gui.door.view import DoorView
+    from tests.gui.doors import GATE, door_pbx
+
+    pbx = door_pbx("http://127.0.0.1:9/video.mjpg")
+    view = DoorView(pbx, GATE)
+    qtbot.addWidget(view)
+    install_translator(app, "de", directory=qm_dir)
+    qtbot.waitUntil(lambda: view.open_button.text() == "Tür öffnen")
+    assert view.reason_label.text() == "Ihre Rolle darf diese Tür nicht öffnen"
+    assert open_error_text("door_unreachable") == (
+        "Die Tür antwortet nicht. Versuchen Sie es noch einmal oder nutzen Sie den Türcode.")
