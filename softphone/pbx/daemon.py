@@ -83,7 +83,10 @@ def main(argv: list[str] | None = None) -> int:
         except ConfigError as err:
             print(f"softphone-pbx: {err}", file=sys.stderr)
             return EXIT_CONFIG
-        print(f"{args.check_config}: OK, {len(cfg.extensions)} extensions")
+        counts = ((len(cfg.users()), "extension"), (len(cfg.ring_groups), "ring group"),
+                  (len(cfg.doors), "door"))
+        print(f"{args.check_config}: OK, " +
+              ", ".join(f"{n} {what}{'' if n == 1 else 's'}" for n, what in counts))
         return 0
     log_stream = buffered_stderr()
     setup_logging(args.log_format, stream=log_stream)

@@ -3,9 +3,12 @@ every mistake names the file, the key and what is wrong."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from softphone.pbx.config import ConfigError, parse_config
+from softphone.pbx.daemon import main
 from softphone.pbx.doors import Door
 
 USERS = """
@@ -126,3 +129,15 @@ def test_doors_must_be_an_array_of_tables() -> None:
         parse_config('doors = "150"\n' + USERS, "pbx.toml")     # a top-level key
     err = info.value
     assert (err.key, err.message) == ("doors", "expected an array of tables ([[doors]])")
+
+
+def test_check_config_counts_the_doors_apart_from_the_extensions(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "pbx.toml"
+    path.write_text(USERS + GOOD, encoding="utf-8")
+    assert main(["--check-config", str(path)]) == 0
+    assert capsys.readouterr().out == f"{path}: OK, 3 extensions, 0 ring groups, 1 door\n"
+    path.write_text(USERS + replace("open_users", '["199"]'), encoding="utf-8")
+    assert main(["--check-config", str(path)]) == 2
+    assert capsys.readouterr().err == (f"softphone-pbx: {path}: doors[0].open_users[0]: "
+                                       "'199' is not an extension\n")
