@@ -27,8 +27,10 @@ from softphone.common.engine_protocol import (
     Direction,
     RegState,
 )
+from softphone.doorsim.scene import Scene
 from softphone.gui.app import Client
 from softphone.gui.credentials import CredentialStore
+from softphone.gui.door.view import DoorView
 from softphone.gui.i18n import install_translator, uninstall_translators
 from softphone.gui.settings import AccountSettings, Settings
 from softphone.gui.widgets.call_panel import CallPanel
@@ -168,6 +170,32 @@ def test_incoming_call(qtbot, client) -> None:
     panel = incoming_call(qtbot, app_client, engine)
     assert panel.name_label.text() == "Empfang"
     save(app_client.window, "incoming-call.png", WINDOW_SIZE)
+
+
+def test_incoming_door_call(qtbot, client) -> None:
+    """The front door rings: its picture (a door simulator frame drawn at a fixed time, so
+    the screenshot is the same on every run) above Answer and Reject."""
+    app_client, engine = client
+    pbx = app_client.pbx
+    assert isinstance(pbx, FakePbx)
+    pbx.server.entries = [*pbx.server.entries, DirectoryEntry(    # not DIRECTORY itself
+        EntryType.DOOR, "150", "Haustür", "Empfang", Presence.AVAILABLE, can_open=True,
+        has_video=True)]
+    pbx.resync()
+    engine.incoming("d1", "150", "Haustür")
+    panel = app_client.window.panels["d1"]
+    assert isinstance(panel, IncomingPanel)
+    view = panel.door_view
+    assert isinstance(view, DoorView)
+    view.stop()                 # no camera here: show a fixed frame instead of a stream
+    rgb = Scene().render(42, local_time(12, 10, 15)).copy()
+    height, width = rgb.shape[:2]
+    frame = QImage(rgb.data, width, height, rgb.strides[0], QImage.Format.Format_RGB888)
+    view.video.set_state("playing")
+    view.video.show_frame(frame.copy())
+    qtbot.waitUntil(panel.isVisible)
+    assert view.video.overlay_text() == ""
+    save(app_client.window, "incoming-door-call.png", WINDOW_SIZE)
 
 
 def test_in_call(qtbot, client) -> None:
