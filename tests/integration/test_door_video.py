@@ -24,7 +24,7 @@ from softphone.pbx.api.doorvideo import VIDEO_RELAY
 from softphone.pbx.media.videorelay import LINGER
 from tests.helpers.apiserver import PASSWORDS, ApiHarness, api_config
 from tests.helpers.doorsim import DoorsimProcess, mjpeg_parts
-from tests.helpers.pbxproc import free_port
+from tests.helpers.pbxproc import PbxProcess, free_port, write_config
 
 API = "/api/v1"
 FPS = 25
@@ -368,3 +368,33 @@ async def test_shutdown_ends_open_streams_promptly(
         rest = await asyncio.wait_for(frames(r, 1000), 5)
         assert len(rest) < FPS
     await until(lambda: established_to(camera.port) == 0, 3)
+
+
+async def test_the_daemon_relays_and_stops_promptly_while_streaming(
+        tmp_path: Path, camera: DoorsimProcess, http: aiohttp.ClientSession) -> None:
+    """The real PBX daemon: a link, live frames, and SIGTERM mid-stream ends it at once."""
+    port = free_port()
+    cfg = write_config(tmp_path / "pbx.toml", sip_port=port,
+                       rtp_base=24000 + (port % 40) * 200,
+                       extra=doors_toml(camera.url, f"http://127.0.0.1:{free_port()}"))
+    pbx = PbxProcess(cfg, tmp_path / "data", sip_port=port).start()
+    try:
+        url = pbx.api_url()
+        async with http.post(url + API + "/auth/token",
+                             json={"user": "101", "password": "pw101"}) as r:
+            token = (await r.json())["token"]
+        async with http.post(f"{url}{API}/doors/150/video",
+                             headers={"Authorization": f"Bearer {token}"}) as r:
+            link_url = (await r.json())["url"]
+        assert link_url.startswith(url)
+        async with http.get(link_url) as r:
+            got = await frames(r, 5)
+            assert [c for c, _, _ in got] == sorted({c for c, _, _ in got})
+            assert age_ms(got[-1]) < 500
+            started = time.monotonic()
+            assert await asyncio.to_thread(pbx.stop, 5.0) == 0
+            print(f"PBX stopped {time.monotonic() - started:.2f} s after SIGTERM")
+            rest = await asyncio.wait_for(frames(r, 1000), 5)
+            assert len(rest) < FPS
+    finally:
+        pbx.stop()
