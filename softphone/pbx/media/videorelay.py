@@ -151,7 +151,7 @@ class DoorFeed:
                 for viewer in self._viewers:
                     viewer.put(jpeg)
         except asyncio.CancelledError:
-            reason = "idle"
+            reason = "no viewers" if not self._viewers else "shutdown"
             raise
         except (aiohttp.ClientError, TimeoutError, OSError, MjpegError) as exc:
             reason = f"{type(exc).__name__}: {exc}"
@@ -205,7 +205,7 @@ class VideoRelay:
         if self._session is None:
             self._session = self._session_factory()
         feed = self._feeds.get(door)
-        if feed is None or feed.url != url:
+        if feed is None:    # the configuration is fixed for the daemon's life
             feed = self._feeds[door] = DoorFeed(door, url, self._session, self._linger)
         return feed, await feed.join()
 
