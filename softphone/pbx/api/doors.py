@@ -147,7 +147,10 @@ class DoorsHandlers:
             self._record(ext, door, DoorResult.FAILED, reason)
             raise ApiError(409, "door_no_relay", reason)
         # Shielded: a client hanging up mid-request must not leave the attempt unlogged.
-        seconds = await asyncio.shield(asyncio.ensure_future(self._open(ext, door)))
+        attempt = asyncio.ensure_future(self._open(ext, door))
+        # Its outcome is in the audit log even when nobody awaits it any more.
+        attempt.add_done_callback(lambda t: t.cancelled() or t.exception())
+        seconds = await asyncio.shield(attempt)
         body: dict[str, Any] = {"door": door.number, "opened": True, "seconds": seconds}
         return web.json_response(body)
 
