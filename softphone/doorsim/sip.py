@@ -164,6 +164,8 @@ class DoorPhone:
         if call is not self.call or call.ended:
             return
         info = call.getInfo()
+        if response.startswith("SIP/2.0 2"):      # the answer (CONNECTING), before the ACK
+            call.asserted = asserted_number(response) or call.asserted
         if info.state == pj.PJSIP_INV_STATE_EARLY and not call.rang and \
                 info.lastStatusCode in (180, 183):
             call.rang = True
@@ -171,7 +173,7 @@ class DoorPhone:
         elif info.state == pj.PJSIP_INV_STATE_CONFIRMED and call.answered_at is None:
             call.answered_at = time.monotonic()
             number, name, _ = parse_remote(info.remoteUri)
-            call.answered_by = asserted_number(response) or number or call.target
+            call.answered_by = call.asserted or number or call.target
             self.emit("call_answered", target=call.target, by=call.answered_by,
                       name=name, after=round(call.answered_at - call.started, 3))
         elif info.state == pj.PJSIP_INV_STATE_DISCONNECTED:

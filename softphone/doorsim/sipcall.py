@@ -78,6 +78,7 @@ class DoorCall(pj.Call):
         self.rang = False
         self.answered_at: float | None = None
         self.answered_by = ""
+        self.asserted = ""          # who answered, as the PBX names them on the 200
         self.ended = False
         self.our_reason = ""        # set when the door itself ends the call
         self.media: pj.AudioMedia | None = None

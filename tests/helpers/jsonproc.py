@@ -48,20 +48,21 @@ class JsonLogProcess:
             self.lines.append(item)
             self._queue.put(item)
 
-    def wait_for(self, event: str, timeout: float = 10.0, **match: Any) -> dict[str, Any]:
-        def fits(item: dict[str, Any]) -> bool:
-            return item.get("event") == event and all(item.get(k) == v for k, v in match.items())
+    def logged(self, event: str, **match: Any) -> dict[str, Any] | None:
+        """The first line so far that is ``event`` with ``match``, without waiting (for Qt
+        tests, which wait with qtbot.waitUntil so that Qt's event loop keeps running)."""
+        return next((item for item in list(self.lines) if _fits(item, event, match)), None)
 
-        for item in list(self.lines):
-            if fits(item):
-                return item
+    def wait_for(self, event: str, timeout: float = 10.0, **match: Any) -> dict[str, Any]:
+        if (found := self.logged(event, **match)) is not None:
+            return found
         deadline = time.monotonic() + timeout
         while (left := deadline - time.monotonic()) > 0:
             try:
                 item = self._queue.get(timeout=left)
             except queue.Empty:
                 break
-            if fits(item):
+            if _fits(item, event, match):
                 return item
         tail = "\n".join(json.dumps(x) for x in self.lines[-30:])
         raise AssertionError(f"{self.name} did not log {event} {match} within {timeout}s:\n{tail}")
@@ -89,3 +90,7 @@ class JsonLogProcess:
             self._reader.join(5)
         if self.proc.stderr is not None:
             self.proc.stderr.close()
+
+
+def _fits(item: dict[str, Any], event: str, match: dict[str, Any]) -> bool:
+    return item.get("event") == event and all(item.get(k) == v for k, v in match.items())
