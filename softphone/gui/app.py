@@ -27,7 +27,7 @@ from softphone.gui.engine_backend import EngineBackend
 from softphone.gui.engine_client import EngineClient
 from softphone.gui.history import CallHistory
 from softphone.gui.i18n import install_translator
-from softphone.gui.logsetup import FORMATS, log_engine_events, setup_logging
+from softphone.gui.logsetup import FORMATS, log_engine_events, log_pbx_events, setup_logging
 from softphone.gui.main_window import MainWindow
 from softphone.gui.pbx_backend import PbxBackend, PbxState, api_base_url
 from softphone.gui.pbx_client import PbxClient
@@ -61,6 +61,7 @@ class Client:
         # Contacts, presence, favorites: the PBX's client API, or local contacts without it.
         self.local_contacts = LocalContacts(config_dir / "contacts.sqlite3")
         self.pbx = pbx if pbx is not None else PbxClient(app)
+        log_pbx_events(self.pbx)
         self.contacts_view = ContactsView(self.pbx, self.local_contacts)
         # A call from (or to) a door shows the door's video and its open button.
         self.window = MainWindow(

@@ -20,6 +20,7 @@ import sys
 from softphone.common.engine_protocol import CallInfo, RegistrationInfo
 from softphone.common.jsonlog import JsonFormatter
 from softphone.gui.engine_backend import EngineBackend, EngineState
+from softphone.gui.pbx_backend import PbxBackend
 
 FORMATS = ("text", "json")
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -61,3 +62,13 @@ def log_engine_events(engine: EngineBackend) -> None:
     engine.engine_state_changed.connect(_engine_state)
     engine.registration_changed.connect(_registration)
     engine.call_changed.connect(_call)
+
+
+def log_pbx_events(pbx: PbxBackend) -> None:
+    """Log the client API connection's state and each directory load."""
+    pbx.connection_state_changed.connect(
+        lambda state: log.info("PBX connection %s", state,
+                               extra={"event": "pbx_connection", "state": state}))
+    pbx.directory_changed.connect(
+        lambda entries: log.info("directory: %d entries", len(entries),
+                                 extra={"event": "directory", "entries": len(entries)}))

@@ -146,8 +146,10 @@ class DoorView(QWidget):
             self._update_overlay()
 
     def _on_stream_state(self, state: str) -> None:
-        if state == "playing":
+        if state == "playing":      # the first picture of this connection is decoded
             self._video_error = ""
+            log.info("door %s: video playing", self.number,
+                     extra={"event": "door_video", "number": self.number, "state": state})
         self._update_overlay()
 
     def _update_overlay(self) -> None:
