@@ -27,6 +27,7 @@ bench:
 	$(PY) bench/rtp_relay.py
 	$(PY) bench/client.py
 	$(PY) bench/presence.py
+	$(PY) bench/door.py
 
 clean:
 	rm -rf .venv .pytest_cache .mypy_cache .ruff_cache
