@@ -126,10 +126,12 @@ def main(argv: list[str] | None = None) -> int:
     ring = config.ring_groups[DOOR_CALLS]
     print(f"Door {DOOR} \"{front.name}\" (simulator, log in {door_log}): camera "
           f"{base}/video.mjpg, snapshot {base}/snapshot.jpg")
-    print(f"  Ring the bell: curl -X POST {base}/bell  (calls {DOOR_CALLS} \"{ring.name}\": "
-          f"{' and '.join(ring.members)})")
-    print(f"  Open the door: the Open door button (roles {', '.join(front.open_roles)} and "
-          f"{', '.join(front.open_users)} may), or the keys {front.dtmf_code} during the call")
+    print(f"  Ring the bell: .venv/bin/softphone-doorsim --press-bell --port {args.door_port}"
+          f"  (or curl -X POST {base}/bell); it calls {DOOR_CALLS} \"{ring.name}\": "
+          f"{' and '.join(ring.members)}")
+    print(f"  Open the door: the Open door button (allowed: roles "
+          f"{', '.join(front.open_roles)}; extensions {', '.join(front.open_users)}), or the "
+          f"keys {front.dtmf_code} during the call")
     for user in CLIENTS:
         ext = config.extensions[user]
         prepare_client(args.data_dir / f"client-{user}", user, ext.password or "", server,
