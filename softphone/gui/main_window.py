@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
@@ -20,22 +20,16 @@ from PySide6.QtWidgets import (
 
 from softphone.common.engine_protocol import CallInfo, CallState, RegistrationInfo
 from softphone.gui import format as fmt
-from softphone.gui.door.view import DoorView
+from softphone.gui.door.calls import DoorCalls, DoorViewFactory
 from softphone.gui.engine_backend import EngineBackend, EngineState
+from softphone.gui.menus import WindowMenus
 from softphone.gui.widgets import call_panel as cp
 from softphone.gui.widgets.call_panel import CallPanel
 from softphone.gui.widgets.dialpad import Dialpad, NumberEdit, clean_number
-from softphone.gui.widgets.incoming_panel import (
-    ANSWER_KEY,
-    END_ANSWER_KEY,
-    REJECT_KEY,
-    IncomingPanel,
-)
+from softphone.gui.widgets.incoming_panel import IncomingPanel
 from softphone.gui.widgets.status_bar import StatusBar
 
 HINT_MS = 6000      # how long a hint under the number field stays
-# Makes the video view of a door (number, parent), or None when the number is no door.
-DoorViewFactory = Callable[[str, QWidget], DoorView | None]
 
 
 class MainWindow(QMainWindow):
@@ -62,7 +56,7 @@ class MainWindow(QMainWindow):
         self._clock = clock
         self._tick_ms = tick_ms
         self._blink_ms = blink_ms
-        self._door_views = door_views
+        self._doors = DoorCalls(door_views)     # a door's video in its call's panel
         # Call waiting off: a call that comes in while another is going on is rejected
         # with 486 at once (app.py sets this from the settings).
         self.call_waiting = True
@@ -124,9 +118,9 @@ class MainWindow(QMainWindow):
         self.status = StatusBar(self)
         self.setStatusBar(self.status)
 
-        self._build_menus()
+        self.menus = WindowMenus(self)      # menu bar and call shortcuts
         self.retranslate()
-        self._update_actions()
+        self.menus.update()
         self._update_call_button()
 
         engine.registration_changed.connect(self.on_registration)
@@ -138,46 +132,6 @@ class MainWindow(QMainWindow):
         self.status.set_audio(engine.audio_status)
         self.number_edit.setFocus()
 
-    def _build_menus(self) -> None:
-        self.phone_menu = self.menuBar().addMenu("")
-        self.account_action = self.phone_menu.addAction("")
-        self.account_action.triggered.connect(self.account_requested)
-        self.settings_action = self.phone_menu.addAction("")
-        self.settings_action.setShortcut(QKeySequence.StandardKey.Preferences)
-        self.settings_action.triggered.connect(self.settings_requested)
-        self.phone_menu.addSeparator()
-        self.quit_action = self.phone_menu.addAction("")
-        self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        self.quit_action.triggered.connect(self.quit_requested)
-
-        self.call_menu = self.menuBar().addMenu("")
-
-        def add(key: str, slot: Callable[[], None]) -> QAction:
-            action = self.call_menu.addAction("")
-            action.setShortcut(QKeySequence(key))
-            action.triggered.connect(slot)
-            return action
-
-        self.answer_action = add(ANSWER_KEY, lambda: self._on_incoming(self.answer))
-        self.reject_action = add(REJECT_KEY, lambda: self._on_incoming(self.reject))
-        self.end_answer_action = add(END_ANSWER_KEY,
-                                     lambda: self._on_incoming(self.end_and_answer))
-        self.call_menu.addSeparator()
-        self.hangup_action = add(cp.HANGUP_KEY, lambda: self._on_current(CallPanel.hang_up))
-        self.mute_action = add(cp.MUTE_KEY, lambda: self._on_current(CallPanel.toggle_mute))
-        self.hold_action = add(cp.HOLD_KEY, lambda: self._on_current(CallPanel.toggle_hold))
-        self.keypad_action = add(
-            cp.KEYPAD_KEY, lambda: self._on_current(lambda p: p.keypad_button.toggle()))
-        self.transfer_action = add(
-            cp.TRANSFER_KEY, lambda: self._on_current(lambda p: p.transfer_button.showMenu()))
-        self.swap_action = add(cp.SWAP_KEY, self.switch_next)
-        # Alt+1..9: switch to the call at that place (in the panels' tooltips, not the menu)
-        for position in range(1, cp.SWITCH_KEYS + 1):
-            action = QAction(self)
-            action.setShortcut(QKeySequence(cp.switch_key(position)))
-            action.triggered.connect(lambda _=False, n=position: self.switch_to(n))
-            self.addAction(action)
-
     def retranslate(self) -> None:
         self.setWindowTitle(self.tr("Softphone"))
         self.number_edit.retranslate()
@@ -188,20 +142,7 @@ class MainWindow(QMainWindow):
             self.tabs.setTabText(self.tabs.indexOf(self.contacts_view), self.tr("Contacts"))
         if self.history_view is not None:
             self.tabs.setTabText(self.tabs.indexOf(self.history_view), self.tr("History"))
-        self.phone_menu.setTitle(self.tr("&Phone"))
-        self.account_action.setText(self.tr("&Account…"))
-        self.settings_action.setText(self.tr("&Settings…"))
-        self.quit_action.setText(self.tr("&Quit"))
-        self.call_menu.setTitle(self.tr("&Call"))
-        self.answer_action.setText(self.tr("&Answer"))
-        self.reject_action.setText(self.tr("&Reject"))
-        self.hangup_action.setText(self.tr("&Hang up"))
-        self.mute_action.setText(self.tr("&Mute / unmute"))
-        self.hold_action.setText(self.tr("H&old / resume"))
-        self.keypad_action.setText(self.tr("&Keypad"))
-        self.transfer_action.setText(self.tr("&Transfer…"))
-        self.end_answer_action.setText(self.tr("&End current call and answer"))
-        self.swap_action.setText(self.tr("S&witch calls"))
+        self.menus.retranslate()
         self.status.retranslate()
 
     def changeEvent(self, event: QEvent) -> None:
@@ -282,16 +223,6 @@ class MainWindow(QMainWindow):
         active = [p for p in panels if p.info.state in cp.TALKING]
         return (active or panels or [None])[-1]
 
-    def _on_current(self, action: Callable[[CallPanel], object]) -> None:
-        panel = self.current_panel()
-        if panel is not None:
-            action(panel)
-
-    def _on_incoming(self, action: Callable[[str], None]) -> None:
-        ringing = [p for p in self.panels.values() if isinstance(p, IncomingPanel)]
-        if ringing:
-            action(ringing[0].info.call_id)
-
     # -- events up -----------------------------------------------------------------------
 
     def on_registration(self, info: RegistrationInfo) -> None:
@@ -331,35 +262,23 @@ class MainWindow(QMainWindow):
                     panel.answer_requested.connect(self.answer)
                     panel.end_and_answer_requested.connect(self.end_and_answer)
                     panel.reject_requested.connect(self.reject)
-                    door = self._door_view(info, panel)
-                    if door is not None:            # see who is at the door first
-                        door.set_open_visible(False)
-                        panel.set_door_view(door)
-                        door.start()
+                    self._doors.ringing(info, panel)    # see who is at the door first
                     self._add_panel(info.call_id, panel, top=True)
                     QApplication.alert(self)
                 panel.update_call(info)
             elif isinstance(panel, CallPanel):
                 panel.update_call(info)
-            else:
-                door = None
-                if panel is not None:       # answered: the ringing panel becomes a call
-                    if isinstance(panel, IncomingPanel):
-                        door = panel.take_door_view()    # its video goes on playing
+            else:           # answered (the ringing panel becomes a call), or we called
+                door = self._doors.take(panel)      # its video goes on playing
+                if panel is not None:
                     self._remove_panel(info.call_id)
                 panel = CallPanel(info, self._engine, other_calls=self.calls,
                                   clock=self._clock, tick_ms=self._tick_ms,
                                   blink_ms=self._blink_ms, parent=self.calls_widget)
-                if not isinstance(door, DoorView):
-                    door = self._door_view(info, panel)   # we called the door
-                    if door is not None:
-                        door.start()
-                if door is not None:
-                    door.set_open_visible(True)
-                    panel.set_door_view(door)
+                self._doors.answered(info, door, panel)
                 self._add_panel(info.call_id, panel)
         self._update_calls_list()
-        self._update_actions()
+        self.menus.update()
 
     def _update_calls_list(self) -> None:
         """Number the calls (Alt+N), and show a ringing call as waiting while another
@@ -383,41 +302,17 @@ class MainWindow(QMainWindow):
         self.calls_layout.insertWidget(0 if top else self.calls_layout.count(), panel)
         self.calls_widget.show()
 
-    def _door_view(self, info: CallInfo, parent: QWidget) -> DoorView | None:
-        if self._door_views is None or not info.remote_number:
-            return None
-        return self._door_views(info.remote_number, parent)
-
     def stop_door_videos(self) -> None:
         """End every door video of the calls list (before the window goes away)."""
-        for panel in self.panels.values():
-            if isinstance(panel.door_view, DoorView):
-                panel.door_view.stop()
+        self._doors.stop_all(self.panels.values())
 
     def _remove_panel(self, call_id: str) -> None:
         panel = self.panels.pop(call_id)
-        if isinstance(panel.door_view, DoorView):
-            panel.door_view.stop()              # the call ended: so does its video
+        self._doors.ended(panel)                # the call ended: so does its video
         self.calls_layout.removeWidget(panel)
         panel.hide()
         panel.deleteLater()
         self.calls_widget.setVisible(bool(self.panels))
-
-    def _update_actions(self) -> None:
-        ringing = any(isinstance(p, IncomingPanel) for p in self.panels.values())
-        self.answer_action.setEnabled(ringing)
-        self.reject_action.setEnabled(ringing)
-        self.end_answer_action.setEnabled(any(
-            isinstance(p, IncomingPanel) and p.waiting for p in self.panels.values()))
-        self.swap_action.setEnabled(any(
-            c.state == CallState.HELD for c in self._calls.values()))
-        panel = self.current_panel()
-        for action, button in ((self.hangup_action, "hangup_button"),
-                               (self.mute_action, "mute_button"),
-                               (self.hold_action, "hold_button"),
-                               (self.keypad_action, "keypad_button"),
-                               (self.transfer_action, "transfer_button")):
-            action.setEnabled(panel is not None and getattr(panel, button).isEnabled())
 
     def _update_call_button(self) -> None:
         self.call_button.setEnabled(bool(self.number_edit.text().strip()))

@@ -53,7 +53,7 @@ def test_second_call_shows_the_waiting_banner_naming_the_caller(window, engine):
                         (banner.end_answer_button, "Ctrl+Shift+Return"),
                         (banner.reject_button, "Ctrl+D")):
         assert native(key) in button.toolTip()
-    assert window.end_answer_action.isEnabled()
+    assert window.menus.end_answer_action.isEnabled()
     assert "set_call_waiting_tone" not in engine.names()   # the engine knocks by itself
 
 
@@ -79,7 +79,7 @@ def test_banner_keyboard_shortcuts(qtbot, window, engine, action, expected):
     talking(engine)
     engine.incoming("i2", "300")
     mark = len(engine.requests)
-    getattr(window, action).trigger()
+    getattr(window.menus, action).trigger()
     assert requests_after(engine, mark) == expected
 
 
@@ -92,7 +92,7 @@ def test_ignored_banner_stays_until_the_caller_gives_up(qtbot, window, engine):
         engine.call("i2", CallState.ENDED, code=487)
     assert ended.args[1] is False             # missed, not rejected
     assert "i2" not in window.panels
-    assert not window.end_answer_action.isEnabled()
+    assert not window.menus.end_answer_action.isEnabled()
     assert QApplication.activeModalWidget() is None
 
 
@@ -157,11 +157,11 @@ def test_switch_shortcuts(window, engine):
     talking(engine, "c1")
     engine.call("c1", CallState.HELD)
     talking(engine, "c2", "300")
-    assert window.swap_action.shortcut().toString() == "Ctrl+B"
-    assert native("Ctrl+B") in window.swap_action.shortcut().toString(
+    assert window.menus.swap_action.shortcut().toString() == "Ctrl+B"
+    assert native("Ctrl+B") in window.menus.swap_action.shortcut().toString(
         QKeySequence.SequenceFormat.NativeText)
     mark = len(engine.requests)
-    window.swap_action.trigger()
+    window.menus.swap_action.trigger()
     assert requests_after(engine, mark) == [("hold", ("c2",)), ("resume", ("c1",))]
     engine.call("c2", CallState.HELD)
     engine.call("c1", CallState.ACTIVE)
@@ -197,7 +197,7 @@ def test_end_key_ends_the_active_call_not_the_newest(window, engine):
     talking(engine, "c1")
     engine.call("c2", CallState.HELD, remote_number="300", connected_at=1000.0)
     mark = len(engine.requests)
-    window.hangup_action.trigger()
+    window.menus.hangup_action.trigger()
     assert requests_after(engine, mark) == [("hangup", ("c1",))]
 
 

@@ -197,7 +197,7 @@ def test_reject_button_rejects_and_history_hears_it(qtbot, window, engine):
 def test_answering_holds_the_call_in_progress(window, engine):
     active_call(engine)
     engine.incoming("i1", "300")
-    window.answer_action.trigger()          # Ctrl+Return
+    window.menus.answer_action.trigger()          # Ctrl+Return
     assert engine.requests[-2:] == [("hold", ("c1",)), ("answer", ("i1",))]
 
 
@@ -294,14 +294,14 @@ def test_ended_call_removes_its_panel(qtbot, window, engine):
     assert ended.args[1] is False
     assert window.panels == {}
     assert not window.calls_widget.isVisible()
-    assert not window.hangup_action.isEnabled()
+    assert not window.menus.hangup_action.isEnabled()
 
 
 def test_window_shortcuts_act_on_the_current_call(window, engine):
     active_call(engine)
-    window.hangup_action.trigger()
+    window.menus.hangup_action.trigger()
     assert engine.last("hangup") == ("c1",)
-    window.mute_action.trigger()
+    window.menus.mute_action.trigger()
     assert engine.last("mute") == ("c1", True)
 
 
