@@ -288,10 +288,6 @@
         <translation>Anrufen</translation>
     </message>
     <message>
-        <source>Look at the door</source>
-        <translation>Tür ansehen</translation>
-    </message>
-    <message>
         <source>Remove from favorites</source>
         <translation>Aus Favoriten entfernen</translation>
     </message>
@@ -424,6 +420,13 @@
     <message>
         <source>Call</source>
         <translation>Anrufen</translation>
+    </message>
+</context>
+<context>
+    <name>DoorContacts</name>
+    <message>
+        <source>Look at the door</source>
+        <translation>Tür ansehen</translation>
     </message>
 </context>
 <context>

@@ -288,10 +288,6 @@
         <translation>Call</translation>
     </message>
     <message>
-        <source>Look at the door</source>
-        <translation>Look at the door</translation>
-    </message>
-    <message>
         <source>Remove from favorites</source>
         <translation>Remove from favorites</translation>
     </message>
@@ -424,6 +420,13 @@
     <message>
         <source>Call</source>
         <translation>Call</translation>
+    </message>
+</context>
+<context>
+    <name>DoorContacts</name>
+    <message>
+        <source>Look at the door</source>
+        <translation>Look at the door</translation>
     </message>
 </context>
 <context>

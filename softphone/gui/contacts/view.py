@@ -30,14 +30,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from softphone.common.directory import DirectoryEntry, EntryType, PresenceUpdate
+from softphone.common.directory import DirectoryEntry, PresenceUpdate
 from softphone.gui.contacts.delegate import ContactDelegate
 from softphone.gui.contacts.dialogs import ContactDialog, DetailsDialog
 from softphone.gui.contacts.filter import ContactFilter
 from softphone.gui.contacts.local import LocalContact, LocalContacts
 from softphone.gui.contacts.model import Contact, ContactsModel, contact_at
+from softphone.gui.contacts.sources import merged_contacts, merged_favorites
+from softphone.gui.door.contacts import DoorContacts
 from softphone.gui.door.details import DoorDetailsDialog
-from softphone.gui.door.window import DoorWindow, DoorWindows
+from softphone.gui.door.window import DoorWindow
 from softphone.gui.pbx_backend import PbxBackend, PbxError, PbxState
 from softphone.gui.widgets.dialpad import clean_number
 
@@ -61,8 +63,10 @@ class ContactsView(QWidget):
         self._pbx_mode = False
         self._contacts: dict[str, Contact] = {}
         self._dialog: QDialog | None = None
-        self.door_windows = DoorWindows(pbx, self)      # "look at the door"
-        self.door_windows.call_requested.connect(self.call_requested)
+        self.doors = DoorContacts(pbx, self)     # door details, "look at the door"
+        self.doors.call_requested.connect(self.call_requested)
+        self.doors.favorite_requested.connect(self._toggle_favorite_number)
+        self.door_windows = self.doors.windows
 
         self.model = ContactsModel(self)
         self.proxy = ContactFilter(self)
@@ -139,43 +143,20 @@ class ContactsView(QWidget):
     def rebuild(self) -> None:
         """Everything again from the sources: after a directory load or local edits."""
         self._pbx_mode = bool(self._pbx_entries) or self._pbx.state == PbxState.CONNECTED
-        contacts = [Contact(entry) for entry in self._pbx_entries] if self._pbx_mode else []
-        self._contacts = {c.entry.number: c for c in contacts}
-        for lc in self._local.contacts():
-            if lc.number not in self._contacts or self._contacts[lc.number].local:
-                contact = Contact(DirectoryEntry(EntryType.USER, lc.number, lc.name,
-                                                 lc.department), local_id=lc.id)
-                contacts.append(contact)
-                self._contacts.setdefault(lc.number, contact)
+        contacts, self._contacts = merged_contacts(self._pbx_entries, self._local.contacts(),
+                                                   self._pbx_mode)
         self.model.set_contacts(contacts, self._favorite_contacts())
         self.tree.expandAll()
         self._update_blink()
 
     def _favorite_contacts(self) -> list[Contact]:
-        """PBX favorites first (when the PBX is the source), then the local ones."""
-        favorites: dict[str, Contact] = {}
-
-        def add(number: str, local_id: int | None) -> None:
-            contact = self._contacts.get(number)
-            if contact is None:          # a number without a contact: still a favorite
-                contact = Contact(DirectoryEntry(EntryType.USER, number, number),
-                                  local_id=local_id)
-            favorites.setdefault(number, contact)
-
-        if self._pbx_mode:
-            for number in self._pbx.favorites:
-                add(number, None)
-        for number in self._local.favorites():
-            contact = self._contacts.get(number)
-            if not self._pbx_mode or contact is None or contact.local:
-                add(number, 0)
-        return list(favorites.values())
+        return merged_favorites(self._contacts, self._pbx.favorites, self._local.favorites(),
+                                self._pbx_mode)
 
     def _update_favorites(self) -> None:
         self.model.set_favorites(self._favorite_contacts())
         self.tree.expandAll()
-        if isinstance(self._dialog, DoorDetailsDialog):
-            self._dialog.set_favorite(self.model.is_favorite(self._dialog.entry.number))
+        self.doors.update_favorite(self.model.is_favorite)
 
     # -- PBX events up -------------------------------------------------------------------
 
@@ -280,9 +261,7 @@ class ContactsView(QWidget):
         menu = QMenu(self)
         if contact is not None:
             menu.addAction(self.tr("Call"), lambda: self.call_contact(contact))
-            if contact.entry.type == EntryType.DOOR and contact.entry.has_video is not False:
-                menu.addAction(self.tr("Look at the door"),
-                               lambda: self.look_at_door(contact.entry.number))
+            self.doors.add_menu_actions(menu, contact.entry)
             text = (self.tr("Remove from favorites")
                     if self.model.is_favorite(contact.entry.number)
                     else self.tr("Add to favorites"))
@@ -304,25 +283,22 @@ class ContactsView(QWidget):
     def show_details(self, contact: Contact) -> DetailsDialog | DoorDetailsDialog:
         favorite = self.model.is_favorite(contact.entry.number)
         dialog: DetailsDialog | DoorDetailsDialog
-        if contact.entry.type == EntryType.DOOR and not contact.local:
-            dialog = DoorDetailsDialog(contact.entry, favorite, self)
-            dialog.look_requested.connect(self.look_at_door)
-            dialog.favorite_requested.connect(self._toggle_door_favorite)
+        if self.doors.is_door(contact.entry) and not contact.local:
+            dialog = self.doors.details(contact.entry, favorite, self)
         else:
             dialog = DetailsDialog(contact, favorite, self)
-        dialog.call_requested.connect(self.call_requested)
+            dialog.call_requested.connect(self.call_requested)
         self._open(dialog)
         return dialog
 
-    def _toggle_door_favorite(self) -> None:
-        if isinstance(self._dialog, DoorDetailsDialog):
-            contact = self._contacts.get(self._dialog.entry.number)
-            if contact is not None:
-                self.toggle_favorite(contact)
+    def _toggle_favorite_number(self, number: str) -> None:
+        contact = self._contacts.get(number)
+        if contact is not None:
+            self.toggle_favorite(contact)
 
     def look_at_door(self, number: str) -> DoorWindow:
         """The door's live video (and open button) without a call."""
-        return self.door_windows.open(number)
+        return self.doors.look(number)
 
     def add_contact(self) -> ContactDialog:
         dialog = ContactDialog(self, number=clean_number(self.search.text()) or "")
