@@ -12,7 +12,7 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -26,29 +26,13 @@ from softphone.common.directory import (
     entry_from_json,
     settings_from_json,
 )
-from softphone.gui.pbx_backend import DoorError, DoorVideoLink, PbxError, PbxState
+from softphone.gui.door.requests import DoorRequests
+from softphone.gui.pbx_backend import PbxError, PbxState
+from softphone.gui.pbx_http import API, HTTP_TIMEOUT, AuthFailed, HttpError, NoApi
 
 log = logging.getLogger(__name__)
 
-API = "/api/v1"
-HTTP_TIMEOUT = 15.0
 HEARTBEAT = 30.0              # WebSocket ping interval: finds a dead connection
-
-
-class NoApi(Exception):
-    pass
-
-
-class AuthFailed(Exception):
-    pass
-
-
-class HttpError(Exception):
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(f"HTTP {status} {code}: {message}")
-        self.status = status
-        self.code = code
-        self.message = message
 
 
 class _Bridge(QObject):
@@ -75,7 +59,7 @@ class Worker(QThread):
         self._session: aiohttp.ClientSession | None = None
         self._ws: aiohttp.ClientWebSocketResponse | None = None
         self._bridge: _Bridge | None = None
-        self._door_tasks: set[asyncio.Task[None]] = set()
+        self._doors = DoorRequests(self._http, lambda: self._connected, self._emit)
         self._token = ""
         self._expires_in = 3600.0
         self._connected = False
@@ -137,9 +121,7 @@ class Worker(QThread):
                 pass
             finally:
                 ops.cancel()
-                for task in self._door_tasks:
-                    task.cancel()
-                await asyncio.gather(ops, *self._door_tasks, return_exceptions=True)
+                await asyncio.gather(ops, self._doors.close(), return_exceptions=True)
 
     async def _connect_loop(self) -> None:
         attempt = 0
@@ -306,19 +288,10 @@ class Worker(QThread):
             "remove_favorite": self._op_remove_favorite,
             "settings": self._op_settings,
         }
-        # Door requests run side by side: a relay that takes its time to answer must not
-        # hold up a video link (or a favorite) asked for meanwhile. They report their own
-        # failures (door_open_failed / door_video_failed), never the generic error.
-        door_ops: dict[str, Callable[[str], Coroutine[Any, Any, None]]] = {
-            "open_door": self._op_open_door,
-            "door_video": self._op_door_video,
-        }
         while True:
             op, args = await self._ops.get()
-            if op in door_ops:
-                task = asyncio.create_task(door_ops[op](*args))
-                self._door_tasks.add(task)
-                task.add_done_callback(self._door_tasks.discard)
+            if op in DoorRequests.OPS:          # side by side, reporting their own failures
+                self._doors.start(op, *args)
                 continue
             if not self._connected:
                 self._emit("error", (PbxError.NOT_CONNECTED, op))
@@ -356,45 +329,3 @@ class Worker(QThread):
         if not isinstance(data, dict):
             data = await self._http("GET", "/me/settings")
         self._emit("settings", settings_from_json(data))
-
-    # -- doors ---------------------------------------------------------------------------
-
-    async def _door_post(self, number: str, what: str, failed: str) -> Any:
-        """POST /doors/{number}/{what}; on failure emits `failed` and returns None."""
-        code, message = "", ""
-        if not self._connected:
-            code = DoorError.NOT_CONNECTED.value
-        else:
-            try:
-                data = await self._http("POST", f"/doors/{quote(number, safe='')}/{what}")
-                if isinstance(data, dict):
-                    return data
-                code, message = DoorError.FAILED.value, "not a JSON object"
-            except HttpError as exc:
-                code, message = exc.code or DoorError.FAILED.value, exc.message
-            except (aiohttp.ClientError, TimeoutError) as exc:
-                code, message = DoorError.NETWORK.value, str(exc) or type(exc).__name__
-            except ValueError as exc:               # an answer that is not JSON
-                code, message = DoorError.FAILED.value, str(exc)
-        log.warning("door %s %s failed: %s %s", number, what, code, message)
-        self._emit(failed, (number, code, message))
-        return None
-
-    async def _op_open_door(self, number: str) -> None:
-        data = await self._door_post(number, "open", "door_open_failed")
-        if data is not None:
-            log.info("door %s opened", number)
-            self._emit("door_opened", (number, float(data.get("seconds") or 0.0)))
-
-    async def _op_door_video(self, number: str) -> None:
-        data = await self._door_post(number, "video", "door_video_failed")
-        if data is None:
-            return
-        url = data.get("url")
-        if not isinstance(url, str) or not url:
-            self._emit("door_video_failed", (number, DoorError.FAILED.value, "no url"))
-            return
-        direct = data.get("direct_url")
-        self._emit("door_video_link", (number, DoorVideoLink(
-            url, float(data.get("expires_in") or 60.0),
-            direct if isinstance(direct, str) and direct else None)))
