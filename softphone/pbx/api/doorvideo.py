@@ -17,9 +17,9 @@ from typing import Any
 
 from aiohttp import web
 
-from softphone.pbx.api.auth import TokenError
 from softphone.pbx.api.errors import ApiError
-from softphone.pbx.api.oas import errors, json_response, ref
+from softphone.pbx.api.oas import NUMBER_PATTERN, error_response, errors, json_response, ref
+from softphone.pbx.api.signing import TokenError
 from softphone.pbx.api.videotoken import VideoTokens, derive_video_key
 from softphone.pbx.config import PbxConfig
 from softphone.pbx.doors import DOOR_ROLE, Door
@@ -159,10 +159,9 @@ def add_video_routes(app: web.Application, config: PbxConfig, secret: bytes,
 
 
 _NUMBER_PARAM = {"name": "number", "in": "path", "required": True,
-                 "schema": {"type": "string", "pattern": "^[0-9]{2,6}$",
+                 "schema": {"type": "string", "pattern": NUMBER_PATTERN,
                             "description": "A door's number"}}
-_NOT_FOUND = json_response(ref("schemas", "Error"),
-                           "No such door (unknown_door), or it has no camera (door_no_video)")
+_NOT_FOUND = error_response("No such door (unknown_door), or it has no camera (door_no_video)")
 SCHEMAS: dict[str, Any] = {
     "DoorVideoLink": {
         "type": "object", "required": ["url", "expires_in", "direct_url"],
@@ -183,8 +182,7 @@ PATHS: dict[str, Any] = {
         "parameters": [_NUMBER_PARAM],
         "responses": {
             "200": json_response(ref("schemas", "DoorVideoLink"), "The link"),
-            "403": json_response(ref("schemas", "Error"),
-                                 "Door stations cannot watch (forbidden)"),
+            "403": error_response("Door stations cannot watch (forbidden)"),
             "404": _NOT_FOUND,
             **errors(401)},
     }},
@@ -204,8 +202,7 @@ PATHS: dict[str, Any] = {
             "200": {"description": "The stream", "content": {"multipart/x-mixed-replace": {
                 "schema": {"type": "string", "format": "binary"}}}},
             "404": _NOT_FOUND,
-            "502": json_response(ref("schemas", "Error"),
-                                 "The door's camera does not answer (door_unreachable)"),
+            "502": error_response("The door's camera does not answer (door_unreachable)"),
             **errors(401)},
     }},
 }

@@ -13,32 +13,20 @@ from softphone.common.directory import EntryType, Presence
 from softphone.pbx.api import doorvideo
 from softphone.pbx.api.doors import AUDIT_LIMIT_DEFAULT, AUDIT_LIMIT_MAX
 from softphone.pbx.api.favorites import MAX_FAVORITES
+from softphone.pbx.api.oas import (
+    NUMBER_PATTERN,
+    error_response,
+    errors,
+    json_response,
+    ref,
+)
 from softphone.pbx.api.settings import AFTER_MAX, AFTER_MIN
 from softphone.pbx.config import ROLES
 from softphone.pbx.doorlog import DoorResult
 
-NUMBER_PATTERN = "^[0-9]{2,6}$"
-_REF = "#/components/"
-
-
-def _ref(kind: str, name: str) -> dict[str, str]:
-    return {"$ref": f"{_REF}{kind}/{name}"}
-
-
-def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
-
 
 def _body(name: str) -> dict[str, Any]:
-    return {"required": True, "content": {"application/json": {"schema": _ref("schemas", name)}}}
-
-
-def _errors(*statuses: int) -> dict[str, Any]:
-    names = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound",
-             413: "TooLarge", 422: "Unprocessable", 426: "UpgradeRequired",
-             429: "Banned"}
-    # Every operation can meet a ban (429) and, if it takes a body, a body too large (413).
-    return {str(s): _ref("responses", names[s]) for s in (*statuses, 429)}
+    return {"required": True, "content": {"application/json": {"schema": ref("schemas", name)}}}
 
 
 _NUMBER = {"type": "string", "pattern": NUMBER_PATTERN, "description": "An extension number"}
@@ -80,7 +68,7 @@ SCHEMAS: dict[str, Any] = {
         "type": "object", "required": ["token", "expires_in", "user"],
         "properties": {"token": {"type": "string"},
                        "expires_in": {"type": "integer", "description": "Seconds"},
-                       "user": _ref("schemas", "User")},
+                       "user": ref("schemas", "User")},
     },
     "DirectoryEntry": {
         "type": "object", "required": ["type", "number", "name", "department", "presence",
@@ -99,7 +87,7 @@ SCHEMAS: dict[str, Any] = {
     },
     "Directory": {
         "type": "object", "required": ["entries"],
-        "properties": {"entries": {"type": "array", "items": _ref("schemas", "DirectoryEntry")}},
+        "properties": {"entries": {"type": "array", "items": ref("schemas", "DirectoryEntry")}},
     },
     "Favorites": {
         "type": "object", "required": ["favorites"], "additionalProperties": False,
@@ -151,7 +139,7 @@ SCHEMAS: dict[str, Any] = {
     "DoorAudit": {
         "type": "object", "required": ["records"],
         "properties": {"records": {"type": "array", "maxItems": AUDIT_LIMIT_MAX,
-                                   "items": _ref("schemas", "DoorAuditRecord"),
+                                   "items": ref("schemas", "DoorAuditRecord"),
                                    "description": "Newest first"}},
     },
     "SnapshotEvent": {
@@ -161,7 +149,7 @@ SCHEMAS: dict[str, Any] = {
             "presence": {"type": "object", "additionalProperties":
                          {"enum": [p.value for p in Presence]}},
             "favorites": {"type": "array", "items": _NUMBER},
-            "settings": _ref("schemas", "Settings"),
+            "settings": ref("schemas", "Settings"),
         },
     },
     "PresenceEvent": {
@@ -177,51 +165,50 @@ SCHEMAS: dict[str, Any] = {
     },
     "SettingsEvent": {
         "type": "object", "required": ["type", "settings"],
-        "properties": {"type": {"const": "settings"}, "settings": _ref("schemas", "Settings")},
+        "properties": {"type": {"const": "settings"}, "settings": ref("schemas", "Settings")},
     },
 }
 
-_ERROR = _ref("schemas", "Error")
 RESPONSES: dict[str, Any] = {
-    "BadRequest": _json(_ERROR, "The body is not JSON (malformed_json)"),
+    "BadRequest": error_response("The body is not JSON (malformed_json)"),
     "Unauthorized": {
-        **_json(_ERROR, "No token, a bad one (invalid_token), an expired one "
-                        "(token_expired), or wrong credentials (invalid_credentials)"),
+        **error_response("No token, a bad one (invalid_token), an expired one "
+                         "(token_expired), or wrong credentials (invalid_credentials)"),
         "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}},
     },
-    "Forbidden": _json(_ERROR, "Only an administrator may do this (forbidden)"),
-    "NotFound": _json(_ERROR, "No such endpoint, user or door (unknown_door)"),
-    "TooLarge": _json(_ERROR, "The body is too large"),
-    "Unprocessable": _json(_ERROR, "JSON of the wrong shape or a wrong value; 'field' names it"),
-    "UpgradeRequired": _json(_ERROR, "Not a WebSocket handshake"),
-    "Conflict": _json(_ERROR, "The user has no registered phone to ring (no_device)"),
-    "DoorNoRelay": _json(_ERROR, "The door has no relay to open it with (door_no_relay)"),
-    "DoorFailed": _json(_ERROR, "The door's relay did not answer (door_unreachable) or "
-                                "refused the PBX's credentials (door_refused)"),
+    "Forbidden": error_response("Only an administrator may do this (forbidden)"),
+    "NotFound": error_response("No such endpoint, user or door (unknown_door)"),
+    "TooLarge": error_response("The body is too large"),
+    "Unprocessable": error_response("JSON of the wrong shape or a wrong value; 'field' names it"),
+    "UpgradeRequired": error_response("Not a WebSocket handshake"),
+    "Conflict": error_response("The user has no registered phone to ring (no_device)"),
+    "DoorNoRelay": error_response("The door has no relay to open it with (door_no_relay)"),
+    "DoorFailed": error_response("The door's relay did not answer (door_unreachable) or "
+                                 "refused the PBX's credentials (door_refused)"),
     "Banned": {
-        **_json(_ERROR, "Too many failed sign-ins from this address (banned)"),
+        **error_response("Too many failed sign-ins from this address (banned)"),
         "headers": {"Retry-After": {"required": True, "description": "Seconds",
                                     "schema": {"type": "string", "pattern": "^[0-9]+$"}}},
     },
 }
 
 _NUMBER_PARAM = {"name": "number", "in": "path", "required": True, "schema": _NUMBER}
-_SETTINGS_OK = _json(_ref("schemas", "Settings"), "The settings")
-_FAVORITES_OK = _json(_ref("schemas", "Favorites"), "The favorites, in order")
+_SETTINGS_OK = json_response(ref("schemas", "Settings"), "The settings")
+_FAVORITES_OK = json_response(ref("schemas", "Favorites"), "The favorites, in order")
 
 PATHS: dict[str, Any] = {
     "/api/v1/auth/token": {"post": {
         "operationId": "signIn", "summary": "Trade the SIP credentials for a token",
         "security": [], "requestBody": _body("TokenRequest"),
-        "responses": {"200": _json(_ref("schemas", "Token"), "Signed in"),
-                      "403": _json(_ERROR, "Right credentials, but of a door station: doors "
-                                           "have no access to the client API (forbidden)"),
-                      **_errors(400, 401, 413, 422)},
+        "responses": {"200": json_response(ref("schemas", "Token"), "Signed in"),
+                      "403": error_response("Right credentials, but of a door station: "
+                                            "doors have no access to the client API (forbidden)"),
+                      **errors(400, 401, 413, 422)},
     }},
     "/api/v1/openapi.json": {"get": {
         "operationId": "openapi", "summary": "This document", "security": [],
-        "responses": {"200": _json({"type": "object"}, "The OpenAPI document"),
-                      **_errors()},
+        "responses": {"200": json_response({"type": "object"}, "The OpenAPI document"),
+                      **errors()},
     }},
     "/api/v1/directory": {"get": {
         "operationId": "directory", "summary": "Everyone and everything that can be called",
@@ -232,56 +219,57 @@ PATHS: dict[str, Any] = {
             {"name": "type", "in": "query", "required": False,
              "schema": {"enum": [t.value for t in EntryType]}},
         ],
-        "responses": {"200": _json(_ref("schemas", "Directory"), "Matching entries, by name"),
-                      **_errors(401, 422)},
+        "responses": {"200": json_response(ref("schemas", "Directory"),
+                                           "Matching entries, by name"),
+                      **errors(401, 422)},
     }},
     "/api/v1/me": {"get": {
         "operationId": "me", "summary": "The signed-in user's own directory entry",
-        "responses": {"200": _json(_ref("schemas", "DirectoryEntry"), "The entry"),
-                      **_errors(401)},
+        "responses": {"200": json_response(ref("schemas", "DirectoryEntry"), "The entry"),
+                      **errors(401)},
     }},
     "/api/v1/me/favorites": {
         "get": {"operationId": "getFavorites", "summary": "The user's favorites",
-                "responses": {"200": _FAVORITES_OK, **_errors(401)}},
+                "responses": {"200": _FAVORITES_OK, **errors(401)}},
         "put": {"operationId": "putFavorites", "summary": "Replace the whole ordered list",
                 "requestBody": _body("Favorites"),
-                "responses": {"200": _FAVORITES_OK, **_errors(400, 401, 413, 422)}},
+                "responses": {"200": _FAVORITES_OK, **errors(400, 401, 413, 422)}},
         "post": {"operationId": "addFavorite", "summary": "Append a number (idempotent)",
                  "requestBody": _body("FavoriteAdd"),
-                 "responses": {"200": _FAVORITES_OK, **_errors(400, 401, 413, 422)}},
+                 "responses": {"200": _FAVORITES_OK, **errors(400, 401, 413, 422)}},
     },
     "/api/v1/me/favorites/{number}": {"delete": {
         "operationId": "removeFavorite", "summary": "Remove a number (idempotent)",
         "parameters": [_NUMBER_PARAM],
-        "responses": {"200": _FAVORITES_OK, **_errors(401, 404)},
+        "responses": {"200": _FAVORITES_OK, **errors(401, 404)},
     }},
     "/api/v1/me/settings": {
         "get": {"operationId": "getMySettings", "summary": "The user's own settings",
-                "responses": {"200": _SETTINGS_OK, **_errors(401)}},
+                "responses": {"200": _SETTINGS_OK, **errors(401)}},
         "patch": {"operationId": "patchMySettings", "summary": "Change some settings",
                   "requestBody": _body("SettingsPatch"),
-                  "responses": {"200": _SETTINGS_OK, **_errors(400, 401, 413, 422)}},
+                  "responses": {"200": _SETTINGS_OK, **errors(400, 401, 413, 422)}},
     },
     "/api/v1/users/{number}/settings": {
         "get": {"operationId": "getUserSettings",
                 "summary": "A user's settings (administrators, or the user)",
                 "parameters": [_NUMBER_PARAM],
-                "responses": {"200": _SETTINGS_OK, **_errors(401, 403, 404)}},
+                "responses": {"200": _SETTINGS_OK, **errors(401, 403, 404)}},
         "patch": {"operationId": "patchUserSettings",
                   "summary": "Change a user's settings (administrators, or the user)",
                   "parameters": [_NUMBER_PARAM], "requestBody": _body("SettingsPatch"),
                   "responses": {"200": _SETTINGS_OK,
-                                **_errors(400, 401, 403, 404, 413, 422)}},
+                                **errors(400, 401, 403, 404, 413, 422)}},
     },
     "/api/v1/calls/pickup": {"post": {
         "operationId": "pickup",
         "summary": "Take a ringing call: the user's own phones ring, the first to answer has it",
         "requestBody": {"required": False, "content": {
-            "application/json": {"schema": _ref("schemas", "PickupRequest")}}},
+            "application/json": {"schema": ref("schemas", "PickupRequest")}}},
         "responses": {
-            "202": _json(_ref("schemas", "PickupAccepted"), "The user's phones ring"),
-            "409": _ref("responses", "Conflict"),
-            **_errors(400, 401, 404, 413, 422)},
+            "202": json_response(ref("schemas", "PickupAccepted"), "The user's phones ring"),
+            "409": ref("responses", "Conflict"),
+            **errors(400, 401, 404, 413, 422)},
     }},
     "/api/v1/doors/{number}/open": {"post": {
         "operationId": "openDoor",
@@ -291,12 +279,12 @@ PATHS: dict[str, Any] = {
                        "touched then.",
         "parameters": [_NUMBER_PARAM],
         "responses": {
-            "200": _json(_ref("schemas", "DoorOpened"), "The relay opened the door"),
-            "403": _json(_ERROR, "The user may not open this door (door_forbidden), or is "
-                                 "not allowed to use the API (forbidden)"),
-            "409": _ref("responses", "DoorNoRelay"),
-            "502": _ref("responses", "DoorFailed"),
-            **_errors(401, 404)},
+            "200": json_response(ref("schemas", "DoorOpened"), "The relay opened the door"),
+            "403": error_response("The user may not open this door (door_forbidden), or is "
+                                  "not allowed to use the API (forbidden)"),
+            "409": ref("responses", "DoorNoRelay"),
+            "502": ref("responses", "DoorFailed"),
+            **errors(401, 404)},
     }},
     "/api/v1/doors/audit": {"get": {
         "operationId": "doorAudit", "summary": "Who opened or tried to open which door "
@@ -307,8 +295,8 @@ PATHS: dict[str, Any] = {
              "schema": {"type": "integer", "minimum": 1, "maximum": AUDIT_LIMIT_MAX,
                         "default": AUDIT_LIMIT_DEFAULT}},
         ],
-        "responses": {"200": _json(_ref("schemas", "DoorAudit"), "Records, newest first"),
-                      **_errors(401, 403, 422)},
+        "responses": {"200": json_response(ref("schemas", "DoorAudit"), "Records, newest first"),
+                      **errors(401, 403, 422)},
     }},
     "/api/v1/events": {"get": {
         "operationId": "events",
@@ -322,7 +310,7 @@ PATHS: dict[str, Any] = {
         "parameters": [{"name": "token", "in": "query", "required": False,
                         "schema": {"type": "string"}}],
         "responses": {"101": {"description": "Switched to WebSocket"},
-                      **_errors(401, 426)},
+                      **errors(401, 426)},
     }},
 }
 
