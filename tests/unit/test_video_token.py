@@ -9,26 +9,19 @@ import pytest
 
 from softphone.pbx.api.auth import TokenError, TokenSigner, derive_token_key
 from softphone.pbx.api.videotoken import VIDEO_TTL, VideoTokens, derive_video_key
+from tests.helpers.fakeclock import FakeClock
 
 SECRET = b"0123456789abcdef0123456789abcdef"
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_700_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(1_700_000_000.0)
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def tokens(clock: Clock) -> VideoTokens:
-    return VideoTokens(derive_video_key(SECRET), clock)
+def tokens(clock: FakeClock) -> VideoTokens:
+    return VideoTokens(derive_video_key(SECRET), clock.now)
 
 
 def code_of(tokens: VideoTokens, token: str, door: str = "150") -> str:
@@ -38,22 +31,22 @@ def code_of(tokens: VideoTokens, token: str, door: str = "150") -> str:
     return err.value.code
 
 
-def test_a_fresh_token_names_door_user_and_expiry(tokens: VideoTokens, clock: Clock) -> None:
+def test_a_fresh_token_names_door_user_and_expiry(tokens: VideoTokens, clock: FakeClock) -> None:
     token, claims = tokens.issue("150", "101")
     assert VIDEO_TTL == 60
-    assert claims.expires_at == clock.now + 60
+    assert claims.expires_at == clock.now() + 60
     verified = tokens.verify(token, "150")
-    assert (verified.door, verified.user, verified.expires_at) == ("150", "101", clock.now + 60)
+    assert (verified.door, verified.user, verified.expires_at) == ("150", "101", clock.now() + 60)
     # URL-safe as it is: it goes into ?token= unquoted.
     assert set(token) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.")
 
 
 def test_valid_until_the_last_millisecond_then_expired(tokens: VideoTokens,
-                                                       clock: Clock) -> None:
+                                                       clock: FakeClock) -> None:
     token, _ = tokens.issue("150", "101")
-    clock.now += 59.999
+    clock.advance(59.999)
     tokens.verify(token, "150")
-    clock.now += 0.001
+    clock.advance(0.001)
     assert code_of(tokens, token) == "token_expired"
 
 
@@ -79,12 +72,12 @@ def test_tampered_tokens_are_invalid(tokens: VideoTokens) -> None:
         assert code_of(tokens, junk) == "invalid_token"
 
 
-def test_other_keys_do_not_verify(tokens: VideoTokens, clock: Clock) -> None:
+def test_other_keys_do_not_verify(tokens: VideoTokens, clock: FakeClock) -> None:
     token, _ = tokens.issue("150", "101")
-    other_daemon = VideoTokens(derive_video_key(b"another daemon's secret, 32 bytes"), clock)
+    other_daemon = VideoTokens(derive_video_key(b"another daemon's secret, 32 bytes"), clock.now)
     assert code_of(other_daemon, token) == "invalid_token"
     # Keyed apart from the hour-long API tokens: neither passes for the other.
-    api = TokenSigner(derive_token_key(SECRET), 3600, clock)
+    api = TokenSigner(derive_token_key(SECRET), 3600, clock.now)
     assert derive_token_key(SECRET) != derive_video_key(SECRET)
     api_token, _ = api.issue("101", "user")
     assert code_of(tokens, api_token) == "invalid_token"
@@ -92,8 +85,8 @@ def test_other_keys_do_not_verify(tokens: VideoTokens, clock: Clock) -> None:
         api.verify(token)
 
 
-def test_bad_parameters_are_refused(clock: Clock) -> None:
+def test_bad_parameters_are_refused(clock: FakeClock) -> None:
     with pytest.raises(ValueError, match="16 bytes"):
-        VideoTokens(b"short", clock)
+        VideoTokens(b"short", clock.now)
     with pytest.raises(ValueError, match="ttl"):
-        VideoTokens(derive_video_key(SECRET), clock, ttl=0)
+        VideoTokens(derive_video_key(SECRET), clock.now, ttl=0)
