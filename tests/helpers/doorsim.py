@@ -36,19 +36,34 @@ def sip_args(sip_port: int, *, user: str = "150", password: str | None = None,
     return [*args, *extra]
 
 
-def door_toml(http_port: int, *, number: str = "150", name: str = "Haustür",
-              dtmf_code: str = "*1", open_roles: tuple[str, ...] = ("admin", "reception"),
+def door_toml(http_port: int | None, *, number: str = "150", name: str = "Haustür",
+              password: str | None = None, department: str = "", video: bool = True,
+              direct_video: bool = False, relay: bool = True,
+              relay_password: str = "opensesame", dtmf_code: str = "*1",
+              open_roles: tuple[str, ...] = ("admin", "reception"),
               open_users: tuple[str, ...] = ("103",)) -> str:
-    """A [[doors]] table (for write_config's `extra`) for a doorsim on `http_port`, its SIP
-    password "pw<number>" and relay credentials the doorsim's defaults."""
+    """A [[doors]] table (for write_config's `extra`, or api_config) for a doorsim on
+    `http_port`: its camera unless `video` is False, its relay (user "door", password the
+    doorsim's default unless `relay_password`) unless `relay` is False; `http_port` None
+    gives a door with neither. Its SIP password is "pw<number>" unless `password`."""
+    lines = [f'number = "{number}"', f'name = "{name}"',
+             f'password = "{f"pw{number}" if password is None else password}"']
+    if department:
+        lines.append(f'department = "{department}"')
     base = f"http://127.0.0.1:{http_port}"
+    if http_port is not None and video:
+        lines += [f'video_url = "{base}/video.mjpg"', f'snapshot_url = "{base}/snapshot.jpg"']
+        if direct_video:
+            lines.append("direct_video = true")
+    if http_port is not None and relay:
+        lines += [f'relay_url = "{base}/relay/open"', 'relay_user = "door"',
+                  f'relay_password = "{relay_password}"']
+    if dtmf_code:
+        lines.append(f'dtmf_code = "{dtmf_code}"')
     roles = ", ".join(f'"{r}"' for r in open_roles)
     users = ", ".join(f'"{u}"' for u in open_users)
-    return (f'[[doors]]\nnumber = "{number}"\nname = "{name}"\npassword = "pw{number}"\n'
-            f'video_url = "{base}/video.mjpg"\nsnapshot_url = "{base}/snapshot.jpg"\n'
-            f'relay_url = "{base}/relay/open"\nrelay_user = "door"\n'
-            f'relay_password = "opensesame"\ndtmf_code = "{dtmf_code}"\n'
-            f"open_roles = [{roles}]\nopen_users = [{users}]\n")
+    lines += [f"open_roles = [{roles}]", f"open_users = [{users}]"]
+    return "\n[[doors]]\n" + "\n".join(lines) + "\n"
 
 
 class DoorsimProcess(JsonLogProcess):

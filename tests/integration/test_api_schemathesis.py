@@ -19,6 +19,7 @@ import aiohttp
 import pytest
 
 from tests.helpers.apiserver import PASSWORDS, ApiHarness, api_config
+from tests.helpers.doorsim import door_toml
 from tests.helpers.pbxproc import free_port
 
 pytest.importorskip("schemathesis")
@@ -53,22 +54,9 @@ enabled = false
 def doors() -> str:
     """Door 150's relay is a port nobody listens on (502 door_unreachable), door 151 has
     none (409 door_no_relay): the answers of a PBX whose doors are down, all documented."""
-    return f"""
-[[doors]]
-number = "150"
-name = "Haustür"
-password = "door-pw"
-relay_url = "http://127.0.0.1:{free_port()}/relay/open"
-relay_user = "door"
-relay_password = "opensesame"
-open_roles = ["admin"]
-
-[[doors]]
-number = "151"
-name = "Hoftor"
-password = "door-pw"
-open_roles = ["admin"]
-"""
+    return (door_toml(free_port(), video=False, open_roles=("admin",), open_users=())
+            + door_toml(None, number="151", name="Hoftor", open_roles=("admin",),
+                        open_users=()))
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ import asyncio
 import io
 import itertools
 import socket
-import statistics
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
@@ -23,7 +22,7 @@ from softphone.doorsim.scene import HEIGHT, WIDTH, read_frame_marker
 from softphone.pbx.api.doorvideo import VIDEO_RELAY
 from softphone.pbx.media.videorelay import LINGER
 from tests.helpers.apiserver import PASSWORDS, ApiHarness, api_config
-from tests.helpers.doorsim import DoorsimProcess, mjpeg_parts
+from tests.helpers.doorsim import DoorsimProcess, door_toml, mjpeg_parts
 from tests.helpers.pbxproc import PbxProcess, free_port, write_config
 
 API = "/api/v1"
@@ -38,38 +37,16 @@ class MovableClock:
         return time.time() + self.offset
 
 
-def doors_toml(camera: str, dead: str) -> str:
-    return f"""
-[[doors]]
-number = "150"
-name = "Front door"
-password = "door150"
-video_url = "{camera}/video.mjpg"
+def doors_toml(camera: int, dead: int) -> str:
+    """Doors with the camera on port `camera` (153 lets clients watch it directly), 152
+    without one, 154 with a camera nobody answers for on port `dead`; no relays."""
+    def door(port: int | None, number: str, name: str, direct: bool = False) -> str:
+        return door_toml(port, number=number, name=name, password=f"door{number}",
+                         direct_video=direct, relay=False, dtmf_code="", open_users=())
 
-[[doors]]
-number = "151"
-name = "Back door"
-password = "door151"
-video_url = "{camera}/video.mjpg"
-
-[[doors]]
-number = "152"
-name = "Gate"
-password = "door152"
-
-[[doors]]
-number = "153"
-name = "Yard"
-password = "door153"
-video_url = "{camera}/video.mjpg"
-direct_video = true
-
-[[doors]]
-number = "154"
-name = "Shed"
-password = "door154"
-video_url = "{dead}/video.mjpg"
-"""
+    return (door(camera, "150", "Front door") + door(camera, "151", "Back door")
+            + door(None, "152", "Gate") + door(camera, "153", "Yard", direct=True)
+            + door(dead, "154", "Shed"))
 
 
 @pytest.fixture(scope="module")
@@ -104,9 +81,8 @@ async def make_api(tmp_path: Path, clock: MovableClock) -> AsyncIterator[Harness
     started: list[ApiHarness] = []
 
     async def make(cam: DoorsimProcess) -> ApiHarness:
-        dead = f"http://127.0.0.1:{free_port()}"
         h = ApiHarness(tmp_path / f"api{len(started)}",
-                       config=api_config(doors_toml(cam.url, dead)), clock=clock)
+                       config=api_config(doors_toml(cam.port, free_port())), clock=clock)
         h.data_dir.mkdir()
         started.append(h)
         await h.start()
@@ -155,26 +131,18 @@ def decode(jpeg: bytes) -> np.ndarray:
         return np.asarray(img.convert("RGB"))
 
 
-async def frames(response: aiohttp.ClientResponse,
-                 count: int) -> list[tuple[int, int, float]]:
-    """(frame counter, drawing time in ms, arrival time) of the next ``count`` frames;
-    arrival in Unix time, as the drawing time is."""
-    wall = time.time() - time.monotonic()
+async def frames(response: aiohttp.ClientResponse, count: int) -> list[int]:
+    """The frame counters read from the next ``count`` decoded frames (fewer if the stream
+    ends first)."""
     got = []
-    async for headers, body, arrived in mjpeg_parts(response):
+    async for headers, body, _ in mjpeg_parts(response):
         assert headers["content-type"] == "image/jpeg"
         assert int(headers["content-length"]) == len(body)
-        got.append((body, arrived))
+        got.append(body)
         if len(got) == count:
             break
     # Decoded afterwards: decoding blocks the event loop the relay runs on too.
-    return [(*read_frame_marker(decode(body)), wall + arrived) for body, arrived in got]
-
-
-def age_ms(frame: tuple[int, int, float]) -> int:
-    """How old a frame was when it arrived (its drawing time is modulo 2**32 ms)."""
-    _, drawn_ms, arrived = frame
-    return (int(arrived * 1000) - drawn_ms) % 2**32
+    return [read_frame_marker(decode(body))[0] for body in got]
 
 
 def established_to(port: int) -> int:
@@ -207,11 +175,9 @@ async def test_a_signed_in_user_gets_a_link_and_sees_the_live_camera(
         assert r.status == 200
         assert r.headers["Content-Type"].startswith("multipart/x-mixed-replace; boundary=")
         assert "no-store" in r.headers["Cache-Control"]
-        got = await frames(r, 6)
-    counters = [c for c, _, _ in got]
+        counters = await frames(r, 6)
+    # Live: the camera's frame counter advances.
     assert all(b > a for a, b in itertools.pairwise(counters)), counters
-    # Live: drawn moments ago, not replayed from some buffer.
-    assert age_ms(got[-1]) < 500
 
 
 async def test_link_errors(api: ApiHarness, http: aiohttp.ClientSession,
@@ -275,11 +241,10 @@ async def test_two_viewers_share_one_camera_connection(
         a, b = await asyncio.gather(frames(first, 5), frames(second, 5))
         assert established_to(camera.port) - before == 1
         assert relay.connections == 1
-    for got in (a, b):
-        counters = [c for c, _, _ in got]
+    for counters in (a, b):
         assert all(y > x for x, y in itertools.pairwise(counters)), counters
     # Both see the same stream: their frames overlap.
-    assert {c for c, _, _ in a} & {c for c, _, _ in b}
+    assert set(a) & set(b)
     # The camera connection lingers briefly for a viewer coming back, then closes.
     await asyncio.sleep(LINGER / 3)
     assert established_to(camera.port) - before == 1
@@ -302,26 +267,10 @@ async def test_a_slow_viewer_gets_the_newest_frame_not_a_backlog(api: ApiHarness
         async with slow.get(url) as r:
             await frames(r, 1)
             await asyncio.sleep(1.5)      # the viewer stalls for ~37 frames
-            later = await frames(r, 20)
-    counters = [c for c, _, _ in later]
+            counters = await frames(r, 20)
     # A few frames were in flight; then it skips ahead instead of replaying the stall.
     print("after the stall:", counters)
     assert max(b - a for a, b in itertools.pairwise(counters)) >= FPS // 2, counters
-    assert age_ms(later[-1]) < 300, counters
-
-
-async def test_relay_delay_is_small(api: ApiHarness, http: aiohttp.ClientSession,
-                                    camera: DoorsimProcess) -> None:
-    """Frames through the PBX arrive about when they arrive straight from the camera."""
-    async with http.get(await video_url(http, api)) as relayed, \
-            http.get(camera.url + "/video.mjpg") as direct:
-        via_pbx, straight = await asyncio.gather(frames(relayed, 20), frames(direct, 20))
-    arrived = {c: t for c, _, t in straight}
-    delays = [t - arrived[c] for c, _, t in via_pbx if c in arrived]
-    assert len(delays) >= 10
-    median = statistics.median(delays)
-    print(f"relay adds {median * 1000:.1f} ms (median of {len(delays)} frames)")
-    assert median < 0.1
 
 
 async def test_unreachable_camera_is_502(make_api: Harness, own_camera: DoorsimProcess,
@@ -376,7 +325,7 @@ async def test_the_daemon_relays_and_stops_promptly_while_streaming(
     port = free_port()
     cfg = write_config(tmp_path / "pbx.toml", sip_port=port,
                        rtp_base=24000 + (port % 40) * 200,
-                       extra=doors_toml(camera.url, f"http://127.0.0.1:{free_port()}"))
+                       extra=doors_toml(camera.port, free_port()))
     pbx = PbxProcess(cfg, tmp_path / "data", sip_port=port).start()
     try:
         url = pbx.api_url()
@@ -388,9 +337,8 @@ async def test_the_daemon_relays_and_stops_promptly_while_streaming(
             link_url = (await r.json())["url"]
         assert link_url.startswith(url)
         async with http.get(link_url) as r:
-            got = await frames(r, 5)
-            assert [c for c, _, _ in got] == sorted({c for c, _, _ in got})
-            assert age_ms(got[-1]) < 500
+            counters = await frames(r, 5)
+            assert all(b > a for a, b in itertools.pairwise(counters)), counters
             started = time.monotonic()
             assert await asyncio.to_thread(pbx.stop, 5.0) == 0
             print(f"PBX stopped {time.monotonic() - started:.2f} s after SIGTERM")

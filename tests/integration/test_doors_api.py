@@ -15,7 +15,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from tests.helpers.doorsim import DoorsimProcess
+from tests.helpers.doorsim import DoorsimProcess, door_toml
 from tests.helpers.pbxproc import PbxProcess, free_port, write_config
 from tests.helpers.sipclient import SipClient
 
@@ -24,35 +24,13 @@ RELAY_AUTH = aiohttp.encode_basic_auth("door", "opensesame")
 
 
 def doors_config(sim_port: int) -> str:
-    relay = f"http://127.0.0.1:{sim_port}"
-    return f"""
-[[doors]]
-number = "150"
-name = "Haustür"
-password = "pw150"
-department = "Empfang"
-video_url = "{relay}/video.mjpg"
-relay_url = "{relay}/relay/open"
-relay_user = "door"
-relay_password = "opensesame"
-open_roles = ["admin"]
-open_users = ["103"]
-
-[[doors]]
-number = "151"
-name = "Hoftor"
-password = "pw151"
-relay_url = "{relay}/relay/open"
-relay_user = "door"
-relay_password = "not-the-password"
-open_roles = ["admin"]
-
-[[doors]]
-number = "152"
-name = "Kellertür"
-password = "pw152"
-open_roles = ["admin"]
-"""
+    """150 opens through the door simulator's relay; 151's relay refuses the PBX's
+    password; 152 has no relay."""
+    admins = {"open_roles": ("admin",), "open_users": ()}
+    return (door_toml(sim_port, department="Empfang", open_roles=("admin",))
+            + door_toml(sim_port, number="151", name="Hoftor", video=False,
+                        relay_password="not-the-password", **admins)
+            + door_toml(None, number="152", name="Kellertür", **admins))
 
 
 class Site:
