@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import os
 import signal
-import wave
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -36,7 +35,12 @@ from softphone.gui.widgets.call_panel import CallPanel
 from softphone.gui.widgets.history_view import HistoryModel
 from softphone.gui.widgets.incoming_panel import IncomingPanel
 from tests.helpers.agent import Agent, make_agent  # noqa: F401  (make_agent is a fixture)
-from tests.helpers.audio import analyse_recording, read_wav, tone_present, write_tone_wav
+from tests.helpers.audio import (
+    analyse_recording,
+    speaker_plays,
+    tone_present,
+    write_tone_wav,
+)
 from tests.helpers.pbxproc import PbxProcess
 
 pytestmark = [
@@ -173,17 +177,6 @@ def seconds_shown(panel: CallPanel) -> int:
 
 
 # -- audio --------------------------------------------------------------------------------
-
-def speaker_plays(audio_dir: Path, freq: int, seconds: float = 1.0) -> bool:
-    """Whether the window's speaker played `freq` over the last `seconds`."""
-    try:
-        samples, rate = read_wav(audio_dir / "speaker.wav")
-    except (OSError, EOFError, wave.Error):
-        return False            # the engine is (re)writing the header this instant
-    wanted = int(seconds * rate)
-    return len(samples) >= wanted and tone_present(samples[-wanted:], rate, freq,
-                                                   min_ratio=0.7)
-
 
 def agent_hears(qtbot: Any, agent: Agent, freq: int, tmp_path: Path,
                 timeout_s: float = 8.0) -> bool:

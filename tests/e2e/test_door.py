@@ -16,7 +16,6 @@ from __future__ import annotations
 import base64
 import json
 import urllib.request
-import wave
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -34,7 +33,7 @@ from softphone.gui.settings import AccountSettings, Settings
 from softphone.gui.widgets.call_panel import CallPanel
 from softphone.gui.widgets.incoming_panel import IncomingPanel
 from tests.gui.doors import marker
-from tests.helpers.audio import read_wav, tone_present, write_tone_wav
+from tests.helpers.audio import speaker_plays, write_tone_wav
 from tests.helpers.doorsim import DoorsimProcess, door_toml, sip_args
 from tests.helpers.pbxproc import PbxProcess, free_port, write_config
 
@@ -91,16 +90,6 @@ def window(qtbot: Any, site: tuple[PbxProcess, DoorsimProcess],
     client.start()
     yield client, audio
     client.shutdown()
-
-
-def speaker_plays(audio: Path, freq: int, seconds: float = 1.0) -> bool:
-    try:
-        samples, rate = read_wav(audio / "speaker.wav")
-    except (OSError, EOFError, wave.Error):
-        return False            # the engine is (re)writing the header this instant
-    wanted = int(seconds * rate)
-    return len(samples) >= wanted and tone_present(samples[-wanted:], rate, freq,
-                                                   min_ratio=0.6)
 
 
 def playing(view: DoorView) -> bool:
@@ -162,7 +151,7 @@ def test_bell_video_talk_open_and_key_code(qtbot: Any, site: tuple[PbxProcess, D
     qtbot.waitUntil(lambda: door.logged("call_answered", by="100") is not None,
                     timeout=WAIT_MS)     # the PBX names the group's member who answered
     qtbot.waitUntil(lambda: panel.info.state == CallState.ACTIVE, timeout=WAIT_MS)
-    qtbot.waitUntil(lambda: speaker_plays(audio, VISITOR_HZ), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: speaker_plays(audio, VISITOR_HZ, min_ratio=0.6), timeout=WAIT_MS)
     seen = marker(view.video.image)[0]
     qtbot.waitUntil(lambda: marker(view.video.image)[0] > seen, timeout=5000)
 

@@ -97,3 +97,15 @@ def analyse_recording(path: Path | str) -> tuple[np.ndarray, int]:
     """Read a recording and drop its jitter-buffer start; returns (samples, rate)."""
     samples, rate = read_wav(path)
     return skip_start(samples, rate), rate
+
+
+def speaker_plays(audio_dir: Path, freq: float, seconds: float = 1.0,
+                  min_ratio: float = 0.7) -> bool:
+    """Whether the engine's speaker (its test-audio ``speaker.wav`` in `audio_dir`) played
+    `freq` over the last `seconds`; for polling with qtbot.waitUntil."""
+    try:
+        samples, rate = read_wav(audio_dir / "speaker.wav")
+    except (OSError, EOFError, wave.Error):
+        return False            # the engine is (re)writing the header this instant
+    wanted = int(seconds * rate)
+    return len(samples) >= wanted and tone_present(samples[-wanted:], rate, freq, min_ratio)
