@@ -417,10 +417,6 @@
         <source>no</source>
         <translation>nein</translation>
     </message>
-    <message>
-        <source>Call</source>
-        <translation>Anrufen</translation>
-    </message>
 </context>
 <context>
     <name>DoorContacts</name>
@@ -482,10 +478,6 @@
     <message>
         <source>Look at the door</source>
         <translation>Tür ansehen</translation>
-    </message>
-    <message>
-        <source>Call</source>
-        <translation>Anrufen</translation>
     </message>
     <message>
         <source>Favorite</source>
@@ -619,6 +611,13 @@
     <message>
         <source>Call the door and talk to whoever is there</source>
         <translation>Die Tür anrufen und mit dem Besuch sprechen</translation>
+    </message>
+</context>
+<context>
+    <name>EntryDetails</name>
+    <message>
+        <source>Call</source>
+        <translation>Anrufen</translation>
     </message>
 </context>
 <context>

@@ -417,10 +417,6 @@
         <source>no</source>
         <translation>no</translation>
     </message>
-    <message>
-        <source>Call</source>
-        <translation>Call</translation>
-    </message>
 </context>
 <context>
     <name>DoorContacts</name>
@@ -482,10 +478,6 @@
     <message>
         <source>Look at the door</source>
         <translation>Look at the door</translation>
-    </message>
-    <message>
-        <source>Call</source>
-        <translation>Call</translation>
     </message>
     <message>
         <source>Favorite</source>
@@ -619,6 +611,13 @@
     <message>
         <source>Call the door and talk to whoever is there</source>
         <translation>Call the door and talk to whoever is there</translation>
+    </message>
+</context>
+<context>
+    <name>EntryDetails</name>
+    <message>
+        <source>Call</source>
+        <translation>Call</translation>
     </message>
 </context>
 <context>

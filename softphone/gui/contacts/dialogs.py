@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -13,9 +13,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from softphone.common.directory import EntryType
+from softphone.common.directory import DirectoryEntry, EntryType
 from softphone.gui.contacts.model import Contact, presence_text
 from softphone.gui.widgets.dialpad import clean_number
+
+# The base class's strings in its own context (self.tr would take the subclass's name).
+translate = QCoreApplication.translate
 
 
 class ContactDialog(QDialog):
@@ -46,6 +49,8 @@ class ContactDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.error_label)
         layout.addWidget(self.buttons)
+        for label in self.findChildren(QLabel):      # once the form is ours: all of them
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.retranslate()
 
     def retranslate(self) -> None:
@@ -81,17 +86,41 @@ class ContactDialog(QDialog):
         self.error_label.show()
 
 
-class DetailsDialog(QDialog):
-    """What is known about one contact; call_requested(number) from its Call button."""
+class EntryDetails(QDialog):
+    """Base of the detail dialogs: `form` (rows of selectable text) over `buttons` (Close;
+    finish() adds Call, which emits call_requested(number))."""
 
     call_requested = Signal(str)
 
+    def __init__(self, entry: DirectoryEntry, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.entry = entry
+        self.setWindowTitle(entry.name or entry.number)
+        self.form = QFormLayout()
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+
+    def finish(self) -> None:
+        """After the rows and any extra buttons: Call last, then the layout."""
+        self.call_button = self.buttons.addButton(translate("EntryDetails", "Call"),
+                                                  QDialogButtonBox.ButtonRole.AcceptRole)
+        self.call_button.clicked.connect(lambda: self.call_requested.emit(self.entry.number))
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(self.form)
+        layout.addWidget(self.buttons)
+        for label in self.findChildren(QLabel):      # once the form is ours: all of them
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+
+class DetailsDialog(EntryDetails):
+    """What is known about one contact; call_requested(number) from its Call button."""
+
     def __init__(self, contact: Contact, favorite: bool, parent: QWidget | None = None
                  ) -> None:
-        super().__init__(parent)
+        super().__init__(contact.entry, parent)
         self.setObjectName("contactDetails")
         entry = contact.entry
-        self.setWindowTitle(entry.name or entry.number)
         kinds = {
             EntryType.USER: self.tr("Person"),
             EntryType.RING_GROUP: self.tr("Ring group"),
@@ -99,7 +128,7 @@ class DetailsDialog(QDialog):
             EntryType.DOOR: self.tr("Door"),
             EntryType.SHARED_LINE: self.tr("Shared line"),
         }
-        form = QFormLayout()
+        form = self.form
         form.addRow(self.tr("Name:"), QLabel(entry.name))
         form.addRow(self.tr("Number:"), QLabel(entry.number))
         if entry.department:
@@ -110,14 +139,4 @@ class DetailsDialog(QDialog):
         source = self.tr("Local contact") if contact.local else self.tr("PBX directory")
         form.addRow(self.tr("Source:"), QLabel(source))
         form.addRow(self.tr("Favorite:"), QLabel(self.tr("yes") if favorite else self.tr("no")))
-        for label in self.findChildren(QLabel):
-            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        self.call_button = buttons.addButton(self.tr("Call"),
-                                             QDialogButtonBox.ButtonRole.AcceptRole)
-        self.call_button.clicked.connect(lambda: self.call_requested.emit(entry.number))
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(buttons)
+        self.finish()

@@ -3,41 +3,31 @@ favorite star, and the ways to reach it: look at the door (video) and call it.""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
-    QLabel,
-    QPushButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QDialogButtonBox, QLabel, QPushButton, QWidget
 
 from softphone.common.directory import DirectoryEntry
+from softphone.gui.contacts.dialogs import EntryDetails
 from softphone.gui.contacts.model import presence_text
 
 
-class DoorDetailsDialog(QDialog):
+class DoorDetailsDialog(EntryDetails):
     """call_requested(number), look_requested(number), favorite_requested() (the star)."""
 
-    call_requested = Signal(str)
     look_requested = Signal(str)
     favorite_requested = Signal()
 
     def __init__(self, entry: DirectoryEntry, favorite: bool, parent: QWidget | None = None
                  ) -> None:
-        super().__init__(parent)
+        super().__init__(entry, parent)
         self.setObjectName("doorDetails")
-        self.entry = entry
-        self.setWindowTitle(entry.name or entry.number)
         if entry.can_open is None:
             allowed = self.tr("unknown")
         else:
             allowed = self.tr("yes") if entry.can_open else self.tr("no")
         self.allowed_label = QLabel(allowed)
         self.allowed_label.setObjectName("doorOpenAllowed")
-        form = QFormLayout()
+        form = self.form
         form.addRow(self.tr("Name:"), QLabel(entry.name))
         form.addRow(self.tr("Extension:"), QLabel(entry.number))
         if entry.department:
@@ -49,8 +39,6 @@ class DoorDetailsDialog(QDialog):
         if entry.has_video is not None:
             form.addRow(self.tr("Camera:"),
                         QLabel(self.tr("yes") if entry.has_video else self.tr("no")))
-        for label in self.findChildren(QLabel):
-            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         self.star_button = QPushButton()
         self.star_button.setObjectName("doorFavorite")
@@ -59,19 +47,11 @@ class DoorDetailsDialog(QDialog):
         form.addRow(self.tr("Favorite:"), self.star_button)
         self.set_favorite(favorite)
 
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        self.look_button = buttons.addButton(self.tr("Look at the door"),
-                                             QDialogButtonBox.ButtonRole.ActionRole)
+        self.look_button = self.buttons.addButton(self.tr("Look at the door"),
+                                                  QDialogButtonBox.ButtonRole.ActionRole)
         self.look_button.setEnabled(entry.has_video is not False)
         self.look_button.clicked.connect(lambda: self.look_requested.emit(entry.number))
-        self.call_button = buttons.addButton(self.tr("Call"),
-                                             QDialogButtonBox.ButtonRole.AcceptRole)
-        self.call_button.clicked.connect(lambda: self.call_requested.emit(entry.number))
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(buttons)
+        self.finish()
 
     @property
     def favorite(self) -> bool:
