@@ -12,8 +12,11 @@ from collections.abc import Iterator
 
 import pytest
 
+from softphone.gui.pbx_client import PbxClient
+from tests.gui.doors import door_pbx
 from tests.helpers.doorsim import DoorsimProcess
 from tests.helpers.fake_engine import FakeEngine
+from tests.helpers.fake_pbx import FakePbx
 
 # The offscreen plugin says this on every show(); it is about the platform, not our code.
 IGNORED_QT_MESSAGES = ("This plugin does not support",)
@@ -42,3 +45,18 @@ def doorsim() -> Iterator[DoorsimProcess]:
         yield proc
     finally:
         proc.stop()
+
+
+@pytest.fixture
+def doors_pbx(qtbot, doorsim: DoorsimProcess) -> FakePbx:
+    """A connected FakePbx with doors 150 and 151 whose video is the doorsim's camera."""
+    return door_pbx(doorsim.url + "/video.mjpg")
+
+
+@pytest.fixture
+def client(qtbot) -> Iterator[PbxClient]:
+    """A PbxClient that reconnects fast (test_pbx_client*.py; test_engine_client.py has
+    its own `client`)."""
+    pbx = PbxClient(backoff=(0.05, 0.1, 0.2), unavailable_retry=0.2)
+    yield pbx
+    pbx.disconnect()

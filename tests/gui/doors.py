@@ -3,8 +3,13 @@ point at a real door simulator's camera, and reading the simulator's marker from
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TypeVar
+
 import numpy as np
 from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QWidget
 
 from softphone.common.directory import DirectoryEntry, EntryType, Presence
 from softphone.doorsim.scene import read_frame_marker
@@ -13,6 +18,7 @@ from tests.helpers.fake_pbx import FakePbx, FakePbxServer
 DOOR = "150"          # the user may open it; it has a camera
 GATE = "151"          # the user may not open it
 USER = "101"
+W = TypeVar("W", bound=QWidget)
 
 
 def door_directory() -> list[DirectoryEntry]:
@@ -46,3 +52,16 @@ def pixels(image: QImage) -> np.ndarray:
 def marker(image: QImage) -> tuple[int, int]:
     """(frame counter, drawing time in ms mod 2**32) the door simulator drew into it."""
     return read_frame_marker(pixels(image).copy())
+
+
+@contextmanager
+def shown(qtbot, widget: W, width: int, height: int, stop: Callable[[], object]
+          ) -> Iterator[W]:
+    """`widget` shown at that size; `stop` afterwards (no video thread outlives a test)."""
+    qtbot.addWidget(widget)
+    widget.resize(width, height)
+    widget.show()
+    try:
+        yield widget
+    finally:
+        stop()

@@ -14,27 +14,21 @@ from softphone.gui.door.view import DoorView, door_view_for
 from softphone.gui.main_window import MainWindow
 from softphone.gui.widgets.call_panel import CallPanel
 from softphone.gui.widgets.incoming_panel import IncomingPanel
-from tests.gui.doors import DOOR, GATE, door_pbx, marker
-from tests.helpers.doorsim import DoorsimProcess
+from tests.gui.doors import DOOR, GATE, marker, shown
 from tests.helpers.fake_pbx import FakePbx
 
 
 @pytest.fixture
-def pbx(qtbot, doorsim: DoorsimProcess) -> FakePbx:
-    return door_pbx(doorsim.url + "/video.mjpg")
+def pbx(doors_pbx: FakePbx) -> FakePbx:
+    return doors_pbx
 
 
 @pytest.fixture
 def window(qtbot, engine, pbx: FakePbx) -> Iterator[MainWindow]:
     win = MainWindow(engine, door_views=lambda number, parent: door_view_for(pbx, number,
                                                                             parent))
-    qtbot.addWidget(win)
-    win.resize(420, 700)
-    win.show()
-    try:
+    with shown(qtbot, win, 420, 700, win.stop_door_videos):
         yield win
-    finally:
-        win.stop_door_videos()
 
 
 def playing(view: DoorView) -> bool:

@@ -16,29 +16,25 @@ from softphone.gui.contacts.model import contact_at
 from softphone.gui.contacts.view import ContactsView
 from softphone.gui.door.details import DoorDetailsDialog
 from softphone.gui.door.window import DoorWindow
-from tests.gui.doors import DOOR, GATE, door_pbx, marker
-from tests.helpers.doorsim import DoorsimProcess
+from tests.gui.doors import DOOR, GATE, marker, shown
 from tests.helpers.fake_pbx import FakePbx
 
 DOOR_COLOURS = {"#5d4037", "#8d6e63", "#a1887f"}   # frame, leaf, panels of door.svg
 
 
 @pytest.fixture
-def pbx(qtbot, doorsim: DoorsimProcess) -> FakePbx:
-    return door_pbx(doorsim.url + "/video.mjpg")
+def pbx(doors_pbx: FakePbx) -> FakePbx:
+    return doors_pbx
 
 
 @pytest.fixture
 def view(qtbot, pbx: FakePbx, tmp_path: Path) -> Iterator[ContactsView]:
     local = LocalContacts(tmp_path / "contacts.sqlite3")
     widget = ContactsView(pbx, local)
-    qtbot.addWidget(widget)
-    widget.resize(360, 500)
-    widget.show()
     try:
-        yield widget
+        with shown(qtbot, widget, 360, 500, widget.door_windows.close_all):
+            yield widget
     finally:
-        widget.door_windows.close_all()
         local.close()
 
 

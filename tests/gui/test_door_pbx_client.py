@@ -12,8 +12,7 @@ from aiohttp import web
 from softphone.common.directory import DirectoryEntry, EntryType
 from softphone.gui.door.messages import open_error_text, video_error_text
 from softphone.gui.pbx_backend import DoorError, DoorVideoLink
-from softphone.gui.pbx_client import PbxClient
-from tests.gui.test_pbx_client import FAST, ApiServer, connect
+from tests.gui.test_pbx_client import ApiServer, connect
 
 D = EntryType.DOOR
 
@@ -76,13 +75,6 @@ def server() -> Iterator[DoorApiServer]:
     yield srv
     srv._loop.call_soon_threadsafe(srv.slow_open.set)
     srv.stop()
-
-
-@pytest.fixture
-def client(qtbot) -> Iterator[PbxClient]:
-    pbx = PbxClient(backoff=FAST, unavailable_retry=0.2)
-    yield pbx
-    pbx.disconnect()
 
 
 def test_open_door_reports_opened(qtbot, server, client) -> None:

@@ -17,27 +17,11 @@ from softphone.gui.door.view import DoorView
 from softphone.gui.pbx_backend import PbxState
 from softphone.gui.pbx_client import PbxClient
 from tests.gui.doors import marker
-from tests.helpers.doorsim import DoorsimProcess
+from tests.helpers.doorsim import DoorsimProcess, door_toml
 from tests.helpers.pbxproc import PbxProcess, free_port, write_config
 
 pytestmark = pytest.mark.e2e
 WAIT_MS = 10_000
-
-
-def door_config(camera: str) -> str:
-    return f"""
-[[doors]]
-number = "150"
-name = "Haustür"
-password = "pw150"
-department = "Empfang"
-video_url = "{camera}/video.mjpg"
-relay_url = "{camera}/relay/open"
-relay_user = "door"
-relay_password = "opensesame"
-open_roles = ["admin"]
-open_users = ["103"]
-"""
 
 
 @pytest.fixture
@@ -45,7 +29,8 @@ def site(tmp_path: Path, doorsim: DoorsimProcess) -> Iterator[str]:
     sip_port = free_port()
     config = write_config(tmp_path / "pbx.toml", sip_port=sip_port,
                           rtp_base=24000 + (sip_port % 40) * 200,
-                          extra=door_config(doorsim.url))
+                          extra=door_toml(doorsim.port, department="Empfang",
+                                          dtmf_code="", open_roles=("admin",)))
     pbx = PbxProcess(config, tmp_path / "data", sip_port=sip_port).start()
     try:
         yield pbx.api_url()

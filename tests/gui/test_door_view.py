@@ -6,31 +6,24 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 
 import pytest
 
 from softphone.gui.door.view import DoorView, door_view_for
-from tests.gui.doors import DOOR, GATE, door_pbx, marker
+from tests.gui.doors import DOOR, GATE, door_pbx, marker, shown
 from tests.helpers.doorsim import DoorsimProcess
 from tests.helpers.fake_pbx import FakePbx
 
 
 @pytest.fixture
-def pbx(qtbot, doorsim: DoorsimProcess) -> FakePbx:
-    return door_pbx(doorsim.url + "/video.mjpg")
+def pbx(doors_pbx: FakePbx) -> FakePbx:
+    return doors_pbx
 
 
-@contextmanager
-def shown_view(qtbot, pbx: FakePbx, number: str = DOOR) -> Iterator[DoorView]:
+def shown_view(qtbot, pbx: FakePbx, number: str = DOOR) -> AbstractContextManager[DoorView]:
     view = DoorView(pbx, number)
-    qtbot.addWidget(view)
-    view.resize(480, 420)
-    view.show()
-    try:
-        yield view
-    finally:
-        view.stop()
+    return shown(qtbot, view, 480, 420, view.stop)
 
 
 @pytest.fixture

@@ -189,13 +189,6 @@ def server() -> Iterator[ApiServer]:
     srv.stop()
 
 
-@pytest.fixture
-def client(qtbot) -> Iterator[PbxClient]:
-    pbx = PbxClient(backoff=FAST, unavailable_retry=0.2)
-    yield pbx
-    pbx.disconnect()
-
-
 def connect(qtbot, client: PbxClient, url: str, password: str = "secret") -> None:
     with qtbot.waitSignal(client.connection_state_changed,
                           check_params_cb=lambda s: s == "connected", timeout=10000):
