@@ -22,38 +22,39 @@ def open_error_text(code: str, message: str = "") -> str:
             text += " " + translate("DoorMessages", "The PBX says: {reason}").format(
                 reason=message)
         return text
-    if code == DoorError.UNREACHABLE:
-        return translate("DoorMessages",
-                         "The door does not answer. Try again or use the key code.")
-    if code == DoorError.REFUSED:
-        return translate("DoorMessages", "The door refused the PBX's request to open. "
-                         "Tell your administrator (door credentials).")
-    if code == DoorError.NO_RELAY:
-        return translate("DoorMessages", "This door has no door opener connected.")
-    if code == DoorError.UNKNOWN:
-        return translate("DoorMessages", "The PBX does not know this door.")
-    return common_error_text(code, message)
+    texts = {
+        DoorError.UNREACHABLE: translate(
+            "DoorMessages", "The door does not answer. Try again or use the key code."),
+        DoorError.REFUSED: translate(
+            "DoorMessages", "The door refused the PBX's request to open. "
+            "Tell your administrator (door credentials)."),
+        DoorError.NO_RELAY: translate("DoorMessages",
+                                      "This door has no door opener connected."),
+    }
+    return texts.get(code) or common_error_text(code)
 
 
 def video_error_text(code: str, message: str = "") -> str:
     """Why no video link could be had, or why the stream broke."""
-    if code == DoorError.NO_VIDEO:
-        return translate("DoorMessages", "This door has no camera.")
-    if code == DoorError.UNKNOWN:
-        return translate("DoorMessages", "The PBX does not know this door.")
-    if code == DoorError.UNREACHABLE:
-        return translate("DoorMessages", "The door's camera does not answer.")
-    if code in ("connect_failed", "stream_ended", "no_frames", "http_status"):
-        return translate("DoorMessages", "The video connection failed.")
-    if code == "unauthorized":
-        return translate("DoorMessages", "The video link was refused.")
-    return common_error_text(code, message)
+    failed = translate("DoorMessages", "The video connection failed.")
+    texts = {
+        DoorError.NO_VIDEO: translate("DoorMessages", "This door has no camera."),
+        DoorError.UNREACHABLE: translate("DoorMessages", "The door's camera does not answer."),
+        "connect_failed": failed, "stream_ended": failed, "no_frames": failed,
+        "http_status": failed,
+        "unauthorized": translate("DoorMessages", "The video link was refused."),
+    }
+    return texts.get(code) or common_error_text(code)
 
 
-def common_error_text(code: str, message: str = "") -> str:
-    if code == DoorError.NOT_CONNECTED:
-        return translate("DoorMessages", "No connection to the PBX. Try again in a moment.")
-    if code == DoorError.NETWORK:
-        return translate("DoorMessages",
-                         "The PBX did not answer in time. Check the network and try again.")
-    return translate("DoorMessages", "The PBX reported an error ({code}).").format(code=code)
+def common_error_text(code: str) -> str:
+    """What opening and video have in common: the PBX (or the way to it) answered so."""
+    texts = {
+        DoorError.UNKNOWN: translate("DoorMessages", "The PBX does not know this door."),
+        DoorError.NOT_CONNECTED: translate(
+            "DoorMessages", "No connection to the PBX. Try again in a moment."),
+        DoorError.NETWORK: translate(
+            "DoorMessages", "The PBX did not answer in time. Check the network and try again."),
+    }
+    return texts.get(code) or translate(
+        "DoorMessages", "The PBX reported an error ({code}).").format(code=code)
