@@ -10,10 +10,21 @@ ourselves after the same interval and report FAILED with the server's code and r
 an office phone whose password was fixed on the PBX comes back without a click.
 Over UDP a PBX restart is only noticed at the next refresh (RFC 3261 10.2.4): the PBX
 keeps its bindings across restarts, so calls still reach us meanwhile.
+
+Unregistering: pjsua clears ``regIsActive`` as soon as it *sends* the un-REGISTER
+(expires 0), not when the registrar answers it, so "not registered any more" says nothing
+about the PBX.  An account whose un-REGISTER is out is ``leaving`` until onRegState brings
+the final response (2xx, a refusal, or pjsip's timeout): a replaced account is kept alive
+(up to LEAVE_WAIT_S, checked by poll() without blocking the loop) so that its transaction
+can be retransmitted or answer a digest challenge, and the engine's shutdown waits for
+:meth:`AccountManager.unregistering` to become false before it destroys the library.
+Otherwise the PBX keeps a stale binding: the user shows as available and calls ring a
+process that is gone, until the binding expires.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from collections.abc import Callable
@@ -24,8 +35,13 @@ import pjsua2 as pj
 from softphone.common.engine_protocol import AccountConfig, RegistrationInfo, RegState, to_data
 from softphone.engine.endpoint import EngineEndpoint, Graveyard
 
+log = logging.getLogger(__name__)
+
 PJSUA_RETRIES = frozenset({408, 480, 500, 502, 503, 504})
 REGISTER_EXPIRES = 300
+# A replaced account is kept this long at most for the answer to its un-REGISTER: over UDP
+# that covers the retransmissions at 0.5 and 1.5 s (RFC 3261 17.1.2.2, T1 = 500 ms).
+LEAVE_WAIT_S = 2.0
 NUMBER = re.compile(r"^[0-9A-Za-z*#+._-]+$")
 
 Emit = Callable[[str, dict[str, Any]], None]
@@ -36,8 +52,10 @@ class EngineAccount(pj.Account):
         super().__init__()
         self.manager = manager
         self.retired = False     # replaced: its last callbacks are not ours to report
+        self.leaving = False     # un-REGISTER sent, its final response not yet received
 
     def onRegState(self, prm: pj.OnRegStateParam) -> None:
+        self.leaving = False     # whatever it was: pjsua reports only final outcomes
         if not self.retired:
             self.manager.on_reg_state(prm.code, prm.reason, prm.expiration, prm.status)
 
@@ -76,6 +94,10 @@ class AccountManager:
         self.info = RegistrationInfo(RegState.NONE)
         self.wanted = False          # do we want to be registered right now?
         self.retry_at: float | None = None
+        # Replaced accounts whose un-REGISTER is out: (give up at, account).
+        self.leaving: list[tuple[float, EngineAccount]] = []
+        self.deferred = False        # the account registers when self.leaving is empty
+        self.created = 0             # accounts made so far: the newest gets the top priority
 
     def _report(self, info: RegistrationInfo) -> None:
         self.info = info
@@ -84,16 +106,24 @@ class AccountManager:
     def configure(self, config: AccountConfig) -> None:
         """Replace the account; KeyError if its transport does not exist here."""
         transport_id = self.endpoint.transport_id(config.transport)
-        self._drop_account()
+        self._retire_account()
         host = split_host(config.server)
         cfg = pj.AccountConfig()
         uri = f"sip:{config.user}@{host}"
         cfg.idUri = f'"{config.display_name}" <{uri}>' if config.display_name else uri
         cfg.sipConfig.transportId = transport_id
+        # pjsua matches incoming requests to accounts by priority: the newest first, not a
+        # replaced one that is still waiting for the answer to its un-REGISTER.
+        self.created += 1
+        cfg.priority = self.created
         cfg.sipConfig.authCreds.append(
             pj.AuthCredInfo("digest", "*", config.user, 0, config.password))
         cfg.regConfig.registrarUri = f"sip:{config.server}{self._param(config.transport)}"
-        cfg.regConfig.registerOnAdd = config.register
+        # The same user re-saved has the same Contact: a REGISTER that overtook the old
+        # account's un-REGISTER would be undone by it.  So the new account registers once
+        # the replaced ones have their answers (poll()).
+        self.deferred = config.register and bool(self.leaving)
+        cfg.regConfig.registerOnAdd = config.register and not self.deferred
         cfg.regConfig.timeoutSec = REGISTER_EXPIRES
         cfg.regConfig.retryIntervalSec = self.retry_interval
         cfg.regConfig.firstRetryIntervalSec = self.retry_interval
@@ -120,10 +150,33 @@ class AccountManager:
     def unregister(self) -> None:
         self.wanted = False
         self.retry_at = None
-        if self.account is not None and self.account.getInfo().regIsActive:
-            self.account.setRegistration(False)   # onRegState reports UNREGISTERED
-        else:
+        self.deferred = False
+        if self.account is None or not self._send_unregister(self.account):
             self._report(RegistrationInfo(RegState.UNREGISTERED))
+        # else onRegState reports UNREGISTERED when the registrar has answered
+
+    @staticmethod
+    def _send_unregister(account: EngineAccount) -> bool:
+        """Send the un-REGISTER if the account is registered; whether one went out (its
+        answer arrives through onRegState, and account.leaving is true until then)."""
+        if not account.getInfo().regIsActive:
+            return False
+        try:
+            account.setRegistration(False)
+        except pj.Error as exc:   # e.g. a refresh still in progress (PJSIP_EBUSY)
+            log.warning("cannot unregister: %s: %s", exc.title, exc.reason)
+            return False
+        account.leaving = True
+        return True
+
+    def unregistering(self) -> bool:
+        """Whether an un-REGISTER (of the account or of a replaced one) is still
+        unanswered."""
+        return any(a.leaving for a in self._all_accounts())
+
+    def _all_accounts(self) -> list[EngineAccount]:
+        current = [self.account] if self.account is not None else []
+        return current + [account for _, account in self.leaving]
 
     def on_reg_state(self, code: int, reason: str, expiration: int, status: int) -> None:
         if 200 <= code < 300 and expiration > 0 and self.wanted:
@@ -143,7 +196,17 @@ class AccountManager:
         self._report(RegistrationInfo(state, code, reason, 0, self.retry_interval))
 
     def poll(self) -> None:
-        """Our own retry timer, checked every loop turn."""
+        """Our own retry timer and the replaced accounts, checked every loop turn."""
+        if self.leaving:
+            now = self.clock()
+            done = [a for at, a in self.leaving if not a.leaving or now >= at]
+            self.leaving = [(at, a) for at, a in self.leaving if a.leaving and now < at]
+            for account in done:
+                self.graveyard.bury(account)
+        if self.deferred and not self.leaving:
+            self.deferred = False
+            if self.account is not None and self.wanted:
+                self.account.setRegistration(True)
         if self.retry_at is not None and self.clock() >= self.retry_at:
             self.retry_at = None
             if self.account is not None and self.wanted:
@@ -167,6 +230,19 @@ class AccountManager:
             raise ValueError(f"not a number: {target!r}")
         return f"sip:{target}@{config.server}{self._param(config.transport)}"
 
+    def _retire_account(self) -> None:
+        """Replace the account: a registered one is unregistered first and kept (leaving)
+        until the registrar has answered, so it is not deleted under its transaction."""
+        account = self.account
+        if account is None:
+            return
+        account.retired = True
+        if self._send_unregister(account):
+            self.account = None
+            self.leaving.append((self.clock() + LEAVE_WAIT_S, account))
+        else:
+            self._drop_account()
+
     def _drop_account(self, now: bool = False) -> None:
         """Retire the account.  pjsua2's ~Account deletes the pjsua account (and sends
         an un-REGISTER) by the id it had; pjsua reuses ids at once, so an explicit
@@ -184,5 +260,10 @@ class AccountManager:
         return self.account is not None and bool(self.account.getInfo().regIsActive)
 
     def shutdown(self) -> None:
+        """Final teardown; the caller has waited for :meth:`unregistering` (bounded)."""
         self.wanted = False
+        for _, account in self.leaving:
+            account.shutdown()
+            self.graveyard.bury(account)
+        self.leaving = []
         self._drop_account(now=True)

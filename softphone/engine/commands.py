@@ -32,6 +32,10 @@ from softphone.engine.server import CommandError
 log = logging.getLogger(__name__)
 Emit = Callable[[str, dict[str, Any]], None]
 TRANSPORTS = ("udp", "tcp", "tls")
+# How long quitting waits for the registrar to answer the un-REGISTER: one UDP
+# retransmission (at 0.5 s) fits, and with the final linger it stays below the 1.5 s after
+# which the GUI kills the engine (softphone/gui/engine_client.py SHUTDOWN_WAIT_MS).
+UNREGISTER_WAIT_S = 1.0
 
 
 def _pj_detail(exc: pj.Error) -> str:
@@ -201,13 +205,16 @@ class Engine:
         if self.calls.calls:
             self.endpoint.hangup_all()
             self.pump(2.0, until=lambda: not self.calls.calls)
-        if self.accounts.is_registered():
+        if self.accounts.account is not None:
             self.accounts.unregister()
-            self.pump(2.0, until=lambda: not self.accounts.is_registered())
         self.graveyard.bury(self.knocker.release())
         self.graveyard.bury(self.bridge.release())
         self.calls.forget()
+        # pjsua forgets the registration when it sends the un-REGISTER: wait for the
+        # registrar's answer (or pjsip's retransmissions), bounded so quitting never
+        # hangs; the ports' linger runs meanwhile.
+        self.pump(UNREGISTER_WAIT_S, until=lambda: not self.accounts.unregistering())
         self.accounts.shutdown()
-        self.pump(LINGER_S + 0.05)   # ports live >= 200 ms after their last use
+        self.pump(LINGER_S + 0.05)   # ports and accounts live >= 200 ms after their last use
         self.graveyard.reap(everything=True)
         self.endpoint.destroy()
