@@ -33,7 +33,9 @@ DEFAULT_PROGRAM = (sys.executable, "-m", "softphone.engine.main")
 BACKOFF = (0.5, 1.0, 2.0, 4.0, 8.0, 10.0)   # seconds between restarts, the last one repeats
 STABLE_AFTER = 30.0        # an engine that ran this long resets the backoff
 CONNECT_TIMEOUT_MS = 15000  # a started engine that does not connect is restarted
-SHUTDOWN_WAIT_MS = 1500
+# The engine's own shutdown: up to 2 s for BYEs to be answered, up to 1 s for the
+# un-REGISTER's answer, 0.25 s for pjsua2's objects to linger (softphone/engine/commands.py).
+SHUTDOWN_WAIT_MS = 3500
 
 
 def _socket_dir() -> Path:
