@@ -54,6 +54,7 @@ class SipConfig:
     bind: str = ""                   # address for SIP and RTP ("" = all; see bind_address)
     retry_interval: int = 30
     log_level: int = 0               # pjsip's log level (its log goes to fd 1)
+    answer_calls: bool = True        # calls to the door are answered at once
 
 
 def bind_address(config: SipConfig) -> str:
@@ -128,12 +129,24 @@ class DoorPhone:
             self.emit("sip_unregistered", **where)
 
     def _incoming(self, acc: pj.Account, pj_id: int) -> None:
-        """A door station only calls out: calls to it are declined."""
-        call = pj.Call(acc, pj_id)
+        """Someone calls the door (to look and talk before opening): answered at once, as
+        door stations do, unless busy or told to decline."""
+        if self.call is not None or not self.config.answer_calls:
+            call = pj.Call(acc, pj_id)
+            number, _, _ = parse_remote(call.getInfo().remoteUri)
+            call.hangup(op(486 if self.call is not None else 603))
+            self.graveyard.bury(call)
+            self.emit("incoming_call_declined", caller=number,
+                      reason="busy" if self.call is not None else "declining calls")
+            return
+        call = DoorCall(self, acc, "", pj_id)
         number, _, _ = parse_remote(call.getInfo().remoteUri)
-        call.hangup(op(486 if self.call is not None else 603))
-        self.graveyard.bury(call)
-        self.emit("incoming_call_declined", caller=number)
+        call.target = call.asserted = number
+        self.call = call
+        self.endpoint.clock_bridge(True)
+        self.matcher.reset()
+        self.emit("incoming_call", caller=number)
+        call.answer(op(200))
 
     # -- the bell's call ---------------------------------------------------------------
 

@@ -36,6 +36,9 @@ def add_sip_arguments(p: argparse.ArgumentParser) -> None:
                    help="keys that open the door during a call (default *1)")
     g.add_argument("--dtmf-reset", type=float, default=3.0, metavar="SECONDS",
                    help="keys typed so far are dropped after a pause this long")
+    g.add_argument("--decline-calls", action="store_true",
+                   help="refuse calls to the door (default: answer them at once, as door "
+                        "stations do, so someone can look and talk before opening)")
     g.add_argument("--visitor-audio", type=Path, metavar="FILE.wav",
                    help="the visitor's voice, looped (16-bit PCM mono WAV); default a "
                         "steady 700 Hz tone")
@@ -77,4 +80,5 @@ def sip_config(args: argparse.Namespace) -> SipConfig | None:
         transport=args.sip_transport, target=args.call, ring_timeout=args.ring_timeout,
         dtmf_code=code, dtmf_reset=args.dtmf_reset,
         visitor_audio=args.visitor_audio.resolve() if args.visitor_audio else None,
-        bind=args.sip_bind, retry_interval=args.sip_retry, log_level=level)
+        bind=args.sip_bind, retry_interval=args.sip_retry, log_level=level,
+        answer_calls=not args.decline_calls)

@@ -67,11 +67,12 @@ def response_text(prm: pj.OnCallStateParam) -> str:
 
 
 class DoorCall(pj.Call):
-    """The bell's call to the target. Holds what the events need; pjsua2 state is read
-    from getInfo() in the phone."""
+    """The bell's call to the target, or a call to the door (``call_id`` given; target is
+    then the caller). Holds what the events need; pjsua2 state is read from getInfo()."""
 
-    def __init__(self, phone: DoorPhone, acc: pj.Account, target: str) -> None:
-        super().__init__(acc)
+    def __init__(self, phone: DoorPhone, acc: pj.Account, target: str,
+                 call_id: int = pj.PJSUA_INVALID_ID) -> None:
+        super().__init__(acc, call_id)
         self.phone = phone
         self.target = target
         self.started = time.monotonic()

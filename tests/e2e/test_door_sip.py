@@ -2,7 +2,8 @@
 real pjsua2 phone as the person at reception: the bell rings the phone with the door as
 caller, an unanswered call gives up after --ring-timeout, the answered call carries the
 visitor's 700 Hz tone, the DTMF door code opens the relay (and a wrong one does not), and
-a wrong SIP password is reported while the door's HTTP side keeps serving."""
+a call to the door is answered at once like on real door stations, and a wrong SIP
+password is reported while the door's HTTP side keeps serving."""
 
 from __future__ import annotations
 
@@ -104,6 +105,20 @@ async def test_bell_calls_reception_visitor_is_heard_and_dtmf_opens(
         reception.send(cmd="hangup")
         ended = door.wait_for("call_ended", answered=True)
         assert ended["reason"] == "hung up" and ended["by"] == "100"
+
+        # Reception calls the door (to look and talk first): it answers at once, the
+        # visitor is heard, and the code opens it the same way.
+        mark, seen = reception.mark(), len(door.lines)
+        reception.send(cmd="call", uri=f"sip:150@127.0.0.1:{pbx.sip_port}")
+        reception.wait_for("media_state", since=mark, active=True)
+        assert door.wait_for("incoming_call", since=seen)["caller"] == "100"
+        samples, rate = heard(reception, tmp_path / "visitor-called.wav")
+        assert tone_present(samples, rate, 700, min_ratio=0.8)
+        reception.send(cmd="dtmf", digits="*1")
+        door.wait_for("relay_open", since=seen, by="dtmf:100")
+        assert [o["by"] for o in await relay_log(door)] == ["dtmf:100", "dtmf:100"]
+        reception.send(cmd="hangup")
+        assert door.wait_for("call_ended", since=seen)["reason"] == "hung up"
     finally:
         assert door.stop() == 0
     assert door.wait_for("sip_unregistered", timeout=0)

@@ -48,24 +48,27 @@ class JsonLogProcess:
             self.lines.append(item)
             self._queue.put(item)
 
-    def logged(self, event: str, **match: Any) -> dict[str, Any] | None:
-        """The first line so far that is ``event`` with ``match``, without waiting (for Qt
-        tests, which wait with qtbot.waitUntil so that Qt's event loop keeps running)."""
-        return next((item for item in list(self.lines) if _fits(item, event, match)), None)
+    def logged(self, event: str, since: int = 0, **match: Any) -> dict[str, Any] | None:
+        """The first line from index ``since`` on that is ``event`` with ``match``, without
+        waiting (Qt tests wait with qtbot.waitUntil so that Qt's event loop keeps running)."""
+        return next((item for item in self.lines[since:] if _fits(item, event, match)), None)
 
-    def wait_for(self, event: str, timeout: float = 10.0, **match: Any) -> dict[str, Any]:
-        if (found := self.logged(event, **match)) is not None:
-            return found
+    def wait_for(self, event: str, timeout: float = 10.0, since: int = 0,
+                 **match: Any) -> dict[str, Any]:
+        """The first such line from index ``since`` on (``len(proc.lines)`` taken before an
+        action: only what the action caused), waiting up to ``timeout`` seconds for it."""
         deadline = time.monotonic() + timeout
-        while (left := deadline - time.monotonic()) > 0:
+        while (found := self.logged(event, since, **match)) is None:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                tail = "\n".join(json.dumps(x) for x in self.lines[-30:])
+                raise AssertionError(f"{self.name} did not log {event} {match} within "
+                                     f"{timeout}s:\n{tail}")
             try:
-                item = self._queue.get(timeout=left)
+                self._queue.get(timeout=min(left, 0.5))   # wakes up on every new line
             except queue.Empty:
-                break
-            if _fits(item, event, match):
-                return item
-        tail = "\n".join(json.dumps(x) for x in self.lines[-30:])
-        raise AssertionError(f"{self.name} did not log {event} {match} within {timeout}s:\n{tail}")
+                pass
+        return found
 
     def stop(self, timeout: float = 10.0) -> int:
         """SIGTERM; returns the exit code."""
