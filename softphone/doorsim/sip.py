@@ -272,9 +272,8 @@ class DoorPhone:
             self.graveyard.bury(self.call)
             self.call = None
         if self.accounts.is_registered():
-            # pjsua clears regIsActive as it sends the un-REGISTER: wait for the answer
             self.accounts.unregister()
-            self.pump(2.0, until=lambda: self.reg_state != "registered")
+            self.pump(2.0, until=lambda: not self.accounts.unregistering())
         self.graveyard.bury(self.player)
         self.player = None
         self.accounts.shutdown()
