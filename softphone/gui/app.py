@@ -29,6 +29,7 @@ from softphone.gui.history import CallHistory
 from softphone.gui.i18n import install_translator
 from softphone.gui.logsetup import FORMATS, log_engine_events, log_pbx_events, setup_logging
 from softphone.gui.main_window import MainWindow
+from softphone.gui.names import NameLookup, party
 from softphone.gui.pbx_backend import PbxBackend, PbxState, api_base_url
 from softphone.gui.pbx_client import PbxClient
 from softphone.gui.settings import Settings, default_config_dir
@@ -63,15 +64,20 @@ class Client:
         self.pbx = pbx if pbx is not None else PbxClient(app)
         log_pbx_events(self.pbx)
         self.contacts_view = ContactsView(self.pbx, self.local_contacts)
+        # Who a number is, for the calls and the history: the directory, else local contacts.
+        self.names = NameLookup(self.pbx, self.local_contacts, app)
+        self.contacts_view.model.modelReset.connect(self.names.contacts_changed)
         # A call from (or to) a door shows the door's video and its open button.
         self.window = MainWindow(
             self.engine, history_view=self.history_view, contacts_view=self.contacts_view,
-            door_views=lambda number, parent: door_view_for(self.pbx, number, parent))
+            door_views=lambda number, parent: door_view_for(self.pbx, number, parent),
+            names=self.names)
         icon = app_icon()
         app.setWindowIcon(icon)
         self.window.setWindowIcon(icon)
         self.tray = Tray(self.window, self.engine, icon,
-                         answer=self.window.answer, reject=self.window.reject)
+                         answer=self.window.answer, reject=self.window.reject,
+                         names=self.names)
         self.window.hide_on_close = self.tray.available
         app.setQuitOnLastWindowClosed(not self.tray.available)
 
@@ -121,6 +127,7 @@ class Client:
         self.tray.close()
         self.settings.sync()
         self.history.close()
+        self.names.close()
         self.local_contacts.close()
 
     def _connect_pbx(self, config: AccountConfig) -> None:
@@ -129,7 +136,9 @@ class Client:
         self.pbx.connect_to(url, config.user, config.password)
 
     def _record_call(self, info: CallInfo, rejected: bool) -> None:
-        self.history.record(info, rejected=rejected)
+        # The name as it is now, at the call's end: the history keeps who it was then.
+        name, _number = party(info, self.names)
+        self.history.record(info, rejected=rejected, name=name)
         self.history_view.refresh()
 
     def open_account_dialog(self) -> None:

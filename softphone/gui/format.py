@@ -17,6 +17,7 @@ from softphone.common.engine_protocol import (
     RegState,
 )
 from softphone.gui.engine_backend import ENGINE_UNAVAILABLE, EngineState
+from softphone.gui.names import NameLookup, party
 
 # Called with its context in each place, not through a wrapper, so that lupdate finds them.
 translate = QCoreApplication.translate
@@ -101,12 +102,13 @@ def call_end(info: CallInfo) -> str:
     return translate("format", "Call ended: {reason}").format(reason=reason)
 
 
-def remote(info: CallInfo) -> str:
-    """Who is on the other end, for one-line use: "Name (number)" or what we have."""
-    number = info.remote_number or info.remote_uri
-    if info.remote_name and number:
-        return f"{info.remote_name} ({number})"
-    return info.remote_name or number or translate("format", "Unknown")
+def remote(info: CallInfo, names: NameLookup | None = None) -> str:
+    """Who is on the other end, for one-line use: "Name (number)" or what we have (the
+    directory's name for the number when `names` knows it, else the SIP display name)."""
+    name, number = party(info, names)
+    if name and number:
+        return f"{name} ({number})"
+    return name or number or translate("format", "Unknown")
 
 
 def engine_state(state: str) -> str:

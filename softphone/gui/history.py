@@ -75,8 +75,11 @@ class CallHistory:
             raise RuntimeError("call history is closed")
         return self._db
 
-    def record(self, info: CallInfo, *, rejected: bool = False) -> None:
-        """Record an ended call (recording the same call twice is harmless)."""
+    def record(self, info: CallInfo, *, rejected: bool = False, name: str | None = None
+               ) -> None:
+        """Record an ended call (recording the same call twice is harmless). `name`: who
+        the other end was at the time of the call (the directory's name), else the SIP
+        display name is kept."""
         if info.state != CallState.ENDED:
             raise ValueError(f"only ended calls are recorded, not {info.state}")
         ended = info.ended_at or time.time()
@@ -92,7 +95,8 @@ class CallHistory:
                 "INSERT OR IGNORE INTO calls (call_id, direction, number, name, uri, started_at,"
                 " connected_at, ended_at, duration, missed, rejected, code)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (info.call_id, info.direction.value, number, info.remote_name, info.remote_uri,
+                (info.call_id, info.direction.value, number,
+                 info.remote_name if name is None else name, info.remote_uri,
                  started, connected, ended, duration, int(missed), int(rejected), info.code),
             )
 

@@ -23,6 +23,7 @@ from softphone.gui import format as fmt
 from softphone.gui.door.calls import DoorCalls, DoorViewFactory
 from softphone.gui.engine_backend import EngineBackend, EngineState
 from softphone.gui.menus import WindowMenus
+from softphone.gui.names import NameLookup
 from softphone.gui.widgets import call_panel as cp
 from softphone.gui.widgets.call_panel import CallPanel
 from softphone.gui.widgets.dialpad import Dialpad, NumberEdit, clean_number
@@ -48,6 +49,7 @@ class MainWindow(QMainWindow):
     def __init__(self, engine: EngineBackend, *, history_view: QWidget | None = None,
                  contacts_view: QWidget | None = None,
                  door_views: DoorViewFactory | None = None,
+                 names: NameLookup | None = None,
                  clock: Callable[[], float] = time.time, tick_ms: int = 1000,
                  blink_ms: int = cp.BLINK_MS,
                  parent: QWidget | None = None) -> None:
@@ -57,6 +59,11 @@ class MainWindow(QMainWindow):
         self._tick_ms = tick_ms
         self._blink_ms = blink_ms
         self._doors = DoorCalls(door_views)     # a door's video in its call's panel
+        # Who a number is (the company directory, the local contacts); the panels show
+        # its names and show them anew when the directory changes (arrives) mid-call.
+        self._names = names
+        if names is not None:
+            names.changed.connect(self._names_changed)
         # Call waiting off: a call that comes in while another is going on is rejected
         # with 486 at once (app.py sets this from the settings).
         self.call_waiting = True
@@ -246,7 +253,7 @@ class MainWindow(QMainWindow):
             self._rejected.discard(info.call_id)
             self._auto_rejected.discard(info.call_id)
             self.status.showMessage(self.tr("{who}: {why}").format(
-                who=fmt.remote(info), why=fmt.call_end(info)), 10000)
+                who=fmt.remote(info, self._names), why=fmt.call_end(info)), 10000)
             self.call_ended.emit(info, rejected)
         else:
             self._calls[info.call_id] = info
@@ -258,7 +265,7 @@ class MainWindow(QMainWindow):
                 self._engine.request_reject(info.call_id, 486)
             elif info.state == CallState.INCOMING:
                 if panel is None:
-                    panel = IncomingPanel(info, self.calls_widget)
+                    panel = IncomingPanel(info, self.calls_widget, names=self._names)
                     panel.answer_requested.connect(self.answer)
                     panel.end_and_answer_requested.connect(self.end_and_answer)
                     panel.reject_requested.connect(self.reject)
@@ -274,11 +281,16 @@ class MainWindow(QMainWindow):
                     self._remove_panel(info.call_id)
                 panel = CallPanel(info, self._engine, other_calls=self.calls,
                                   clock=self._clock, tick_ms=self._tick_ms,
-                                  blink_ms=self._blink_ms, parent=self.calls_widget)
+                                  blink_ms=self._blink_ms, names=self._names,
+                                  parent=self.calls_widget)
                 self._doors.answered(info, door, panel)
                 self._add_panel(info.call_id, panel)
         self._update_calls_list()
         self.menus.update()
+
+    def _names_changed(self) -> None:
+        for panel in self.panels.values():
+            panel.update_call(panel.info)
 
     def _update_calls_list(self) -> None:
         """Number the calls (Alt+N), and show a ringing call as waiting while another

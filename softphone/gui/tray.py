@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QMenu, QSystemTrayIcon, QWidget
 from softphone.common.engine_protocol import CallInfo, CallState
 from softphone.gui import format as fmt
 from softphone.gui.engine_backend import EngineBackend
+from softphone.gui.names import NameLookup
 
 
 def app_icon() -> QIcon:
@@ -53,9 +54,11 @@ class Tray(QObject):
 
     def __init__(self, window: QWidget, engine: EngineBackend, icon: QIcon, *,
                  answer: Callable[[str], None], reject: Callable[[str], None],
-                 available: bool | None = None, parent: QObject | None = None) -> None:
+                 available: bool | None = None, names: NameLookup | None = None,
+                 parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._window = window
+        self._names = names
         self._answer = answer
         self._reject = reject
         self._ringing: dict[str, CallInfo] = {}
@@ -117,7 +120,8 @@ class Tray(QObject):
                 self.icon.showMessage(
                     self.tr("Incoming call"),
                     self.tr("{caller} is calling – answer or reject from this icon's menu, "
-                            "or click to open the window").format(caller=fmt.remote(info)),
+                            "or click to open the window").format(
+                                caller=fmt.remote(info, self._names)),
                     QSystemTrayIcon.MessageIcon.Information, 30000)
         else:
             self._ringing.pop(info.call_id, None)
@@ -137,7 +141,7 @@ class Tray(QObject):
         self.answer_action.setVisible(ringing)
         self.reject_action.setVisible(ringing)
         if ringing:
-            who = fmt.remote(next(iter(self._ringing.values())))
+            who = fmt.remote(next(iter(self._ringing.values())), self._names)
             self.answer_action.setText(self.tr("Answer {caller}").format(caller=who))
         shown = self._window.isVisible() and not self._window.isMinimized()
         self.toggle_action.setText(self.tr("Hide window") if shown else self.tr("Show window"))

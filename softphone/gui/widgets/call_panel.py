@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from softphone.common.engine_protocol import CallInfo, CallState
 from softphone.gui import format as fmt
 from softphone.gui.engine_backend import EngineBackend
+from softphone.gui.names import NameLookup, party
 from softphone.gui.widgets.dialpad import Dialpad, NumberEdit
 
 # Window-wide shortcuts act on the current call (main_window.py); shown in the tooltips here.
@@ -63,9 +64,11 @@ class CallPanel(QFrame):
     def __init__(self, info: CallInfo, engine: EngineBackend, *,
                  other_calls: Callable[[], list[CallInfo]] = list,
                  clock: Callable[[], float] = time.time, tick_ms: int = 1000,
-                 blink_ms: int = BLINK_MS, parent: QWidget | None = None) -> None:
+                 blink_ms: int = BLINK_MS, names: NameLookup | None = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.info = info
+        self._names = names             # the directory's name for the number
         self._engine = engine
         self._other_calls = other_calls
         self._clock = clock
@@ -202,10 +205,10 @@ class CallPanel(QFrame):
     def update_call(self, info: CallInfo) -> None:
         self.info = info
         state = info.state
-        number = info.remote_number or info.remote_uri
-        self.name_label.setText(info.remote_name or number or self.tr("Unknown"))
-        self.number_label.setText(number if info.remote_name else "")
-        self.number_label.setVisible(bool(info.remote_name and number))
+        name, number = party(info, self._names)
+        self.name_label.setText(name or number or self.tr("Unknown"))
+        self.number_label.setText(number if name else "")
+        self.number_label.setVisible(bool(name and number))
         self.state_label.setText(fmt.call_state(info))
         connected = state in CONNECTED
         self.mute_button.setEnabled(connected)
@@ -327,7 +330,7 @@ class CallPanel(QFrame):
         if others:
             menu.addSection(self.tr("Connect with"))
         for other in others:
-            action = menu.addAction(fmt.remote(other))
+            action = menu.addAction(fmt.remote(other, self._names))
             action.setData(other.call_id)
             action.triggered.connect(
                 lambda _=False, to=other.call_id: self.transfer_attended(to))

@@ -11,6 +11,7 @@ from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from softphone.common.engine_protocol import CallInfo
+from softphone.gui.names import NameLookup, party
 from softphone.gui.widgets.call_panel import with_key
 
 ANSWER_KEY = "Ctrl+Return"              # while another call is active: hold it and answer
@@ -26,9 +27,11 @@ class IncomingPanel(QFrame):
     end_and_answer_requested = Signal(str)
     reject_requested = Signal(str)
 
-    def __init__(self, info: CallInfo, parent: QWidget | None = None) -> None:
+    def __init__(self, info: CallInfo, parent: QWidget | None = None, *,
+                 names: NameLookup | None = None) -> None:
         super().__init__(parent)
         self.info = info
+        self._names = names             # the directory's name for the number
         self.waiting = False
         self.door_view: QWidget | None = None      # a door calling: its live video
         self.setFrameShape(QFrame.Shape.StyledPanel)
@@ -113,7 +116,7 @@ class IncomingPanel(QFrame):
 
     def update_call(self, info: CallInfo) -> None:
         self.info = info
-        number = info.remote_number or info.remote_uri
-        self.name_label.setText(info.remote_name or number or self.tr("Unknown caller"))
-        self.number_label.setText(number if info.remote_name else "")
-        self.number_label.setVisible(bool(info.remote_name and number))
+        name, number = party(info, self._names)
+        self.name_label.setText(name or number or self.tr("Unknown caller"))
+        self.number_label.setText(number if name else "")
+        self.number_label.setVisible(bool(name and number))
