@@ -13,8 +13,9 @@ debs=(python3 python3-venv python3-dev gcc libportaudio2 libgl1 libegl1 libxkbco
       libxcb-keysyms1 libxcb-shape0 libxcb-randr0 libxcb-render-util0 libxcb-image0
       fonts-dejavu-core)
 if [ "$what" = test ]; then
-  # sipp (sip-tester) and kamailio are the real SIP peers of the tests and benchmarks.
-  debs+=(sip-tester kamailio xvfb)
+  # sipp (sip-tester) and kamailio are the real SIP peers of the tests and benchmarks;
+  # desktop-file-utils and appstream validate packaging/ (tests/integration/test_packaging.py).
+  debs+=(sip-tester kamailio xvfb desktop-file-utils appstream)
 fi
 missing=()
 for p in "${debs[@]}"; do
