@@ -23,16 +23,12 @@ CATALOG = "softphone"
 
 
 def i18n_dir() -> Path:
-    """The directory of the .qm files: i18n/ beside resources/ in a checkout, else inside it."""
-    candidates = [
-        resources_dir().parent / "i18n",
-        resources_dir() / "i18n",
-        Path(__file__).resolve().parents[2] / "i18n",
-    ]
-    for candidate in candidates:
-        if candidate.is_dir():
-            return candidate
-    return candidates[0]
+    """The directory of the .qm files: i18n/ in a checkout (beside the package), else
+    share/softphone/i18n of an installed package (never <prefix>/share/i18n: on Debian
+    that is glibc's locale directory)."""
+    checkout = Path(__file__).resolve().parents[2] / "i18n"
+    installed = resources_dir() / "i18n"
+    return checkout if checkout.is_dir() else installed
 
 
 def available_languages() -> list[tuple[str, str]]:
