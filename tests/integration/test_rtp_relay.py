@@ -393,3 +393,21 @@ def test_rtp_header_parse_and_build() -> None:
     assert h is not None and h.header_len == 12 + 8 + 8 and h.payload(complex_pkt) == b"abc"
     for bad in (b"", pkt[:11], b"\x40" + pkt[1:], complex_pkt[:24], first + b"\0" * 8):
         assert RtpHeader.parse(bad) is None
+
+
+async def test_answerer_sending_before_its_sdp_arrives_is_forwarded(
+    rtp_relay: RtpRelay, phone: Callable[[], Phone]
+) -> None:
+    """The callee's media often overtakes its 200 OK (over TLS more so): when the SDP then
+    names the address already latched, that peer keeps its latch instead of being refused
+    as a stale one for LATCH_IDLE (seconds of one-way audio)."""
+    a, b = phone(), phone()
+    session = await rtp_relay.allocate()
+    session.leg_a.set_remote(a.addr)
+    b.send(packet(0xB, 1), session.leg_b.local_port)      # before the 200 OK is processed
+    await until(lambda: session.leg_b.latched == b.addr)
+    session.leg_b.set_remote(b.addr)                       # the 200 OK's SDP
+    assert session.leg_b.latched == b.addr
+    b.send(packet(0xB, 2), session.leg_b.local_port)
+    got = [RtpHeader.parse(p).seq for p in await a.receive(2)]  # type: ignore[union-attr]
+    assert got == [1, 2]

@@ -157,6 +157,11 @@ class _Channel(asyncio.DatagramProtocol):
             self.transport.close()
 
 
+def _next(addr: tuple[str, int]) -> tuple[str, int]:
+    """RTCP's default address: the RTP port + 1 (RFC 3550 section 11)."""
+    return addr[0], addr[1] + 1
+
+
 async def _open(loop: asyncio.AbstractEventLoop, channel: _Channel, sock: socket.socket) -> None:
     await loop.create_datagram_endpoint(lambda: channel, sock=sock)
 
@@ -189,12 +194,16 @@ class RelayLeg:
             if rtcp is not None:
                 self._check(rtcp)
             if addr != self._sdp_addr:
-                for channel in (self._rtp, self._rtcp):
+                for channel, named in ((self._rtp, addr), (self._rtcp, rtcp or _next(addr))):
+                    if channel.latched == named:
+                        # The peer the SDP names sent first (an answerer's media often
+                        # overtakes its 200 OK): it keeps its latch, it is not a stale one.
+                        continue
                     channel.stale, channel.latched = channel.latched, None
                     channel.stale_until = _monotonic() + LATCH_IDLE
                 self._sdp_addr = addr
         self._rtp.remote = addr
-        self._rtcp.remote = None if addr is None else rtcp or (addr[0], addr[1] + 1)
+        self._rtcp.remote = None if addr is None else rtcp or _next(addr)
         self._rtp.update_target()
         self._rtcp.update_target()
 
