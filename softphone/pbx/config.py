@@ -23,7 +23,7 @@ from softphone.pbx.ringgroups import RingGroup, parse_ring_groups
 
 DEMO_SOURCE = "<demo>"
 ROLES = ("user", "reception", "admin")
-TRANSPORTS = ("udp", "tcp")
+TRANSPORTS = ("udp", "tcp", "tls")
 _NUMBER = re.compile(r"[0-9]{2,6}")
 _HEX = re.compile(r"[0-9a-fA-F]+")
 _T = TypeVar("_T")
@@ -68,6 +68,11 @@ class SipSettings:
     # first it supports). SHA-256 first; put MD5 first only for phones that stop at the
     # first challenge and know nothing but MD5 (sipp 3.6, some old desk phones).
     digest_algorithms: tuple[str, ...] = ("SHA-256", "MD5")
+    # SIP over TLS (RFC 3261 section 26, RFC 5630) when transports lists "tls": its own port
+    # (0: any free port, tests) and a PEM certificate chain and key, relative to the file.
+    tls_port: int = 5061
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -279,19 +284,23 @@ class _Validator:
     def sip(self, t: dict[str, Any]) -> SipSettings:
         p, d = "sip.", SipSettings()
         self.known_keys(t, p, ("host", "port", "transports", "public_address", "realm",
-                               "max_transactions", "digest_algorithms"))
+                               "max_transactions", "digest_algorithms", "tls_port", "tls_cert",
+                               "tls_key"))
         host = self.get(t, "host", p, str, d.host)
         self.address(host, p + "host")
         # Port 0 lets the OS pick a free port: test harnesses start PBXs side by side.
         port = self.ranged(t, "port", p, d.port, 0, 65535)
         transports = self.get(t, "transports", p, list, list(d.transports))
         if not transports:
-            raise self.fail(p + "transports", "needs at least one of 'udp', 'tcp'")
+            raise self.fail(p + "transports", "needs at least one of 'udp', 'tcp', 'tls'")
         for i, name in enumerate(transports):
             if name not in TRANSPORTS:
-                raise self.fail(f"{p}transports[{i}]", f"{name!r} is not one of 'udp', 'tcp'")
+                raise self.fail(f"{p}transports[{i}]",
+                                f"{name!r} is not one of 'udp', 'tcp', 'tls'")
         if len(set(transports)) != len(transports):
             raise self.fail(p + "transports", "lists a transport twice")
+        tls_port = self.ranged(t, "tls_port", p, d.tls_port, 0, 65535)
+        cert, key = self.sip_tls(t, p, "tls" in transports)
         public: str | None = None
         if "public_address" in t:
             public = self.get(t, "public_address", p, str, "")
@@ -313,7 +322,21 @@ class _Validator:
                             f"{algorithms!r} must list 'SHA-256' and/or 'MD5', each once, "
                             f"in the order offered")
         return SipSettings(host, port, tuple(transports), public, realm, max_tx,
-                           tuple(algorithms))
+                           tuple(algorithms), tls_port, cert, key)
+
+    def sip_tls(self, t: dict[str, Any], p: str, wanted: bool) -> tuple[Path | None, Path | None]:
+        """[sip] tls_cert and tls_key: both required with "tls" in transports, else neither."""
+        cert = self.tls_file(t, "tls_cert", p)
+        key = self.tls_file(t, "tls_key", p)
+        if wanted:
+            for name, value in (("tls_cert", cert), ("tls_key", key)):
+                if value is None:
+                    raise self.fail(p + name, "missing: transports lists 'tls', which needs "
+                                              "tls_cert and tls_key (PEM files)")
+        elif cert is not None or key is not None:
+            raise self.fail(p + ("tls_cert" if cert is not None else "tls_key"),
+                            "given, but transports does not list 'tls'")
+        return cert, key
 
     def rtp(self, t: dict[str, Any], sip: SipSettings) -> RtpSettings:
         p, d = "rtp.", RtpSettings()

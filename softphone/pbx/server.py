@@ -96,8 +96,11 @@ class Pbx:
         core.register(Registrar(core, self.config, auth, self.location, time.time))
         core.register(self.b2bua)
         core.register(self.subscriptions)
+        sip_tls = tls_context(sip.tls_cert, sip.tls_key) if sip.tls_cert and sip.tls_key \
+            else None
         self.transport = SipTransport(sip.host, self.sip_port, core.on_message,
-                                      on_datagram=core.on_datagram)
+                                      on_datagram=core.on_datagram, tls=sip_tls,
+                                      tls_port=sip.tls_port)
         await self.transport.start(tuple(sip.transports))
         core.attach(self.transport)
         self.sip_port = self.transport.port
@@ -115,6 +118,7 @@ class Pbx:
         log.info("PBX ready on %s:%d (%s), %d registrations restored",
                  sip.host, self.sip_port, "+".join(sip.transports), restored,
                  extra={"event": "ready", "sip_port": self.sip_port,
+                        "tls_port": self.transport.tls_port if "tls" in sip.transports else None,
                         "transports": list(sip.transports), "registrations": restored})
 
     def _send(self, msg: Any, dest: tuple[str, int], transport: str) -> None:

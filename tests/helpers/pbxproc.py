@@ -4,6 +4,7 @@ its JSON log (as qutebrowser's end-to-end tests do with their process)."""
 
 from __future__ import annotations
 
+import json
 import socket
 from pathlib import Path
 
@@ -29,9 +30,11 @@ def free_port(kind: int = socket.SOCK_DGRAM) -> int:
 
 
 def write_config(path: Path, *, sip_port: int, rtp_base: int, extra_users: int = 0,
-                 extra: str = "", sip_extra: str = "") -> Path:
+                 extra: str = "", sip_extra: str = "",
+                 transports: tuple[str, ...] = ("udp", "tcp")) -> Path:
     """A PBX config with the demo extensions 100-103 (password "pw<number>") and, for
-    benchmarks, `extra_users` more (2000, 2001, ...)."""
+    benchmarks, `extra_users` more (2000, 2001, ...). `transports` is [sip] transports
+    ("tls" needs tls_cert/tls_key in `sip_extra`)."""
     users = dict(DEMO_USERS)
     users.update({str(2000 + i): f"Bench {i}" for i in range(extra_users)})
     ext = "\n".join(
@@ -42,8 +45,9 @@ def write_config(path: Path, *, sip_port: int, rtp_base: int, extra_users: int =
     # The client API on any free port (its "api_ready" log line says which), so that
     # daemons of parallel tests do not collide on 8080.
     api = "" if "[api]" in extra else "[api]\nport = 0\n"
+    tp = json.dumps(list(transports))
     path.write_text(
-        f'[sip]\nhost = "127.0.0.1"\nport = {sip_port}\ntransports = ["udp", "tcp"]\n'
+        f'[sip]\nhost = "127.0.0.1"\nport = {sip_port}\ntransports = {tp}\n'
         f'realm = "softphone.test"\n{sip_extra}\n'
         f'[rtp]\nhost = "127.0.0.1"\nport_min = {rtp_base}\nport_max = {rtp_base + 399}\n\n'
         f"{api}{extra}\n{ext}"

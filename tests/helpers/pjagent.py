@@ -71,11 +71,15 @@ class PjAgent:
         """A SIP transport bound to --bind (port 0: any free one); returns its port."""
         tc = pj.TransportConfig()
         tc.port, tc.boundAddress, tc.publicAddress = port, self.args.bind, self.args.bind
+        if kind == pj.PJSIP_TRANSPORT_TLS:
+            tc.tlsConfig.verifyServer = False  # test PBXs have throwaway self-signed certs
         tid = self.ep.transportCreate(kind, tc)
         return int(self.ep.transportGetInfo(tid).localName.rsplit(":", 1)[1])
 
     def _create_transports(self) -> tuple[int, int | None]:
         port = self._transport(pj.PJSIP_TRANSPORT_UDP, 0)
+        if self.args.transport == "tls":  # reported as tcp_port: the stream transport's port
+            return port, self._transport(pj.PJSIP_TRANSPORT_TLS, 0)
         if self.args.transport != "tcp":
             return port, None
         try:  # the same port number for TCP, so one sip_port serves both
@@ -106,7 +110,7 @@ class PjAgent:
         acc = AgentAccount(self)
         if reg:
             acc.transport = reg.get("transport", "udp")
-            suffix = ";transport=tcp" if acc.transport == "tcp" else ""
+            suffix = f";transport={acc.transport}" if acc.transport in ("tcp", "tls") else ""
             cfg.regConfig.registrarUri = f"sip:{reg['server']}{suffix}"
             cfg.regConfig.timeoutSec = int(reg.get("expires", 300))
             cfg.sipConfig.authCreds.append(
@@ -251,8 +255,8 @@ class PjAgent:
     def cmd_call(self, cmd: dict[str, Any]) -> None:
         acc = self.reg_acc or self.local_acc
         uri = cmd["uri"]
-        if acc.transport == "tcp" and "transport=" not in uri:
-            uri += ";transport=tcp"
+        if acc.transport in ("tcp", "tls") and "transport=" not in uri:
+            uri += f";transport={acc.transport}"
         call = AgentCall(self, acc)
         self.calls.append(call)
         try:
@@ -379,7 +383,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--name", default="agent")
     parser.add_argument("--bind", default="127.0.0.1", help="address for SIP and media")
     parser.add_argument(
-        "--transport", choices=("udp", "tcp"), default="udp", help="tcp: listen on TCP too"
+        "--transport", choices=("udp", "tcp", "tls"), default="udp",
+        help="tcp: listen on TCP too; tls: a TLS client transport too (server not verified)",
     )
     parser.add_argument("--codecs", help="e.g. PCMU,PCMA: only these, in this order")
     parser.add_argument("--log-level", type=int, default=4, help="pjsip log level (stderr)")

@@ -70,7 +70,7 @@ class Call:
         self.timers = timers
         self.a_tx: ServerTransaction | None = tx
         a = Dialog.as_uas(invite, new_tag(), tx.source, tx.transport,
-                          core.contact(info.callee, tx.transport), core.via_host)
+                          core.contact(info.callee, tx.transport), core.sent_by(tx.transport))
         self.legs: dict[str, Dialog | None] = {"a": a, "b": None}
         self.info.parties = {"a": info.caller, "b": info.callee}
         self.dialer: Dialer | None = None
@@ -241,7 +241,8 @@ class Call:
         if self.answered or self.a_tx is None or self.ended:
             return False
         b = Dialog.as_uas(req, new_tag(), tx.source, tx.transport,
-                          self.core.contact(self.info.caller, tx.transport), self.core.via_host)
+                          self.core.contact(self.info.caller, tx.transport),
+                          self.core.sent_by(tx.transport))
         try:
             self.anchor.take("b", req.body)
         except AnchorError as exc:

@@ -128,7 +128,8 @@ class Dialer:
             return
         fork.final = resp.status
         fork.dialog = Dialog.as_uac(fork.invite, resp, fork.binding.source,
-                                    fork.binding.transport, self.core.via_host)
+                                    fork.binding.transport,
+                                    self.core.sent_by(fork.binding.transport))
         self.ack(fork.dialog)
         if self.winner is not None or self.done:
             bye = fork.dialog.request("BYE", extra=[("Reason", COMPLETED_ELSEWHERE)])

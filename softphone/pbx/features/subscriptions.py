@@ -130,7 +130,8 @@ class Subscriptions:
             return
         # RFC 6665 section 4.2.1.1 / RFC 3261 12.1.1: the 200 makes a dialog, our tag in To.
         dialog = Dialog.as_uas(req, new_tag(), tx.source, tx.transport,
-                               self.core.contact(target, tx.transport), self.core.via_host)
+                               self.core.contact(target, tx.transport),
+                               self.core.sent_by(tx.transport))
         sub = Subscription(package, event, target, watcher, uri.host, dialog)
         self._ok(tx, sub, expires)
         if expires == 0:

@@ -82,12 +82,20 @@ class SipCore:
     def via_host(self) -> str:
         return f"{self.advertised_host}:{self.port}"
 
+    def sent_by(self, transport: str) -> str:
+        """host:port where this PBX takes `transport` ("udp", "tcp", "tls"): TLS has its own
+        port (RFC 3261 26.2, 5061 by default), UDP and TCP share one."""
+        if transport == "tls" and self.transport is not None:
+            return f"{self.advertised_host}:{self.transport.tls_port}"
+        return self.via_host
+
     def contact(self, user: str, transport: str) -> str:
-        tp = ";transport=tcp" if transport == "tcp" else ""
-        return f"<sip:{user}@{self.via_host}{tp}>"
+        tp = f";transport={transport}" if transport in ("tcp", "tls") else ""
+        return f"<sip:{user}@{self.sent_by(transport)}{tp}>"
 
     def via(self, transport: str) -> str:
-        return f"SIP/2.0/{transport.upper()} {self.via_host};branch={new_branch()};rport"
+        return (f"SIP/2.0/{transport.upper()} {self.sent_by(transport)};branch={new_branch()}"
+                f";rport")
 
     # -- sending --------------------------------------------------------------------------
 
@@ -115,7 +123,7 @@ class SipCore:
         if req.method == "ACK":
             return  # RFC 3261 17: an ACK is never answered
         resp = make_response(req, status, reason, to_tag=new_tag(), extra=extra)
-        dest = source if transport == "tcp" else response_destination(resp, source)
+        dest = source if transport != "udp" else response_destination(resp, source)
         self.send(resp, dest, transport)
 
     # -- receiving ------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""SIP transports over asyncio: UDP and TCP framing and response routing (RFC 3261 section 18).
+"""SIP transports over asyncio: UDP, TCP and TLS, framing and response routing (RFC 3261
+section 18; TLS per section 26 and RFC 5630: TCP's stream framing inside TLS 1.2 or newer).
 
 The transport parses what arrives and hands every message (or parse error) up through one
 callback; it never raises into the event loop. It stamps `received`/`rport` on the top Via
@@ -10,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import cast
@@ -31,6 +33,7 @@ Addr = tuple[str, int]
 ReceiveFn = Callable[[Message | SipParseError, Addr, str], None]
 
 RCVBUF = 4 * 1024 * 1024  # DESIGN.md: default buffers dropped bursts above ~12,000 msg/s
+TLS_HANDSHAKE_S = 10.0  # a client that does not finish its handshake in time is dropped
 
 
 def _stamp_via(req: Request, source: Addr) -> None:
@@ -93,9 +96,13 @@ class _UdpProtocol(asyncio.DatagramProtocol):
         log.debug("udp error: %s", exc)
 
 
-class _TcpConnection(asyncio.Protocol):
-    def __init__(self, owner: SipTransport) -> None:
+class _StreamConnection(asyncio.Protocol):
+    """One TCP or TLS connection (`name` "tcp"/"tls"; for TLS asyncio calls connection_made
+    after the handshake, so what arrives here is already plain SIP)."""
+
+    def __init__(self, owner: SipTransport, name: str = "tcp") -> None:
         self.owner = owner
+        self.name = name
         self.framer = StreamFramer(owner.limits)
         self.transport: asyncio.Transport | None = None
         self.peer: Addr = ("", 0)
@@ -104,13 +111,13 @@ class _TcpConnection(asyncio.Protocol):
         self.transport = cast(asyncio.Transport, transport)
         peer = transport.get_extra_info("peername")
         self.peer = (peer[0], peer[1])
-        self.owner.connections[self.peer] = self
+        self.owner.connections[self.name][self.peer] = self
 
     def data_received(self, data: bytes) -> None:
         try:
             items = self.framer.feed(data)
         except FramingError as err:
-            self.owner.deliver(err, self.peer, "tcp")
+            self.owner.deliver(err, self.peer, self.name)
             self.close()
             return
         for item in items:
@@ -119,7 +126,7 @@ class _TcpConnection(asyncio.Protocol):
             else:
                 if isinstance(item, Request):
                     _stamp_via(item, self.peer)
-                self.owner.deliver(item, self.peer, "tcp")
+                self.owner.deliver(item, self.peer, self.name)
 
     def write(self, data: bytes) -> None:
         if self.transport is not None and not self.transport.is_closing():
@@ -130,8 +137,9 @@ class _TcpConnection(asyncio.Protocol):
             self.transport.close()
 
     def connection_lost(self, exc: Exception | None) -> None:
-        if self.owner.connections.get(self.peer) is self:
-            del self.owner.connections[self.peer]
+        table = self.owner.connections[self.name]
+        if table.get(self.peer) is self:
+            del table[self.peer]
 
 
 @dataclass
@@ -141,19 +149,25 @@ class ListenAddress:
 
 
 class SipTransport:
-    """Listens on UDP and/or TCP at one address; sends requests and responses."""
+    """Listens on UDP and/or TCP at one address, and TLS on its own port; sends requests and
+    responses. Responses and requests to a device that connected over TCP or TLS go back over
+    its connection (RFC 3261 18.2.2, RFC 5626 outbound)."""
 
     def __init__(self, host: str, port: int, on_message: ReceiveFn, limits: Limits | None = None,
-                 on_datagram: Callable[[bytes, Addr], bool] | None = None):
+                 on_datagram: Callable[[bytes, Addr], bool] | None = None, *,
+                 tls: ssl.SSLContext | None = None, tls_port: int = 5061):
         self.host = host
         self.port = port
+        self.tls_port = tls_port  # 0: any free port, known after start()
         self.on_message = on_message
         # Asked first about every UDP datagram; True means handled (SipCore.on_datagram).
         self.on_datagram = on_datagram
         self.limits = limits or Limits()
-        self.connections: dict[Addr, _TcpConnection] = {}
+        self.tls = tls
+        # Open connections by transport name ("tcp", "tls") and peer address.
+        self.connections: dict[str, dict[Addr, _StreamConnection]] = {"tcp": {}, "tls": {}}
         self._udp: _UdpProtocol | None = None
-        self._tcp_server: asyncio.Server | None = None
+        self._servers: list[asyncio.Server] = []
         self._pending_connects: dict[Addr, list[bytes]] = {}
 
     async def start(self, transports: tuple[str, ...] = ("udp", "tcp")) -> None:
@@ -166,11 +180,21 @@ class SipTransport:
             _, proto = await loop.create_datagram_endpoint(lambda: _UdpProtocol(self), sock=sock)
             self._udp = proto
         if "tcp" in transports:
-            self._tcp_server = await loop.create_server(
-                lambda: _TcpConnection(self), self.host, self.port, reuse_address=True
+            server = await loop.create_server(
+                lambda: _StreamConnection(self, "tcp"), self.host, self.port, reuse_address=True
             )
+            self._servers.append(server)
             if self.port == 0:
-                self.port = self._tcp_server.sockets[0].getsockname()[1]
+                self.port = server.sockets[0].getsockname()[1]
+        if "tls" in transports:
+            if self.tls is None:
+                raise ValueError("transport 'tls' needs a TLS server context")
+            server = await loop.create_server(
+                lambda: _StreamConnection(self, "tls"), self.host, self.tls_port,
+                ssl=self.tls, reuse_address=True, ssl_handshake_timeout=TLS_HANDSHAKE_S,
+            )
+            self._servers.append(server)
+            self.tls_port = server.sockets[0].getsockname()[1]
 
     def deliver(self, msg: Message | SipParseError, source: Addr, transport: str) -> None:
         if transport == "udp":
@@ -188,13 +212,22 @@ class SipTransport:
         if transport == "tcp":
             self._send_tcp(data, dest)
             return
+        if transport == "tls":
+            conn = self.connections["tls"].get(dest)
+            if conn is None:
+                # Phones open TLS connections and keep them (RFC 5626); the PBX does not
+                # connect out over TLS, as it has no certificate of the phone to check.
+                log.info("no TLS connection to %s: message dropped", dest)
+                return
+            conn.write(data)
+            return
         if self._udp is None or self._udp.transport is None:
             log.warning("no UDP transport to send to %s", dest)
             return
         self._udp.transport.sendto(data, dest)
 
     def _send_tcp(self, data: bytes, dest: Addr) -> None:
-        conn = self.connections.get(dest)
+        conn = self.connections["tcp"].get(dest)
         if conn is not None:
             conn.write(data)
             return
@@ -209,12 +242,12 @@ class SipTransport:
     async def _connect(self, dest: Addr) -> None:
         loop = asyncio.get_running_loop()
         try:
-            await loop.create_connection(lambda: _TcpConnection(self), dest[0], dest[1])
+            await loop.create_connection(lambda: _StreamConnection(self, "tcp"), dest[0], dest[1])
         except OSError as exc:
             log.info("tcp connect to %s failed: %s", dest, exc)
             self._pending_connects.pop(dest, None)
             return
-        conn = self.connections.get(dest)
+        conn = self.connections["tcp"].get(dest)
         for data in self._pending_connects.pop(dest, []):
             if conn is not None:
                 conn.write(data)
@@ -222,8 +255,10 @@ class SipTransport:
     async def close(self) -> None:
         if self._udp is not None and self._udp.transport is not None:
             self._udp.transport.close()
-        if self._tcp_server is not None:
-            self._tcp_server.close()
-            for conn in list(self.connections.values()):
+        for server in self._servers:
+            server.close()
+        for table in self.connections.values():
+            for conn in list(table.values()):
                 conn.close()
-            await self._tcp_server.wait_closed()
+        for server in self._servers:
+            await server.wait_closed()
