@@ -11,16 +11,14 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
 
 from softphone.common.directory import DirectoryEntry, EntryType, Presence
 from softphone.common.engine_protocol import CallState
 from softphone.gui.app import Client
-from softphone.gui.credentials import CredentialStore
-from softphone.gui.settings import AccountSettings, Settings
 from softphone.gui.widgets.call_panel import CallPanel
 from softphone.gui.widgets.history_view import HistoryModel
 from softphone.gui.widgets.incoming_panel import IncomingPanel
+from tests.gui.clients import started_client
 from tests.helpers.fake_engine import FakeEngine
 from tests.helpers.fake_pbx import FakePbx, FakePbxServer
 
@@ -30,26 +28,9 @@ DIRECTORY = [
 ]
 
 
-def make_client(qtbot: Any, tmp_path: Path, server: FakePbxServer
-                ) -> tuple[Client, FakeEngine, FakePbx]:
-    settings = Settings(tmp_path / "softphone.ini")
-    settings.account = AccountSettings(display_name="Vertrieb", user="101",
-                                       server="127.0.0.1", transport="udp")
-    CredentialStore(settings, tmp_path / "passwords.json").set_password(
-        "101", "127.0.0.1", "pw101", "file")
-    settings.sync()
-    engine, pbx = FakeEngine(), FakePbx(server)
-    app = QApplication.instance()
-    assert isinstance(app, QApplication)
-    client = Client(app, tmp_path, engine=engine, pbx=pbx)
-    qtbot.addWidget(client.window)
-    client.start()
-    return client, engine, pbx
-
-
 @pytest.fixture
 def setup(qtbot: Any, tmp_path: Path) -> Iterator[tuple[Client, FakeEngine, FakePbx]]:
-    client, engine, pbx = make_client(qtbot, tmp_path, FakePbxServer(entries=list(DIRECTORY)))
+    client, engine, pbx = started_client(qtbot, tmp_path, FakePbxServer(entries=list(DIRECTORY)))
     yield client, engine, pbx
     client.shutdown()
 
@@ -57,7 +38,7 @@ def setup(qtbot: Any, tmp_path: Path) -> Iterator[tuple[Client, FakeEngine, Fake
 @pytest.fixture
 def no_api(qtbot: Any, tmp_path: Path) -> Iterator[tuple[Client, FakeEngine, FakePbx]]:
     """A plain SIP server: no client API, so the local contacts are the directory."""
-    client, engine, pbx = make_client(qtbot, tmp_path, FakePbxServer(has_api=False))
+    client, engine, pbx = started_client(qtbot, tmp_path, FakePbxServer(has_api=False))
     yield client, engine, pbx
     client.shutdown()
 

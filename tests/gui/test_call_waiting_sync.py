@@ -9,31 +9,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtWidgets import QApplication
 
 from softphone.common.directory import UserSettings
 from softphone.gui.app import Client
-from softphone.gui.credentials import CredentialStore
-from softphone.gui.settings import AccountSettings, Settings
+from tests.gui.clients import started_client
 from tests.helpers.fake_engine import FakeEngine
 from tests.helpers.fake_pbx import FakePbx, FakePbxServer
 
 
 @pytest.fixture
 def setup(qtbot: Any, tmp_path: Path) -> Iterator[tuple[Client, FakePbx, FakeEngine]]:
-    settings = Settings(tmp_path / "softphone.ini")
-    settings.account = AccountSettings(display_name="Vertrieb", user="101",
-                                       server="127.0.0.1", transport="udp")
-    CredentialStore(settings, tmp_path / "passwords.json").set_password(
-        "101", "127.0.0.1", "pw101", "file")
-    settings.sync()
     server = FakePbxServer(settings={"101": UserSettings(call_waiting=False)})
-    engine, pbx = FakeEngine(), FakePbx(server)
-    app = QApplication.instance()
-    assert isinstance(app, QApplication)
-    client = Client(app, tmp_path, engine=engine, pbx=pbx)
-    qtbot.addWidget(client.window)
-    client.start()
+    client, engine, pbx = started_client(qtbot, tmp_path, server)
     yield client, pbx, engine
     client.shutdown()
 

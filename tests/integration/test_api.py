@@ -6,8 +6,6 @@ Presence is faked (tests/helpers/apiserver.py); everything else is what the daem
 from __future__ import annotations
 
 import asyncio
-import datetime
-import ipaddress
 import ssl
 import time
 from collections.abc import AsyncIterator
@@ -19,6 +17,7 @@ import pytest
 
 from softphone.common.directory import Presence
 from tests.helpers.apiserver import PASSWORDS, ApiHarness
+from tests.helpers.certs import self_signed
 
 API = "/api/v1"
 
@@ -333,32 +332,8 @@ async def test_failed_sign_ins_get_the_address_banned(tmp_path: Path,
         await harness.stop()
 
 
-def self_signed(tmp_path: Path) -> tuple[Path, Path]:
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
-            .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(minutes=1))
-            .not_valid_after(now + datetime.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName(
-                [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
-            .sign(key, hashes.SHA256()))
-    cert_path, key_path = tmp_path / "api.crt", tmp_path / "api.key"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                           serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
-    return cert_path, key_path
-
-
 async def test_https_with_a_certificate(tmp_path: Path, http: aiohttp.ClientSession) -> None:
-    cert, key = self_signed(tmp_path)
+    cert, key = self_signed(tmp_path, "api")
     harness = ApiHarness(tmp_path, tls=(cert, key))
     server = await harness.start()
     try:
