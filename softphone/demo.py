@@ -42,7 +42,8 @@ def wait_for_port(port: int, proc: subprocess.Popen[bytes], seconds: float = 10.
     return False
 
 
-def prepare_client(config_dir: Path, user: str, password: str, server: str, name: str) -> None:
+def prepare_client(config_dir: Path, user: str, password: str, server: str, name: str,
+                   api_port: int) -> None:
     """A client config dir already holding the demo account (password in a plaintext file:
     these are public demo credentials, and a demo machine may have no keyring)."""
     from softphone.gui.credentials import CredentialStore
@@ -51,6 +52,7 @@ def prepare_client(config_dir: Path, user: str, password: str, server: str, name
     settings = Settings(config_dir / "softphone.ini")
     settings.account = AccountSettings(display_name=name, user=user, server=server,
                                        transport="udp")
+    settings.api_port = api_port
     CredentialStore(settings, config_dir / "passwords.json").set_password(
         user, server, password, "file")
     settings.sync()
@@ -135,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     for user in CLIENTS:
         ext = config.extensions[user]
         prepare_client(args.data_dir / f"client-{user}", user, ext.password or "", server,
-                       ext.display_name)
+                       ext.display_name, api_port)
     if has_display() and not args.no_clients:
         for user in CLIENTS:
             procs.append((f"softphone {user}", subprocess.Popen(

@@ -58,7 +58,9 @@ def test_demo_serves_the_accounts_it_lists(demo: tuple[subprocess.Popen[str], in
     resp = client.register(number, password)
     client.close()
     assert resp is not None and resp.status == 200
-    assert (tmp_path / "client-100" / "softphone.ini").exists(), "the printed command needs it"
+    ini = (tmp_path / "client-100" / "softphone.ini").read_text()   # the printed command's
+    api = re.search(r"Client API .*http://127\.0\.0\.1:(\d+)/", text)
+    assert api is not None and f"api_port={api.group(1)}" in ini   # ... on the demo's API
     camera = re.search(r"camera (http://\S+/video.mjpg), snapshot (http://\S+\.jpg)", text)
     assert camera is not None
     with urllib.request.urlopen(camera.group(2), timeout=10) as snapshot:
