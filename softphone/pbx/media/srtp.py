@@ -68,7 +68,7 @@ class _Keys:
 class _Stream:
     """Index state of one SSRC: highest sequence number, rollover counter, replay bits."""
 
-    __slots__ = ("seq", "roc", "window", "rtcp_index", "rtcp_window", "rtcp_sent")
+    __slots__ = ("roc", "rtcp_index", "rtcp_sent", "rtcp_window", "seq", "window")
 
     def __init__(self, seq: int) -> None:
         self.seq = seq

@@ -1,0 +1,50 @@
+"""SRTP (RFC 3711, SDES keys RFC 4568) through the real PBX daemon: two pjsua2 phones that
+insist on SRTP register over TLS and call each other; the PBX terminates SRTP on each leg
+(its relay decrypts and re-encrypts) and each phone hears the other's tone."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from tests.e2e.test_pbx_tls import TONES, talk, tls_pbx  # noqa: F401  (fixture)
+from tests.helpers.agent import make_agent  # noqa: F401  (fixture)
+from tests.helpers.pbxproc import PbxProcess
+
+
+def test_srtp_phones_talk_through_the_pbx(
+        make_agent, tls_pbx: tuple[PbxProcess, int, Path], tmp_path: Path) -> None:  # noqa: F811
+    pbx, tls_port, _ = tls_pbx
+    alice = make_agent("alice", transport="tls", srtp=True).register_at(
+        tls_port, "100", transport="tls")
+    bob = make_agent("bob", transport="tls", srtp=True).register_at(
+        tls_port, "101", transport="tls")
+    for agent in (alice, bob):
+        agent.play_tone(TONES[agent.name], tmp_path)
+    mark = len(pbx.lines)
+    talk(alice, bob, f"sip:101@127.0.0.1:{tls_port}", tmp_path, "srtp")
+    # The PBX says both legs carried SRTP (pjsua2 with SRTP mandatory refuses anything else).
+    legs = {e.get("leg") for e in pbx.lines[mark:] if e.get("event") == "srtp"}
+    assert legs == {"a", "b"}
+    # What each phone was given: RTP/SAVP with the PBX's own AES_CM_128_HMAC_SHA1_80 key.
+    for agent in (alice, bob):
+        log = agent.log_path.read_text(errors="replace")
+        assert re.search(r"m=audio \d+ RTP/SAVP ", log)
+        keys = set(re.findall(r"a=crypto:\d+ AES_CM_128_HMAC_SHA1_80 inline:(\S+)", log))
+        assert len(keys) >= 2, f"{agent.name}: its own key and the PBX's, got {keys}"
+
+
+def test_plain_udp_phone_calls_srtp_phone(
+        make_agent, tls_pbx: tuple[PbxProcess, int, Path], tmp_path: Path) -> None:  # noqa: F811
+    """A UDP phone (no keys over cleartext SIP) calls a phone that insists on SRTP over TLS:
+    plain RTP on one leg, SRTP on the other, both hear each other."""
+    pbx, tls_port, _ = tls_pbx
+    alice = make_agent("alice").register_at(pbx.sip_port, "100")
+    bob = make_agent("bob", transport="tls", srtp=True).register_at(
+        tls_port, "101", transport="tls")
+    for agent in (alice, bob):
+        agent.play_tone(TONES[agent.name], tmp_path)
+    mark = len(pbx.lines)
+    talk(alice, bob, f"sip:101@127.0.0.1:{pbx.sip_port}", tmp_path, "mixed")
+    legs = {e.get("leg") for e in pbx.lines[mark:] if e.get("event") == "srtp"}
+    assert legs == {"b"}
