@@ -46,7 +46,7 @@ class Agent:
         codecs: str | None = None,
         log_dir: Path | None = None,
         log_level: int = 4,
-        srtp: bool = False,
+        srtp: str | None = None,
     ) -> None:
         self.name = name
         if log_dir is None:
@@ -58,7 +58,7 @@ class Agent:
         if codecs:
             argv += ["--codecs", codecs]
         if srtp:
-            argv += ["--srtp"]
+            argv += ["--srtp", srtp]
         self._events: list[dict[str, Any]] = []
         self._taken: set[int] = set()
         self._cond = threading.Condition()

@@ -180,7 +180,10 @@ class MediaAnchor:
                 audio.proto = audio.proto.replace("SAVP", "AVP")
             else:
                 theirs = self._theirs.get(to_side)
-                audio.proto = theirs[1] if theirs is not None else "RTP/SAVP"
+                # An offer: "optional" gives RTP/AVP with a=crypto (best-effort SRTP), which
+                # a phone without SRTP answers plainly instead of refusing RTP/SAVP.
+                default = "RTP/SAVP" if self.srtp == "mandatory" else "RTP/AVP"
+                audio.proto = theirs[1] if theirs is not None else default
                 audio.attributes.append(crypto.attribute())
         return (origins or self.origins[to_side]).render(out)
 
