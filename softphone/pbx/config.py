@@ -75,11 +75,18 @@ class SipSettings:
     tls_key: Path | None = None
 
 
+SRTP_MODES = ("optional", "mandatory", "off")
+
+
 @dataclass(frozen=True)
 class RtpSettings:
     host: str = "127.0.0.1"
     port_min: int = 20000
     port_max: int = 29999
+    # SRTP (RFC 3711, keys by SDES, RFC 4568) on the legs to phones, only over SIP over TLS:
+    # "optional" (SRTP where a phone offers it, plain RTP otherwise), "mandatory" (refuse
+    # plain RTP with 488), "off" (plain RTP only).
+    srtp: str = "optional"
 
 
 @dataclass(frozen=True)
@@ -340,7 +347,7 @@ class _Validator:
 
     def rtp(self, t: dict[str, Any], sip: SipSettings) -> RtpSettings:
         p, d = "rtp.", RtpSettings()
-        self.known_keys(t, p, ("host", "port_min", "port_max"))
+        self.known_keys(t, p, ("host", "port_min", "port_max", "srtp"))
         host = self.get(t, "host", p, str, d.host)
         self.address(host, p + "host")
         if ipaddress.ip_address(host).is_unspecified and sip.public_address is None:
@@ -357,7 +364,10 @@ class _Validator:
         if (high - low + 1) % 2:
             raise self.fail(p + "port_max", f"range {low}-{high} holds an odd count of ports; "
                                              f"end it on an odd port such as {high - 1}")
-        return RtpSettings(host, low, high)
+        srtp = self.get(t, "srtp", p, str, d.srtp)
+        if srtp not in SRTP_MODES:
+            raise self.fail(p + "srtp", f"must be one of {', '.join(SRTP_MODES)}, got {srtp!r}")
+        return RtpSettings(host, low, high, srtp)
 
     def security(self, t: dict[str, Any]) -> SecuritySettings:
         p, d = "security.", SecuritySettings()

@@ -46,6 +46,7 @@ class Agent:
         codecs: str | None = None,
         log_dir: Path | None = None,
         log_level: int = 4,
+        srtp: str | None = None,
     ) -> None:
         self.name = name
         if log_dir is None:
@@ -56,6 +57,8 @@ class Agent:
         argv += ["--transport", transport, "--log-level", str(log_level)]
         if codecs:
             argv += ["--codecs", codecs]
+        if srtp:
+            argv += ["--srtp", srtp]
         self._events: list[dict[str, Any]] = []
         self._taken: set[int] = set()
         self._cond = threading.Condition()

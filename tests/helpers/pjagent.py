@@ -107,6 +107,10 @@ class PjAgent:
         cfg.idUri = id_uri
         cfg.mediaConfig.transportConfig.boundAddress = self.args.bind
         cfg.mediaConfig.transportConfig.publicAddress = self.args.bind
+        if self.args.srtp:  # SDES keys only over TLS
+            cfg.mediaConfig.srtpUse = (pj.PJMEDIA_SRTP_MANDATORY if self.args.srtp == "mandatory"
+                                       else pj.PJMEDIA_SRTP_OPTIONAL)
+            cfg.mediaConfig.srtpSecureSignaling = 1
         acc = AgentAccount(self)
         if reg:
             acc.transport = reg.get("transport", "udp")
@@ -386,6 +390,8 @@ def main(argv: list[str] | None = None) -> int:
         "--transport", choices=("udp", "tcp", "tls"), default="udp",
         help="tcp: listen on TCP too; tls: a TLS client transport too (server not verified)",
     )
+    parser.add_argument("--srtp", choices=("optional", "mandatory"),
+                        help="SRTP with SDES keys, secure signalling required")
     parser.add_argument("--codecs", help="e.g. PCMU,PCMA: only these, in this order")
     parser.add_argument("--log-level", type=int, default=4, help="pjsip log level (stderr)")
     args = parser.parse_args(argv)

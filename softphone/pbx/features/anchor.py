@@ -3,13 +3,21 @@
 Each side of a call has a relay leg (the port that side sends its RTP to) and its own
 o= line history (RFC 3264 section 8: a changed offer bumps the version, an unchanged one
 keeps it). What one side offers becomes, rewritten, what the other side is offered.
+
+SRTP (RFC 3711, keys by SDES, RFC 4568) is terminated per leg: a side that signals over
+TLS and offers AES_CM_128_HMAC_SHA1_80 gets the PBX's own key for that leg back, and the
+relay decrypts and re-encrypts there. Keys never go out over cleartext SIP: crypto from a
+non-TLS side is refused (488 for RTP/SAVP), and none is offered to one. ``[rtp] srtp``:
+"optional", "mandatory" (plain RTP is refused) or "off".
 """
 
 from __future__ import annotations
 
 import copy
+import logging
 
 from softphone.pbx.media.relay import RelayLeg, RelaySession
+from softphone.pbx.media.sdes import Crypto, new_key, pick
 from softphone.pbx.media.sdp import (
     DIRECTIONS,
     MediaDescription,
@@ -21,8 +29,10 @@ from softphone.pbx.media.sdp import (
     clone,
     parse_sdp,
 )
+from softphone.pbx.media.srtp import SrtpContext
 
 SDP = "application/sdp"
+log = logging.getLogger(__name__)
 
 
 class AnchorError(ValueError):
@@ -30,11 +40,19 @@ class AnchorError(ValueError):
 
 
 class MediaAnchor:
-    def __init__(self, session: RelaySession, address: str) -> None:
+    def __init__(self, session: RelaySession, address: str, *, srtp: str = "off",
+                 tls_a: bool = False) -> None:
         self.session = session
         self.address = address
+        self.srtp = srtp
         self.origins = {"a": OriginTracker(address), "b": OriginTracker(address)}
         self._last: dict[str, SessionDescription] = {}
+        self.tls = {"a": tls_a, "b": False}
+        self._keys = {"a": new_key(), "b": new_key()}        # the PBX's, toward each side
+        self._out = {side: SrtpContext.from_inline(k.key_salt) for side, k in self._keys.items()}
+        # What each side's last SDP said: its key (None: plain RTP) and its m= proto.
+        self._theirs: dict[str, tuple[Crypto | None, str]] = {}
+        self._in: dict[str, SrtpContext] = {}
 
     def leg(self, side: str) -> RelayLeg:
         return self.session.leg_a if side == "a" else self.session.leg_b
@@ -48,10 +66,12 @@ class MediaAnchor:
         the body to give the other side (pointing at the other side's relay port)."""
         try:
             sdp = parse_sdp(body)
+            crypto = self._crypto_from(from_side, sdp)
             leg = self.leg(from_side)
             leg.set_remote(audio_endpoint(sdp))
         except (SdpError, ValueError) as exc:
             raise AnchorError(str(exc)) from exc
+        self._use_srtp(from_side, crypto)
         # RFC 3264 section 8.4: a side that sends a=sendonly/inactive (holding) does not
         # want to receive, so nothing is relayed to it until it offers sendrecv again.
         leg.receiving = sdp.direction in ("sendrecv", "recvonly")
@@ -74,9 +94,98 @@ class MediaAnchor:
         other = "b" if side == "a" else "a"
         return self._render(side, negotiated(self._last[side], self._last[other]))
 
-    def _render(self, to_side: str, sdp: SessionDescription) -> bytes:
+    def secure_offer(self, to_side: str) -> bytes | None:
+        """The last offer for `to_side` as it reads toward a device signalling over TLS
+        (with the PBX's key), for forking to a mix of TLS and other devices; None when
+        SRTP is off. The o= version is not advanced by it."""
+        if self.srtp == "off" or to_side in self._theirs or not self._last:
+            return None
+        origins = copy.deepcopy(self.origins[to_side])
+        was, self.tls[to_side] = self.tls[to_side], True
+        try:
+            return self._render(to_side, self._last["b" if to_side == "a" else "a"], origins)
+        finally:
+            self.tls[to_side] = was
+
+    def reset_side(self, side: str, *, tls: bool = False) -> None:
+        """A new party on `side` (a transfer): nothing negotiated yet, plain RTP until its
+        SDP says otherwise."""
+        self.tls[side] = tls
+        self._theirs.pop(side, None)
+        self._in.pop(side, None)
+        self.leg(side).set_srtp(None, None)
+
+    def srtp_active(self, side: str) -> bool:
+        return self.leg(side).srtp
+
+    def _crypto_from(self, side: str, sdp: SessionDescription) -> Crypto | None:
+        """The key `side` offered or answered with, if SRTP may be used with it; raises
+        SdpError when its SDP cannot be accepted under the [rtp] srtp setting."""
+        audio = sdp.first_audio()
+        if audio is None or audio.port == 0:
+            return self._theirs.get(side, (None, ""))[0]
+        secure = audio.proto.upper().startswith("RTP/SAVP")
+        wants = secure or any(name == "crypto" for name, _ in audio.attributes)
+        crypto = pick(audio.attributes) if wants else None
+        refusal = None
+        if wants and self.srtp == "off":
+            refusal = "SRTP is off on this PBX ([rtp] srtp)"
+        elif wants and not self.tls[side]:
+            refusal = "SRTP keys (SDES) are only accepted over SIP over TLS"
+        elif wants and crypto is None:
+            refusal = "no usable a=crypto (AES_CM_128_HMAC_SHA1_80 without MKI)"
+        if refusal is not None:
+            if secure:
+                raise SdpError(refusal)
+            log.info("leg %s: crypto ignored, plain RTP: %s", side, refusal)
+            crypto = None
+        if crypto is None and self.srtp == "mandatory":
+            raise SdpError("plain RTP is refused: [rtp] srtp is mandatory (SRTP over TLS)")
+        self._theirs[side] = (crypto, audio.proto)
+        return crypto
+
+    def _use_srtp(self, side: str, crypto: Crypto | None) -> None:
+        leg = self.leg(side)
+        if crypto is None:
+            if leg.srtp:
+                log.info("leg %s: plain RTP", side)
+            self._in.pop(side, None)
+            leg.set_srtp(None, None)
+            return
+        inbound = self._in.get(side)
+        if inbound is None or inbound.master != crypto.key_salt:
+            inbound = self._in[side] = SrtpContext.from_inline(crypto.key_salt)
+            log.info("leg %s: SRTP %s", side, "AES_CM_128_HMAC_SHA1_80",
+                     extra={"event": "srtp", "leg": side, "port": leg.local_port})
+        leg.set_srtp(inbound, self._out[side])
+
+    def _secure_toward(self, side: str) -> Crypto | None:
+        """The crypto line to give `side`: our key with its tag, or None for plain RTP."""
+        if side in self._theirs:
+            theirs = self._theirs[side][0]
+            return None if theirs is None else Crypto(theirs.tag, self._keys[side].key_salt)
+        if self.srtp != "off" and self.tls[side]:
+            return self._keys[side]
+        return None
+
+    def _render(self, to_side: str, sdp: SessionDescription,
+                origins: OriginTracker | None = None) -> bytes:
         port = self.leg(to_side).local_port
-        return self.origins[to_side].render(anchor(sdp, self.address, port))
+        out = anchor(sdp, self.address, port)
+        audio = out.first_audio()
+        if audio is not None:
+            audio.attributes = [a for a in audio.attributes if a[0] != "crypto"]
+            crypto = self._secure_toward(to_side)
+            if crypto is None:
+                audio.proto = audio.proto.replace("SAVP", "AVP")
+            else:
+                theirs = self._theirs.get(to_side)
+                # An offer: "optional" gives RTP/AVP with a=crypto (best-effort SRTP), which
+                # a phone without SRTP answers plainly instead of refusing RTP/SAVP.
+                default = "RTP/SAVP" if self.srtp == "mandatory" else "RTP/AVP"
+                audio.proto = theirs[1] if theirs is not None else default
+                audio.attributes.append(crypto.attribute())
+        return (origins or self.origins[to_side]).render(out)
 
     def close(self) -> None:
         self.session.close()

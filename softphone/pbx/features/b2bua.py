@@ -98,7 +98,8 @@ class B2bua:
         if tx.last_response is not None and tx.last_response.status >= 200:
             session.close()  # cancelled while the ports were being bound
             return
-        anchor = MediaAnchor(session, self.media_address)
+        anchor = MediaAnchor(session, self.media_address, srtp=self.config.rtp.srtp,
+                             tls_a=tx.transport == "tls")
         ext = self.config.extension(caller)
         info = CallInfo(id=f"{req.call_id}/{req.from_tag}", caller=caller,
                         caller_name=ext.display_name if ext else caller, callee=callee)

@@ -111,12 +111,17 @@ class Call:
             callee=stage.number, bindings=stage.bindings, offer=self.offer,
             ring_timeout=stage.timeout or RING_TIMEOUT, on_progress=self._on_progress,
             on_answer=self._on_answer, on_fail=self._on_stage_failed,
-            max_forwards=self.max_forwards,
+            max_forwards=self.max_forwards, secure_offer=self.anchor.secure_offer("b"),
+            on_transport=self._b_transport,
         )
         self.info.devices = [b.contact for b in stage.bindings]
         self.info.ringing = sorted({b.aor for b in stage.bindings})
         self.dialer.start()
         self.registry.changed(self)
+
+    def _b_transport(self, transport: str) -> None:
+        """The callee's device that answers signals over `transport`: SRTP only over TLS."""
+        self.anchor.tls["b"] = transport == "tls"
 
     def _on_stage_failed(self, status: int, reason: str) -> None:
         if self.a_tx is None or self.ended:
@@ -229,7 +234,8 @@ class Call:
             self.core, self.clock, caller=Party(self.info.caller, self.info.caller_name),
             callee=picker, bindings=bindings, offer=self.offer, ring_timeout=RING_TIMEOUT,
             on_progress=lambda resp: None, on_answer=self._on_answer,
-            on_fail=lambda status, reason: None, max_forwards=self.max_forwards)
+            on_fail=lambda status, reason: None, max_forwards=self.max_forwards,
+            secure_offer=self.anchor.secure_offer("b"), on_transport=self._b_transport)
         self.pickers.append(dialer)
         dialer.start()
         return True
@@ -243,6 +249,7 @@ class Call:
         b = Dialog.as_uas(req, new_tag(), tx.source, tx.transport,
                           self.core.contact(self.info.caller, tx.transport),
                           self.core.sent_by(tx.transport))
+        self.anchor.reset_side("b", tls=tx.transport == "tls")
         try:
             self.anchor.take("b", req.body)
         except AnchorError as exc:

@@ -53,6 +53,8 @@ class Dialer:
         on_answer: Callable[[Dialog, Response], None],
         on_fail: Callable[[int, str], None],
         max_forwards: int = 70,
+        secure_offer: bytes | None = None,
+        on_transport: Callable[[str], None] | None = None,
     ) -> None:
         self.core = core
         self.clock = clock
@@ -60,6 +62,10 @@ class Dialer:
         self.callee = callee
         self.bindings = bindings
         self.offer = offer
+        # The offer for devices registered over TLS (it may carry SRTP keys, RFC 4568), and
+        # who to tell which transport a device's provisional or 2xx answer came over.
+        self.secure_offer = secure_offer
+        self.on_transport = on_transport
         self.ring_timeout = ring_timeout
         self.on_progress = on_progress
         self.on_answer = on_answer
@@ -98,7 +104,10 @@ class Dialer:
         h.add("P-Asserted-Identity", identity)  # RFC 3325, trusted: set by the PBX
         h.add("Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO, REFER, NOTIFY")
         h.add("Content-Type", SDP)
-        return Request(headers=h, body=self.offer, method="INVITE", uri=binding.contact)
+        body = self.offer
+        if binding.transport == "tls" and self.secure_offer is not None:
+            body = self.secure_offer
+        return Request(headers=h, body=body, method="INVITE", uri=binding.contact)
 
     def cancel(self, reason: str | None = None) -> None:
         """Stop ringing (the caller gave up, or another destination answered)."""
@@ -115,6 +124,7 @@ class Dialer:
                 if fork.cancel_reason is not None:
                     self._send_cancel(fork, fork.cancel_reason or None)
             if resp.status > 100 and not self.done:
+                self._transport(fork)
                 self.on_progress(resp)
         elif resp.status < 300:
             self._on_2xx(fork, resp)
@@ -142,7 +152,12 @@ class Dialer:
         for other in self.forks:
             if other.final is None:
                 self._send_cancel(other, COMPLETED_ELSEWHERE)
+        self._transport(fork)
         self.on_answer(fork.dialog, resp)
+
+    def _transport(self, fork: Fork) -> None:
+        if self.on_transport is not None:
+            self.on_transport(fork.binding.transport)
 
     def ack(self, dialog: Dialog) -> None:
         self.core.send(dialog.ack(1), dialog.dest, dialog.transport)

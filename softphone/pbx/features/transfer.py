@@ -80,6 +80,7 @@ class Transfers:
         y_ext = self.config.extension(y_number)
         anchor = call.anchor
         anchor.origins[x] = OriginTracker(anchor.address)  # a new dialog, a new o= line
+        anchor.reset_side(x)  # SRTP is not carried into transfers: plain RTP to the target
 
         def answered(dialog: Dialog, resp: Response) -> None:
             if call.ended:
@@ -149,6 +150,7 @@ class Transfers:
         y = other(x)
         # Z keeps its dialog, and with it the o= line it has seen (RFC 3264 section 8).
         call.anchor.origins[x] = second.anchor.origins[z]
+        call.anchor.reset_side(x)
         second.legs[z] = None
         second.registry.unbind(z_leg)
         old = call.replace_leg(x, z_leg, second.info.parties[z])

@@ -30,6 +30,8 @@ import time
 from dataclasses import dataclass
 from typing import Any, cast
 
+from softphone.pbx.media.srtp import SrtpContext, SrtpError
+
 LATCH_IDLE = 2.0
 DEFAULT_RCVBUF = 4 * 1024 * 1024
 
@@ -86,6 +88,11 @@ class _Channel(asyncio.DatagramProtocol):
         self.bytes = 0
         self.dropped = 0
         self.held = 0
+        # SRTP (RFC 3711) on this leg: what the peer sends is checked and decrypted with
+        # ``inbound``, what goes to it is encrypted with ``outbound``; None: plain RTP.
+        self.inbound: SrtpContext | None = None
+        self.outbound: SrtpContext | None = None
+        self.rtcp = min_len == 8
         self.closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -101,12 +108,29 @@ class _Channel(asyncio.DatagramProtocol):
             return
         peer = self.peer
         target = peer.target
+        if self.inbound is not None or peer.outbound is not None:
+            try:
+                data = self._crypt(data, peer.outbound)
+            except SrtpError as exc:
+                self.dropped += 1
+                _log.debug("relay dropped a packet from %s: %s", addr, exc)
+                return
         if target is not None:
             peer.transport.sendto(data, target)  # type: ignore[union-attr]
             self.packets += 1
             self.bytes += len(data)
         else:
             self.held += 1
+
+    def _crypt(self, data: bytes, outbound: SrtpContext | None) -> bytes:
+        inbound = self.inbound
+        if self.rtcp:
+            if inbound is not None:
+                data = inbound.unprotect_rtcp(data)
+            return data if outbound is None else outbound.protect_rtcp(data)
+        if inbound is not None:
+            data = inbound.unprotect(data)
+        return data if outbound is None else outbound.protect(data)
 
     def _accept_source(self, data: bytes, addr: Address, now: float) -> bool:
         # Only something that looks like RTP/RTCP (version 2) may claim the stream;
@@ -206,6 +230,17 @@ class RelayLeg:
         self._rtcp.remote = None if addr is None else rtcp or _next(addr)
         self._rtp.update_target()
         self._rtcp.update_target()
+
+    def set_srtp(self, inbound: SrtpContext | None, outbound: SrtpContext | None) -> None:
+        """SRTP on this leg (both None: plain RTP): ``inbound`` for what the peer sends,
+        ``outbound`` for what is sent to it. A context holds the RTP and RTCP keys."""
+        for channel in (self._rtp, self._rtcp):
+            channel.inbound, channel.outbound = inbound, outbound
+
+    @property
+    def srtp(self) -> bool:
+        """Whether this leg carries SRTP."""
+        return self._rtp.outbound is not None
 
     def _check(self, addr: tuple[str, int]) -> None:
         try:

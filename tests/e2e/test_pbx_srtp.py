@@ -1,0 +1,76 @@
+"""SRTP (RFC 3711, SDES keys RFC 4568) through the real PBX daemon: two pjsua2 phones that
+insist on SRTP register over TLS and call each other; the PBX terminates SRTP on each leg
+(its relay decrypts and re-encrypts) and each phone hears the other's tone."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.test_pbx_tls import TONES, talk
+from tests.helpers.agent import make_agent  # noqa: F401  (fixture)
+from tests.helpers.certs import self_signed
+from tests.helpers.pbxproc import PbxProcess, free_port, write_config
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def srtp_pbx(request: pytest.FixtureRequest,
+             tmp_path: Path) -> Iterator[tuple[PbxProcess, int, Path]]:
+    """The PBX with TLS and [rtp] srtp = request.param: (process, TLS port, certificate)."""
+    cert, key = self_signed(tmp_path, "sip")
+    port = free_port()
+    cfg = write_config(tmp_path / "pbx.toml", sip_port=port, rtp_base=24000 + (port % 40) * 200,
+                       transports=("udp", "tcp", "tls"),
+                       sip_extra=f'tls_port = 0\ntls_cert = "{cert.name}"\n'
+                                 f'tls_key = "{key.name}"\n')
+    text = cfg.read_text()
+    cfg.write_text(text.replace("[rtp]\n", f'[rtp]\nsrtp = "{request.param}"\n', 1))
+    proc = PbxProcess(cfg, tmp_path / "data", sip_port=port).start()
+    tls_port = proc.wait_for("ready")["tls_port"]
+    yield proc, tls_port, cert
+    assert proc.stop() == 0
+
+
+@pytest.mark.parametrize("srtp_pbx", ["mandatory"], indirect=True)
+def test_srtp_phones_talk_through_the_pbx(
+        make_agent, srtp_pbx: tuple[PbxProcess, int, Path], tmp_path: Path) -> None:  # noqa: F811
+    pbx, tls_port, _ = srtp_pbx
+    alice = make_agent("alice", transport="tls", srtp="mandatory").register_at(
+        tls_port, "100", transport="tls")
+    bob = make_agent("bob", transport="tls", srtp="mandatory").register_at(
+        tls_port, "101", transport="tls")
+    for agent in (alice, bob):
+        agent.play_tone(TONES[agent.name], tmp_path)
+    mark = len(pbx.lines)
+    talk(alice, bob, f"sip:101@127.0.0.1:{tls_port}", tmp_path, "srtp")
+    # The PBX says both legs carried SRTP (pjsua2 with SRTP mandatory refuses anything else).
+    legs = {e.get("leg") for e in pbx.lines[mark:] if e.get("event") == "srtp"}
+    assert legs == {"a", "b"}
+    # What each phone was given: RTP/SAVP with the PBX's own AES_CM_128_HMAC_SHA1_80 key.
+    for agent in (alice, bob):
+        log = agent.log_path.read_text(errors="replace")
+        assert re.search(r"m=audio \d+ RTP/SAVP ", log)
+        keys = set(re.findall(r"a=crypto:\d+ AES_CM_128_HMAC_SHA1_80 inline:(\S+)", log))
+        assert len(keys) >= 2, f"{agent.name}: its own key and the PBX's, got {keys}"
+
+
+@pytest.mark.parametrize("srtp_pbx", ["optional"], indirect=True)
+def test_plain_udp_phone_calls_srtp_phone(
+        make_agent, srtp_pbx: tuple[PbxProcess, int, Path], tmp_path: Path) -> None:  # noqa: F811
+    """A UDP phone (no keys over cleartext SIP) calls a phone that uses SRTP where offered
+    ("optional": RTP/AVP with a=crypto over TLS): plain RTP on one leg, SRTP on the other."""
+    pbx, tls_port, _ = srtp_pbx
+    alice = make_agent("alice").register_at(pbx.sip_port, "100")
+    bob = make_agent("bob", transport="tls", srtp="optional").register_at(
+        tls_port, "101", transport="tls")
+    for agent in (alice, bob):
+        agent.play_tone(TONES[agent.name], tmp_path)
+    mark = len(pbx.lines)
+    talk(alice, bob, f"sip:101@127.0.0.1:{pbx.sip_port}", tmp_path, "mixed")
+    legs = {e.get("leg") for e in pbx.lines[mark:] if e.get("event") == "srtp"}
+    assert legs == {"b"}
