@@ -22,7 +22,6 @@ of buffered (late voice is useless; unbounded buffering would only add delay).
 from __future__ import annotations
 
 import asyncio
-import errno
 import ipaddress
 import logging
 import socket
@@ -30,18 +29,14 @@ import time
 from dataclasses import dataclass
 from typing import Any, cast
 
+from softphone.pbx.media.ports import DEFAULT_RCVBUF, BoundPair, PortPool, RelayError
 from softphone.pbx.media.srtp import SrtpContext, SrtpError
 
 LATCH_IDLE = 2.0
-DEFAULT_RCVBUF = 4 * 1024 * 1024
 
 Address = tuple[Any, ...]
 _log = logging.getLogger(__name__)
 _monotonic = time.monotonic
-
-
-class RelayError(Exception):
-    """The relay cannot give a session (port range exhausted, address not bindable)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -319,20 +314,11 @@ class RtpRelay:
     def __init__(
         self, host: str, port_min: int, port_max: int, *, rcvbuf: int = DEFAULT_RCVBUF
     ) -> None:
-        first = port_min + (port_min & 1)
-        if not 0 < first < port_max <= 65535:
-            raise ValueError(f"RTP port range {port_min}-{port_max} holds no even/odd pair")
         self.host = host
         self._family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        self._rcvbuf = rcvbuf
-        self._pairs = list(range(first, port_max, 2))  # even ports P with P+1 <= port_max
-        # Round-robin through the range, so a just-freed port is reused last and late
-        # packets of an old call do not reach a new one.
-        self._cursor = 0
-        self._in_use: set[int] = set()
+        self._ports = PortPool(host, port_min, port_max, rcvbuf)
         self._sessions: set[RelaySession] = set()
         self._closed = False
-        self._warned_rcvbuf = False
 
     @property
     def active_sessions(self) -> int:
@@ -342,12 +328,12 @@ class RtpRelay:
         """Bind two RTP/RTCP port pairs and return the session; RelayError if none free."""
         if self._closed:
             raise RelayError("the relay is closed")
-        bound: list[tuple[int, socket.socket, socket.socket]] = []
+        bound: list[BoundPair] = []
         try:
             for _ in range(2):
-                bound.append(self._bind_pair())
+                bound.append(self._ports.bind_pair(len(self._sessions)))
         except BaseException:
-            self._free_sockets(bound)
+            self._ports.free(bound)
             raise
         loop = asyncio.get_running_loop()
         legs: list[RelayLeg] = []
@@ -361,7 +347,7 @@ class RtpRelay:
             for leg in legs:
                 leg._rtp.close()
                 leg._rtcp.close()
-            self._free_sockets(bound)
+            self._ports.free(bound)
             raise
         leg_a, leg_b = legs
         leg_a._rtp.peer, leg_b._rtp.peer = leg_b._rtp, leg_a._rtp
@@ -370,58 +356,10 @@ class RtpRelay:
         self._sessions.add(session)
         return session
 
-    def _free_sockets(self, bound: list[tuple[int, socket.socket, socket.socket]]) -> None:
-        for port, rtp_sock, rtcp_sock in bound:
-            rtp_sock.close()
-            rtcp_sock.close()
-            self._in_use.discard(port)
-
-    def _bind_pair(self) -> tuple[int, socket.socket, socket.socket]:
-        count = len(self._pairs)
-        for _ in range(count):
-            port = self._pairs[self._cursor]
-            self._cursor = (self._cursor + 1) % count
-            if port in self._in_use:
-                continue
-            rtp_sock = self._bind(port)
-            if rtp_sock is None:
-                continue
-            rtcp_sock = self._bind(port + 1)
-            if rtcp_sock is None:
-                rtp_sock.close()
-                continue
-            self._in_use.add(port)
-            return port, rtp_sock, rtcp_sock
-        raise RelayError(
-            f"no free RTP port pair in {self.host}:{self._pairs[0]}-{self._pairs[-1] + 1} "
-            f"({len(self._sessions)} sessions active)"
-        )
-
-    def _bind(self, port: int) -> socket.socket | None:
-        sock = socket.socket(self._family, socket.SOCK_DGRAM)
-        try:
-            # Before bind, so the buffer is in place when the first burst arrives; default
-            # buffers dropped bursts in the PBX measurements (DESIGN.md).
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, self._rcvbuf)
-            got = sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF)
-            if got < self._rcvbuf and not self._warned_rcvbuf:
-                # Linux caps at net.core.rmem_max (and reports double what it grants).
-                self._warned_rcvbuf = True
-                _log.warning("RTP receive buffer is %d bytes, wanted %d: raise "
-                             "net.core.rmem_max", got, self._rcvbuf)
-            sock.setblocking(False)
-            sock.bind((self.host, port))
-        except OSError as exc:
-            sock.close()
-            if exc.errno in (errno.EADDRINUSE, errno.EACCES):
-                return None
-            raise RelayError(f"cannot bind RTP port {self.host}:{port}: {exc}") from exc
-        return sock
-
     def _release(self, session: RelaySession) -> None:
         self._sessions.discard(session)
-        self._in_use.discard(session.leg_a.local_port)
-        self._in_use.discard(session.leg_b.local_port)
+        self._ports.release(session.leg_a.local_port)
+        self._ports.release(session.leg_b.local_port)
 
     async def close(self) -> None:
         """Close every session and wait until their sockets are closed."""
