@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from softphone.common.directory import EntryType, Presence
-from softphone.pbx.api import doorvideo
+from softphone.pbx.api import doorvideo, ringgroups
 from softphone.pbx.api.doors import AUDIT_LIMIT_DEFAULT, AUDIT_LIMIT_MAX
 from softphone.pbx.api.favorites import MAX_FAVORITES
 from softphone.pbx.api.oas import (
@@ -320,15 +320,16 @@ def openapi_document(server_url: str | None = None) -> dict[str, Any]:
         "openapi": "3.1.0",
         "info": {
             "title": "softphone-pbx client API", "version": "1",
-            "description": "Directory, presence, favorites, self-service settings and "
-                           "doors. Sign in "
+            "description": "Directory, presence, favorites, self-service settings, "
+                           "ring groups and doors. Sign in "
                            "with the SIP credentials at /api/v1/auth/token, then send "
                            "'Authorization: Bearer <token>'. Every error is "
                            "{\"error\": code, \"message\": text}.",
         },
-        "paths": {**PATHS, **doorvideo.PATHS},
+        "paths": {**PATHS, **doorvideo.PATHS, **ringgroups.PATHS},
         "components": {
-            "schemas": {**SCHEMAS, **doorvideo.SCHEMAS}, "responses": RESPONSES,
+            "schemas": {**SCHEMAS, **doorvideo.SCHEMAS, **ringgroups.SCHEMAS},
+            "responses": RESPONSES,
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },
         "security": [{"bearer": []}],
