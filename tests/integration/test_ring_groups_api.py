@@ -15,6 +15,7 @@ import aiohttp
 import pytest
 
 from tests.helpers.apiserver import PASSWORDS, ApiHarness, api_config
+from tests.integration.test_api import receive_json
 
 API = "/api/v1"
 GROUPS = """
@@ -160,3 +161,26 @@ async def test_admins_change_settings_checked_field_by_field(
     status, group = await bernd("GET", "/ring-groups/300")
     assert group["settings"]["strategy"] == "hunt", "settings lost on restart"
     assert group["settings"]["ring_time"] == 8
+
+
+async def test_members_hear_of_changes_on_the_events_socket(
+        harness: ApiHarness, http: aiohttp.ClientSession) -> None:
+    anna = await Client.sign_in(http, harness.url, "100")        # a member
+    jose = await Client.sign_in(http, harness.url, "102")        # not a member
+    admin = await Client.sign_in(http, harness.url, "200")
+    url = harness.url + API + "/events"
+    async with http.ws_connect(url, params={"token": anna.token}) as member, \
+            http.ws_connect(url, params={"token": jose.token}) as other:
+        for ws in (member, other):
+            assert (await receive_json(ws))["type"] == "snapshot"
+        await admin("DELETE", "/ring-groups/300/members/101/login")
+        event = await receive_json(member)
+        assert event["type"] == "ring_group"
+        assert logged_in(event["group"]) == {"100": True, "101": False}
+        await admin("PATCH", "/ring-groups/300", json={"busy_on_busy": True})
+        event = await receive_json(member)
+        assert event["group"]["settings"]["busy_on_busy"] is True
+        # José is no member: the next thing he gets is his own settings, not the two
+        # group events before it.
+        await jose("PATCH", "/me/settings", json={"dnd": True})
+        assert (await receive_json(other))["type"] == "settings"

@@ -59,7 +59,8 @@ def create_api(config: PbxConfig, presence: PresenceSource, users: UserStore, ba
                   bans, ban_clock)
     directory = Directory(config, presence)
     favorites = Favorites(users, directory)
-    hub = EventHub(presence, users, favorites)
+    group_store = groups if groups is not None else GroupStore(None, config)
+    hub = EventHub(presence, users, favorites, groups=group_store)
     app = web.Application(middlewares=[error_middleware, guard.middleware],
                           client_max_size=MAX_BODY)
     app[HUB_KEY] = hub
@@ -72,7 +73,6 @@ def create_api(config: PbxConfig, presence: PresenceSource, users: UserStore, ba
     unsubscribe: list[Callable[[], None]] = []
     relay = DoorRelay()
     audit = door_log if door_log is not None else DoorLog(None)
-    group_store = groups if groups is not None else GroupStore(None, config)
 
     async def on_startup(_: web.Application) -> None:
         hub.start()

@@ -305,8 +305,10 @@ PATHS: dict[str, Any] = {
             "Upgrade to a WebSocket (RFC 6455). The token goes in the Authorization header "
             "or, for browsers, in ?token=. The server sends JSON text messages: first a "
             "SnapshotEvent, then PresenceEvent, FavoritesEvent and SettingsEvent as things "
-            "change. Close codes: 4001 token expired (sign in again), 1013 the client read "
-            "too slowly (reconnect), 1001 the server is shutting down."),
+            "change, and RingGroupEvent to the members of a ring group when someone logs in "
+            "or out of it or its settings change. Close codes: 4001 token expired (sign in "
+            "again), 1013 the client read too slowly (reconnect), 1001 the server is "
+            "shutting down."),
         "parameters": [{"name": "token", "in": "query", "required": False,
                         "schema": {"type": "string"}}],
         "responses": {"101": {"description": "Switched to WebSocket"},

@@ -185,6 +185,10 @@ SCHEMAS: dict[str, Any] = {
                      "description": "Where calls go when every member is busy"},
         },
     },
+    "RingGroupEvent": {
+        "type": "object", "required": ["type", "group"],
+        "properties": {"type": {"const": "ring_group"}, "group": ref("schemas", "RingGroup")},
+    },
 }
 
 
