@@ -27,6 +27,7 @@ from softphone.pbx.features.location import Location
 from softphone.pbx.features.presence import PresenceService
 from softphone.pbx.features.registrar import Registrar
 from softphone.pbx.features.subscriptions import Subscriptions
+from softphone.pbx.groupstore import GroupStore
 from softphone.pbx.media.relay import RtpRelay
 from softphone.pbx.sip.clock import LoopClock
 from softphone.pbx.sip.core import OptionsHandler, SipCore
@@ -54,6 +55,7 @@ class Pbx:
         self.subscriptions: Subscriptions | None = None
         self.api: ApiServer | None = None
         self.door_log: DoorLog | None = None
+        self.groups: GroupStore | None = None
         self._timers: dict[str, asyncio.TimerHandle] = {}
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -76,6 +78,7 @@ class Pbx:
                                             time.time, algorithms=sip.digest_algorithms)
         auth = AuthGate(core, authenticator, bans)
         self.users = users = UserStore(self.data_dir / "users.sqlite3", self._default_settings)
+        self.groups = groups = GroupStore(self.data_dir / "groups.sqlite3", self.config)
         self.location = Location(store, time.time)
         restored = self.location.load()
         # Presence: registrations, calls and DND taken together, for the API and SUBSCRIBE.
@@ -90,7 +93,8 @@ class Pbx:
             rtp.host if rtp.host != "0.0.0.0" else self.advertised_host)
         self.b2bua = B2bua(core, self.config, auth, self.location, self.relay, store, clock,
                            time.time, self._spawn, media_address,
-                           on_call_change=presence.call_changed, settings=users.settings)
+                           on_call_change=presence.call_changed, settings=users.settings,
+                           ring_group=groups.group, logged_out=groups.logged_out)
         self.subscriptions = Subscriptions(core, self.config, auth, presence, clock)
         core.register(OptionsHandler(core))
         core.register(Registrar(core, self.config, auth, self.location, time.time))
@@ -111,7 +115,7 @@ class Pbx:
             self.door_log = DoorLog(self.data_dir / "doors.sqlite3")
             app = create_api(self.config, presence, users, bans, self._nonce_secret(),
                              time.time, time.monotonic, pickup=self.b2bua.pickup_for,
-                             door_log=self.door_log)
+                             door_log=self.door_log, groups=groups)
             tls = tls_context(api.tls_cert, api.tls_key) if api.tls_cert and api.tls_key else None
             self.api = ApiServer(app, api.host, api.port, tls)
             await self.api.start()
@@ -192,4 +196,6 @@ class Pbx:
             self.users.close()
         if self.door_log is not None:
             self.door_log.close()
+        if self.groups is not None:
+            self.groups.close()
         log.info("PBX stopped", extra={"event": "stopped"})

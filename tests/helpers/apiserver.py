@@ -1,4 +1,4 @@
-"""The client API on loopback for tests: a fake presence, a real UserStore, a real server.
+"""The client API on loopback for tests: a fake presence, real stores, a real server.
 
 FakePresence implements the PresenceService interface the API codes against
 (softphone.pbx.features.presence); tests set states and fire updates by hand.
@@ -17,6 +17,7 @@ from softphone.pbx.api.calls import PickupResult
 from softphone.pbx.api.userstore import UserStore
 from softphone.pbx.config import PbxConfig, parse_config
 from softphone.pbx.features.ban import BanList
+from softphone.pbx.groupstore import GroupStore
 
 SECRET = b"0123456789abcdef0123456789abcdef"
 PASSWORDS = {"100": "anna-pw", "101": "bernd-pw", "102": "jo-pw", "200": "admin-pw"}
@@ -88,6 +89,7 @@ class ApiHarness:
     presence: FakePresence = field(init=False)
     bans: BanList = field(init=False)
     users: UserStore | None = None
+    groups: GroupStore | None = None
     server: ApiServer | None = None
     pickups: list[tuple[str, str | None]] = field(default_factory=list)
 
@@ -102,8 +104,9 @@ class ApiHarness:
 
     async def start(self) -> ApiServer:
         self.users = UserStore(self.data_dir / "users.sqlite3")
+        self.groups = GroupStore(self.data_dir / "groups.sqlite3", self.config)
         app = create_api(self.config, self.presence, self.users, self.bans, SECRET,
-                         self.clock, time.monotonic, pickup=self.pickup)
+                         self.clock, time.monotonic, pickup=self.pickup, groups=self.groups)
         ssl = tls_context(*self.tls) if self.tls else None
         self.server = ApiServer(app, "127.0.0.1", 0, ssl)
         await self.server.start()
@@ -116,6 +119,9 @@ class ApiHarness:
         if self.users is not None:
             self.users.close()
             self.users = None
+        if self.groups is not None:
+            self.groups.close()
+            self.groups = None
 
     @property
     def url(self) -> str:

@@ -31,11 +31,13 @@ from softphone.pbx.api.events import EventHub, EventsHandler
 from softphone.pbx.api.favorites import Favorites, FavoritesHandlers
 from softphone.pbx.api.guard import EVENTS_PATH, OPENAPI_PATH, TOKEN_PATH, Guard, caller
 from softphone.pbx.api.openapi import openapi_document
+from softphone.pbx.api.ringgroups import add_routes as add_ring_group_routes
 from softphone.pbx.api.settings import SettingsHandlers
 from softphone.pbx.api.userstore import UserChange, UserStore
 from softphone.pbx.config import PbxConfig
 from softphone.pbx.doorlog import DoorLog
 from softphone.pbx.features.ban import BanList
+from softphone.pbx.groupstore import GroupStore
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +48,8 @@ HUB_KEY = web.AppKey("events_hub", EventHub)
 def create_api(config: PbxConfig, presence: PresenceSource, users: UserStore, bans: BanList,
                secret: bytes, clock: Callable[[], float],
                ban_clock: Callable[[], float], pickup: Pickup | None = None,
-               door_log: DoorLog | None = None) -> web.Application:
+               door_log: DoorLog | None = None,
+               groups: GroupStore | None = None) -> web.Application:
     """The application; ``secret`` is the daemon's secret (tokens use a key derived from
     it), ``clock`` is wall time (token expiry, audit times), ``ban_clock`` the clock
     ``bans`` runs on. ``door_log`` is the caller's to close; without one the door audit
@@ -56,7 +59,8 @@ def create_api(config: PbxConfig, presence: PresenceSource, users: UserStore, ba
                   bans, ban_clock)
     directory = Directory(config, presence)
     favorites = Favorites(users, directory)
-    hub = EventHub(presence, users, favorites)
+    group_store = groups if groups is not None else GroupStore(None, config)
+    hub = EventHub(presence, users, favorites, groups=group_store)
     app = web.Application(middlewares=[error_middleware, guard.middleware],
                           client_max_size=MAX_BODY)
     app[HUB_KEY] = hub
@@ -84,6 +88,8 @@ def create_api(config: PbxConfig, presence: PresenceSource, users: UserStore, ba
         await relay.close()
         if door_log is None:
             audit.close()
+        if groups is None:
+            group_store.close()
 
     app.on_startup.append(on_startup)
     app.on_shutdown.append(on_shutdown)
@@ -126,6 +132,7 @@ def create_api(config: PbxConfig, presence: PresenceSource, users: UserStore, ba
     r.add_get("/api/v1/doors/audit", doors.audit, allow_head=False)
     r.add_post(f"/api/v1/doors/{number}/open", doors.open)
     add_video_routes(app, config, secret, clock)
+    add_ring_group_routes(app, config, group_store)
     return app
 
 

@@ -1,4 +1,5 @@
-"""The events WebSocket: presence of everyone, and this user's favorites and settings.
+"""The events WebSocket: presence of everyone, this user's favorites and settings, and the
+ring groups the user is a member of (someone logged in or out, the settings changed).
 
 On connect a client gets one "snapshot" message, then a message per change; it never has
 to poll. Each connection has a bounded queue and its own sender task, so a client on a bad
@@ -25,8 +26,10 @@ from softphone.pbx.api.directory import PresenceSource
 from softphone.pbx.api.errors import ApiError
 from softphone.pbx.api.favorites import Favorites
 from softphone.pbx.api.guard import caller, claims
+from softphone.pbx.api.ringgroups import group_json
 from softphone.pbx.api.settings import settings_json
 from softphone.pbx.api.userstore import UserChange, UserStore
+from softphone.pbx.groupstore import GroupStore
 
 log = logging.getLogger(__name__)
 
@@ -100,8 +103,9 @@ class EventHub:
     """Fans presence and user-store changes out to every connected client."""
 
     def __init__(self, presence: PresenceSource, users: UserStore, favorites: Favorites,
-                 max_queue: int = MAX_QUEUE) -> None:
+                 max_queue: int = MAX_QUEUE, groups: GroupStore | None = None) -> None:
         self._presence = presence
+        self._groups = groups
         self._users = users
         self._favorites = favorites
         self._max_queue = max_queue
@@ -111,6 +115,8 @@ class EventHub:
     def start(self) -> None:
         self._unsubscribe = [self._presence.subscribe(self._on_presence),
                              self._users.subscribe(self._on_user_change)]
+        if self._groups is not None:
+            self._unsubscribe.append(self._groups.subscribe(self._on_group_change))
 
     async def stop(self) -> None:
         for unsubscribe in self._unsubscribe:
@@ -165,6 +171,15 @@ class EventHub:
                              "settings": settings_json(self._users.settings(change.number))})
         for client in list(group):
             client.offer(message)
+
+    def _on_group_change(self, number: str) -> None:
+        group = self._groups.group(number) if self._groups is not None else None
+        if group is None or self._groups is None:
+            return
+        message = _dump({"type": "ring_group", "group": group_json(group, self._groups)})
+        for member in group.members:
+            for client in list(self._clients.get(member, ())):
+                client.offer(message)
 
 
 def _dump(message: dict[str, Any]) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from softphone.common.directory import EntryType, Presence
-from softphone.pbx.api import doorvideo
+from softphone.pbx.api import doorvideo, ringgroups
 from softphone.pbx.api.doors import AUDIT_LIMIT_DEFAULT, AUDIT_LIMIT_MAX
 from softphone.pbx.api.favorites import MAX_FAVORITES
 from softphone.pbx.api.oas import (
@@ -305,8 +305,10 @@ PATHS: dict[str, Any] = {
             "Upgrade to a WebSocket (RFC 6455). The token goes in the Authorization header "
             "or, for browsers, in ?token=. The server sends JSON text messages: first a "
             "SnapshotEvent, then PresenceEvent, FavoritesEvent and SettingsEvent as things "
-            "change. Close codes: 4001 token expired (sign in again), 1013 the client read "
-            "too slowly (reconnect), 1001 the server is shutting down."),
+            "change, and RingGroupEvent to the members of a ring group when someone logs in "
+            "or out of it or its settings change. Close codes: 4001 token expired (sign in "
+            "again), 1013 the client read too slowly (reconnect), 1001 the server is "
+            "shutting down."),
         "parameters": [{"name": "token", "in": "query", "required": False,
                         "schema": {"type": "string"}}],
         "responses": {"101": {"description": "Switched to WebSocket"},
@@ -320,15 +322,16 @@ def openapi_document(server_url: str | None = None) -> dict[str, Any]:
         "openapi": "3.1.0",
         "info": {
             "title": "softphone-pbx client API", "version": "1",
-            "description": "Directory, presence, favorites, self-service settings and "
-                           "doors. Sign in "
+            "description": "Directory, presence, favorites, self-service settings, "
+                           "ring groups and doors. Sign in "
                            "with the SIP credentials at /api/v1/auth/token, then send "
                            "'Authorization: Bearer <token>'. Every error is "
                            "{\"error\": code, \"message\": text}.",
         },
-        "paths": {**PATHS, **doorvideo.PATHS},
+        "paths": {**PATHS, **doorvideo.PATHS, **ringgroups.PATHS},
         "components": {
-            "schemas": {**SCHEMAS, **doorvideo.SCHEMAS}, "responses": RESPONSES,
+            "schemas": {**SCHEMAS, **doorvideo.SCHEMAS, **ringgroups.SCHEMAS},
+            "responses": RESPONSES,
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },
         "security": [{"bearer": []}],

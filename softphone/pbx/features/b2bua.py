@@ -21,6 +21,7 @@ from softphone.pbx.features.location import Location
 from softphone.pbx.features.routing import Reject, Ring, Router
 from softphone.pbx.features.transfer import Transfers
 from softphone.pbx.media.relay import RelayError, RtpRelay
+from softphone.pbx.ringgroups import RingGroup
 from softphone.pbx.sip.clock import Clock
 from softphone.pbx.sip.core import SipCore
 from softphone.pbx.sip.dialog import Dialog
@@ -40,6 +41,8 @@ class B2bua:
         spawn: Callable[[Coroutine[Any, Any, None]], object], media_address: str,
         on_call_change: Callable[[CallInfo], None] | None = None,
         settings: Callable[[str], UserSettings] = lambda number: UserSettings(),
+        ring_group: Callable[[str], RingGroup | None] | None = None,
+        logged_out: Callable[[str], frozenset[str]] = lambda group: frozenset(),
     ) -> None:
         self.core = core
         self.config = config
@@ -54,7 +57,7 @@ class B2bua:
         self.on_call_change = on_call_change
         self.transfers = Transfers(core, clock, config, location, self)
         self.router = Router(config, location.bindings, settings, self.in_call,
-                             self.device_in_call)
+                             self.device_in_call, ring_group, logged_out)
         self.calls: dict[str, Call] = {}                         # by CallInfo.id
         self._dialogs: dict[tuple[str, str], Call] = {}          # (call-id, our tag)
         self._by_invite: dict[tuple[str, str], Call] = {}        # (call-id, from tag) while ringing

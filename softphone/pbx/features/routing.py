@@ -5,7 +5,8 @@ or busy-on-busy: once the person talks on any device further callers hear busy),
 devices to ring and for how long before forwarding on no answer. For a ring group:
 ring-all or an ordered hunt over the members who are free, a no-answer timeout and the
 next destinations for no answer and busy; shared use (new calls keep ringing at free
-members while others talk) or busy-on-busy for the whole group.
+members while others talk) or busy-on-busy for the whole group. Members who logged out of
+a group are not rung; when all have, the call goes to no_answer at once (or gets 480).
 
 No I/O: the router reads the configuration, the user settings, the registrations and who
 is in a call through functions it is given, and returns a decision.
@@ -13,6 +14,7 @@ is in a call through functions it is given, and returns a decision.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -20,6 +22,8 @@ from softphone.common.directory import UserSettings
 from softphone.pbx.config import PbxConfig
 from softphone.pbx.ringgroups import RingGroup
 from softphone.pbx.store import Binding
+
+log = logging.getLogger(__name__)
 
 MAX_HOPS = 5            # forwarding chains longer than this are a loop
 RING_TIMEOUT = 120.0    # nobody answers: give up after this (then 480)
@@ -57,8 +61,14 @@ class Router:
         self, config: PbxConfig, bindings: Callable[[str], list[Binding]],
         settings: Callable[[str], UserSettings], in_call: Callable[[str], bool],
         device_in_call: Callable[[str, str], bool],
+        ring_group: Callable[[str], RingGroup | None] | None = None,
+        logged_out: Callable[[str], frozenset[str]] = lambda group: frozenset(),
     ) -> None:
+        """``ring_group`` gives a group as it is now (the configuration's, with run-time
+        changes); ``logged_out`` the members who logged out of a group."""
         self.config = config
+        self.ring_group = ring_group if ring_group is not None else config.ring_group
+        self.logged_out = logged_out
         self.bindings = bindings
         self.settings = settings
         self.in_call = in_call
@@ -67,7 +77,7 @@ class Router:
     def route(self, number: str, caller: str, hops: int = 0) -> Decision:
         if hops > MAX_HOPS:
             return Reject(482, "Forwarding loop")
-        group = self.config.ring_group(number)
+        group = self.ring_group(number)
         if group is not None:
             return self._group(group, caller, hops)
         if self.config.extension(number) is None:
@@ -92,7 +102,17 @@ class Router:
                     on_no_answer=s.forward_no_answer, on_busy=s.forward_busy, hops=hops)
 
     def _group(self, group: RingGroup, caller: str, hops: int) -> Decision:
-        members = [m for m in group.members if m != caller]
+        out = self.logged_out(group.number)
+        available = [m for m in group.members if m not in out]
+        if not available:
+            target = group.no_answer if group.no_answer != caller else None
+            log.info("ring group %s: every member is logged out; %s", group.number,
+                     f"going on to {target}" if target else "480",
+                     extra={"event": "group_all_logged_out", "group": group.number,
+                            "caller": caller, "to": target})
+            return self._next(group.no_answer, caller, hops,
+                              Reject(480, "All members logged out"))
+        members = [m for m in available if m != caller]
         if group.busy_on_busy and any(self.in_call(m) for m in members):
             return self._next(group.busy, caller, hops, Reject(486, "Busy Here"))
         free: list[tuple[str, list[Binding]]] = []
