@@ -8,35 +8,23 @@ configuration used when no file is given.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import ipaddress
 import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from softphone.common.resources import resource
 from softphone.pbx.doors import Door, parse_doors
 from softphone.pbx.ringgroups import RingGroup, parse_ring_groups
+from softphone.pbx.validate import DEMO_SOURCE, ConfigError, Validator, describe
 
-DEMO_SOURCE = "<demo>"
 ROLES = ("user", "reception", "admin")
 TRANSPORTS = ("udp", "tcp", "tls")
 _NUMBER = re.compile(r"[0-9]{2,6}")
 _HEX = re.compile(r"[0-9a-fA-F]+")
-_T = TypeVar("_T")
-
-
-class ConfigError(Exception):
-    """A configuration mistake: ``str(err)`` is ``"{file}: {key}: {message}"``."""
-
-    def __init__(self, file: str, key: str, message: str) -> None:
-        super().__init__(f"{file}: {key}: {message}")
-        self.file = file
-        self.key = key
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -169,65 +157,8 @@ def _read(path: Path, source: str) -> PbxConfig:
     return parse_config(text, source)
 
 
-def _describe(value: object) -> str:
-    names = {bool: "a boolean", int: "an integer", float: "a number", str: "a string",
-             list: "an array", dict: "a table"}
-    return names.get(type(value), type(value).__name__)
-
-
-class _Validator:
-    """Walks the parsed TOML once; each check raises at the first problem."""
-
-    def __init__(self, source: str) -> None:
-        self.source = source
-
-    def fail(self, key: str, message: str) -> ConfigError:
-        return ConfigError(self.source, key, message)
-
-    def table(self, data: dict[str, Any], key: str, prefix: str) -> dict[str, Any]:
-        value = data.get(key, {})
-        if not isinstance(value, dict):
-            raise self.fail(prefix + key, f"expected a table, got {_describe(value)}")
-        return value
-
-    def known_keys(self, table: dict[str, Any], prefix: str, allowed: tuple[str, ...]) -> None:
-        for key in table:
-            if key in allowed:
-                continue
-            close = difflib.get_close_matches(key, allowed, n=1)
-            hint = f"did you mean '{close[0]}'?" if close else "expected one of " + ", ".join(
-                f"'{name}'" for name in allowed)
-            raise self.fail(prefix + key, f"unknown key; {hint}")
-
-    def get(self, table: dict[str, Any], key: str, prefix: str, kind: type[_T],
-            default: _T) -> _T:
-        value = table.get(key, default)
-        # bool is a subclass of int in Python but never a sensible port or count.
-        ok = isinstance(value, kind) and not (isinstance(value, bool) and kind is not bool)
-        if kind is float and isinstance(value, int) and not isinstance(value, bool):
-            value, ok = float(value), True
-        if not ok:
-            raise self.fail(prefix + key, f"expected {_describe(kind())}, got {_describe(value)}")
-        return value
-
-    def ranged(self, table: dict[str, Any], key: str, prefix: str, default: int,
-               low: int, high: int) -> int:
-        value = self.get(table, key, prefix, int, default)
-        if not low <= value <= high:
-            raise self.fail(prefix + key, f"{value} is out of range {low}-{high}")
-        return value
-
-    def positive(self, table: dict[str, Any], key: str, prefix: str, default: float) -> float:
-        value = self.get(table, key, prefix, float, default)
-        if not value > 0:
-            raise self.fail(prefix + key, f"{value} must be greater than 0")
-        return value
-
-    def address(self, value: str, key: str) -> None:
-        try:
-            ipaddress.ip_address(value)
-        except ValueError:
-            raise self.fail(key, f"'{value}' is not an IP address") from None
+class _Validator(Validator):
+    """The PbxConfig sections (doors.py and ringgroups.py add theirs)."""
 
     def config(self, data: dict[str, Any]) -> PbxConfig:
         self.known_keys(data, "", ("sip", "rtp", "security", "extensions", "api", "ring_groups",
@@ -238,7 +169,7 @@ class _Validator:
         entries = data.get("extensions", [])
         if not isinstance(entries, list):
             raise self.fail("extensions", f"expected an array of tables ([[extensions]]), "
-                                          f"got {_describe(entries)}")
+                                          f"got {describe(entries)}")
         extensions: dict[str, Extension] = {}
         first_index: dict[str, int] = {}
         for index, entry in enumerate(entries):
@@ -274,19 +205,6 @@ class _Validator:
         # stolen token usable for too long (tokens are stateless and cannot be revoked).
         ttl = self.ranged(t, "token_ttl", p, d.token_ttl, 60, 30 * 86400)
         return ApiSettings(enabled, host, port, cert, key, ttl)
-
-    def tls_file(self, t: dict[str, Any], key: str, p: str) -> Path | None:
-        if key not in t:
-            return None
-        value = self.get(t, key, p, str, "")
-        if not value:
-            raise self.fail(p + key, "must not be empty")
-        path = Path(value)
-        if not path.is_absolute() and self.source != DEMO_SOURCE:
-            path = Path(self.source).parent / path
-        if not path.is_file():
-            raise self.fail(p + key, f"file not found: {path}")
-        return path
 
     def sip(self, t: dict[str, Any]) -> SipSettings:
         p, d = "sip.", SipSettings()
@@ -393,7 +311,7 @@ class _Validator:
 
     def extension(self, entry: object, p: str, realm: str) -> Extension:
         if not isinstance(entry, dict):
-            raise self.fail(p.rstrip("."), f"expected a table, got {_describe(entry)}")
+            raise self.fail(p.rstrip("."), f"expected a table, got {describe(entry)}")
         self.known_keys(entry, p, ("number", "name", "password", "ha1_md5", "ha1_sha256",
                                    "role", "department", "call_waiting", "busy_on_busy"))
         if "number" not in entry:
