@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from softphone.pbx.features.call import CallInfo
+from softphone.pbx.features.callinfo import CallInfo
 from softphone.pbx.sip.message import Request, Response, make_response
 from tests.helpers.agent import Agent, make_agent  # noqa: F401  (make_agent is a fixture)
 from tests.helpers.pbxharness import PbxHarness

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from softphone.pbx.features.call import CallInfo
+from softphone.pbx.features.callinfo import CallInfo
 from tests.helpers.pbxharness import MD5_FIRST, PbxHarness
 from tests.helpers.sipclient import SipClient
 from tests.helpers.sipp import SIPP, Sipp, SippProcess, SippResult, write_users

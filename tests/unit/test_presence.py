@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from softphone.common.directory import Presence, PresenceUpdate
-from softphone.pbx.features.call import CallInfo
+from softphone.pbx.features.callinfo import CallInfo
 from softphone.pbx.features.presence import DialogState, PresenceService
 
 

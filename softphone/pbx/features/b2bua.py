@@ -16,7 +16,8 @@ from softphone.pbx.api.calls import PickupResult
 from softphone.pbx.config import PbxConfig
 from softphone.pbx.features.anchor import SDP, AnchorError, MediaAnchor
 from softphone.pbx.features.authgate import AuthGate
-from softphone.pbx.features.call import Call, CallInfo
+from softphone.pbx.features.call import Call
+from softphone.pbx.features.callinfo import CallInfo
 from softphone.pbx.features.location import Location
 from softphone.pbx.features.routing import Reject, Ring, Router
 from softphone.pbx.features.transfer import Transfers

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Protocol
 
 from softphone.pbx.features.anchor import SDP, AnchorError, MediaAnchor
+from softphone.pbx.features.callinfo import CallInfo
 from softphone.pbx.features.dialer import COMPLETED_ELSEWHERE, Dialer, Party, failure_result
 from softphone.pbx.features.routing import RING_TIMEOUT, Decision, Ring
 from softphone.pbx.sip.clock import Clock, TimerHandle
@@ -29,23 +29,6 @@ log = logging.getLogger(__name__)
 
 def other(side: str) -> str:
     return "b" if side == "a" else "a"
-
-
-@dataclass
-class CallInfo:
-    """What the call history and presence need to know about a call."""
-
-    id: str
-    caller: str
-    caller_name: str
-    callee: str
-    state: str = "ringing"      # ringing -> answered -> ended
-    result: str = ""
-    devices: list[str] = field(default_factory=list)
-    parties: dict[str, str] = field(default_factory=dict)  # side -> extension on it now
-    # While ringing: the extensions whose devices ring now (a group's free members, or the
-    # target of a forward); the callee side is only known once one of them answers.
-    ringing: list[str] = field(default_factory=list)
 
 
 class CallRegistry(Protocol):

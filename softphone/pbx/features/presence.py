@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from softphone.common.directory import Presence, PresenceUpdate
-from softphone.pbx.features.call import CallInfo
+from softphone.pbx.features.callinfo import CallInfo
 
 log = logging.getLogger(__name__)
 
