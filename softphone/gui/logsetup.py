@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import sys
 
-from softphone.common.engine_protocol import CallInfo, RegistrationInfo
+from softphone.common.engine_protocol import CallInfo, CallState, RegistrationInfo
 from softphone.common.jsonlog import JsonFormatter
 from softphone.gui.engine_backend import EngineBackend, EngineState
 from softphone.gui.pbx_backend import PbxBackend
@@ -51,17 +51,29 @@ def _registration(info: RegistrationInfo) -> None:
              extra={"event": "registration", "state": info.state.value, "code": info.code})
 
 
-def _call(info: CallInfo) -> None:
-    log.info("call %s %s", info.call_id, info.state.value,
-             extra={"event": "call", "call_id": info.call_id, "state": info.state.value,
-                    "direction": info.direction.value, "code": info.code})
+class _CallLog:
+    """One line per call state change (the engine reports a call again whenever anything
+    about it changes: media, hold, the remote name)."""
+
+    def __init__(self) -> None:
+        self._states: dict[str, str] = {}
+
+    def __call__(self, info: CallInfo) -> None:
+        if self._states.get(info.call_id) == info.state.value:
+            return
+        self._states[info.call_id] = info.state.value
+        if info.state == CallState.ENDED:
+            del self._states[info.call_id]
+        log.info("call %s %s", info.call_id, info.state.value,
+                 extra={"event": "call", "call_id": info.call_id, "state": info.state.value,
+                        "direction": info.direction.value, "code": info.code})
 
 
 def log_engine_events(engine: EngineBackend) -> None:
     """Log the engine's state, registration and call changes as they come up."""
     engine.engine_state_changed.connect(_engine_state)
     engine.registration_changed.connect(_registration)
-    engine.call_changed.connect(_call)
+    engine.call_changed.connect(_CallLog())
 
 
 def log_pbx_events(pbx: PbxBackend) -> None:

@@ -46,6 +46,7 @@ def test_engine_events_are_json_lines_with_an_event_field(
     engine.registration(RegState.REGISTERED, code=200, reason="OK")
     engine.call("c1", CallState.CALLING, remote_number="100")
     engine.call("c1", CallState.RINGING_OUT)
+    engine.call("c1", CallState.RINGING_OUT, remote_name="Empfang")   # no new state: no line
     engine.call("c1", CallState.ENDED, code=487)
     engine.set_engine_state(EngineState.LOST)
 
