@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from softphone.pbx.config import PbxConfig
+from softphone.pbx.listeners import Listeners
 from softphone.pbx.ringgroups import STRATEGIES, RingGroup
 from softphone.pbx.sqlite import open_db, transaction
 
@@ -60,7 +61,7 @@ class GroupStore:
 
     def __init__(self, path: Path | None, config: PbxConfig) -> None:
         self._config = config
-        self._listeners: list[Listener] = []
+        self._changes: Listeners[[str]] = Listeners("group store listener")
         try:
             self._db: sqlite3.Connection | None = open_db(
                 path if path is not None else Path(":memory:"), MIGRATIONS, "groups database")
@@ -85,16 +86,7 @@ class GroupStore:
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         """Call ``listener(group number)`` after every change; returns the unsubscriber."""
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener) if listener in self._listeners \
-            else None
-
-    def _notify(self, number: str) -> None:
-        for listener in list(self._listeners):
-            try:
-                listener(number)
-            except Exception:
-                log.exception("group store listener failed on group %s", number)
+        return self._changes.subscribe(listener)
 
     # What the router and the API read
 
@@ -139,7 +131,7 @@ class GroupStore:
         log.info("%s logged %s group %s", member, "into" if logged_in else "out of", number,
                  extra={"event": "group_login" if logged_in else "group_logout",
                         "group": number, "member": member})
-        self._notify(number)
+        self._changes.notify(number)
         return True
 
     def change_settings(self, number: str, changes: dict[str, Any]) -> RingGroup | None:
@@ -159,7 +151,7 @@ class GroupStore:
         self._settings[number] = merged
         log.info("group %s settings changed: %s", number, changes,
                  extra={"event": "group_settings", "group": number})
-        self._notify(number)
+        self._changes.notify(number)
         return self.group(number)
 
 

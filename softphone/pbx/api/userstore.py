@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from softphone.common.directory import UserSettings, settings_from_json, to_json
+from softphone.pbx.listeners import Listeners
 from softphone.pbx.sqlite import open_db, transaction
 
 log = logging.getLogger(__name__)
@@ -63,7 +64,7 @@ class UserStore:
     def __init__(self, path: Path,
                  defaults: Callable[[str], UserSettings] = lambda number: UserSettings()) -> None:
         self._defaults = defaults  # what a user has before changing anything (configuration)
-        self._listeners: list[Listener] = []
+        self._changes: Listeners[[UserChange]] = Listeners("user store listener")
         try:
             self._db: sqlite3.Connection | None = open_db(path, MIGRATIONS, "users database")
         except ValueError as exc:
@@ -85,21 +86,7 @@ class UserStore:
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         """Call ``listener`` after every change; returns the function that unsubscribes."""
-        self._listeners.append(listener)
-
-        def unsubscribe() -> None:
-            if listener in self._listeners:
-                self._listeners.remove(listener)
-
-        return unsubscribe
-
-    def _notify(self, change: UserChange) -> None:
-        for listener in list(self._listeners):
-            try:
-                listener(change)
-            except Exception:
-                # One broken listener must not keep the others (or the writer) from working.
-                log.exception("user store listener failed on %s", change)
+        return self._changes.subscribe(listener)
 
     # Favorites
 
@@ -118,7 +105,7 @@ class UserStore:
             db.execute("DELETE FROM favorites WHERE user = ?", (user,))
             db.executemany("INSERT INTO favorites (user, position, number) VALUES (?, ?, ?)",
                            [(user, i, n) for i, n in enumerate(ordered)])
-        self._notify(UserChange("favorites", user))
+        self._changes.notify(UserChange("favorites", user))
         return ordered
 
     def add_favorite(self, user: str, number: str) -> list[str]:
@@ -160,5 +147,5 @@ class UserStore:
             db.execute("INSERT INTO settings (user, data) VALUES (?, ?) "
                        "ON CONFLICT (user) DO UPDATE SET data = excluded.data",
                        (number, json.dumps(to_json(new), sort_keys=True)))
-        self._notify(UserChange("settings", number, dnd_changed=old.dnd != new.dnd))
+        self._changes.notify(UserChange("settings", number, dnd_changed=old.dnd != new.dnd))
         return new

@@ -21,10 +21,10 @@ import hashlib
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from typing import Any
 
 from softphone.common.directory import Presence, PresenceUpdate
 from softphone.pbx.features.callinfo import CallInfo
+from softphone.pbx.listeners import Listeners
 
 log = logging.getLogger(__name__)
 
@@ -74,8 +74,9 @@ class PresenceService:
         # extension -> {dialog id: dialog}: the same entries, indexed by extension.
         self._by_number: dict[str, dict[str, DialogState]] = {}
         self._state: dict[str, PresenceUpdate] = {}
-        self._listeners: list[PresenceListener] = []
-        self._dialog_listeners: list[DialogListener] = []
+        self._listeners: Listeners[[PresenceUpdate]] = Listeners("presence listener")
+        self._dialog_listeners: Listeners[[str, list[DialogState]]] = Listeners(
+            "dialog listener")
 
     # -- inputs ---------------------------------------------------------------------------
 
@@ -169,19 +170,12 @@ class PresenceService:
     def subscribe(self, listener: PresenceListener) -> Callable[[], None]:
         """Call `listener` on every change of an extension's aggregated state; returns
         the function that stops it."""
-        self._listeners.append(listener)
-        return lambda: self._remove(self._listeners, listener)
+        return self._listeners.subscribe(listener)
 
     def watch_dialogs(self, listener: DialogListener) -> Callable[[], None]:
         """Call `listener(number, dialogs)` whenever dialogs of `number` start, change or
         end (ended ones come once, with state "terminated"); returns the unsubscribe."""
-        self._dialog_listeners.append(listener)
-        return lambda: self._remove(self._dialog_listeners, listener)
-
-    @staticmethod
-    def _remove(listeners: list[Any], listener: object) -> None:
-        if listener in listeners:
-            listeners.remove(listener)
+        return self._dialog_listeners.subscribe(listener)
 
     def _update(self, number: str) -> None:
         current = self.presence(number)
@@ -192,16 +186,7 @@ class PresenceService:
         self._state[number] = update
         if known is None and current == Presence.OFFLINE:
             return  # first sight of an extension that was offline all along: no change
-        for listener in list(self._listeners):
-            try:
-                listener(update)
-            except Exception:
-                # A broken listener must not break the B2BUA or registrar that told us.
-                log.exception("presence listener failed for %s", number)
+        self._listeners.notify(update)   # a broken one cannot break the B2BUA or registrar
 
     def _emit_dialogs(self, number: str, dialogs: list[DialogState]) -> None:
-        for listener in list(self._dialog_listeners):
-            try:
-                listener(number, dialogs)
-            except Exception:
-                log.exception("dialog listener failed for %s", number)
+        self._dialog_listeners.notify(number, dialogs)
