@@ -12,8 +12,7 @@ import pytest
 
 from tests.e2e.test_pbx_tls import TONES, talk
 from tests.helpers.agent import make_agent  # noqa: F401  (fixture)
-from tests.helpers.certs import self_signed
-from tests.helpers.pbxproc import PbxProcess, free_port, write_config
+from tests.helpers.pbxproc import PbxProcess, start_tls_pbx
 
 pytestmark = pytest.mark.e2e
 
@@ -22,16 +21,7 @@ pytestmark = pytest.mark.e2e
 def srtp_pbx(request: pytest.FixtureRequest,
              tmp_path: Path) -> Iterator[tuple[PbxProcess, int, Path]]:
     """The PBX with TLS and [rtp] srtp = request.param: (process, TLS port, certificate)."""
-    cert, key = self_signed(tmp_path, "sip")
-    port = free_port()
-    cfg = write_config(tmp_path / "pbx.toml", sip_port=port, rtp_base=24000 + (port % 40) * 200,
-                       transports=("udp", "tcp", "tls"),
-                       sip_extra=f'tls_port = 0\ntls_cert = "{cert.name}"\n'
-                                 f'tls_key = "{key.name}"\n')
-    text = cfg.read_text()
-    cfg.write_text(text.replace("[rtp]\n", f'[rtp]\nsrtp = "{request.param}"\n', 1))
-    proc = PbxProcess(cfg, tmp_path / "data", sip_port=port).start()
-    tls_port = proc.wait_for("ready")["tls_port"]
+    proc, tls_port, cert = start_tls_pbx(tmp_path, f'srtp = "{request.param}"\n')
     yield proc, tls_port, cert
     assert proc.stop() == 0
 

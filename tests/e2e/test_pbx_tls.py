@@ -15,8 +15,7 @@ import pytest
 
 from tests.helpers.agent import Agent, make_agent  # noqa: F401  (make_agent is a fixture)
 from tests.helpers.audio import analyse_recording, tone_present
-from tests.helpers.certs import self_signed
-from tests.helpers.pbxproc import PbxProcess, free_port, write_config
+from tests.helpers.pbxproc import PbxProcess, start_tls_pbx
 
 pytestmark = pytest.mark.e2e
 TONES = {"alice": 1000, "bob": 600}  # what each phone plays into its calls
@@ -25,15 +24,7 @@ TONES = {"alice": 1000, "bob": 600}  # what each phone plays into its calls
 @pytest.fixture
 def tls_pbx(tmp_path: Path) -> Iterator[tuple[PbxProcess, int, Path]]:
     """The PBX with UDP, TCP and TLS (on any free port): (process, TLS port, certificate)."""
-    cert, key = self_signed(tmp_path, "sip")
-    port = free_port()
-    cfg = write_config(tmp_path / "pbx.toml", sip_port=port, rtp_base=24000 + (port % 40) * 200,
-                       transports=("udp", "tcp", "tls"),
-                       sip_extra=f'tls_port = 0\ntls_cert = "{cert.name}"\n'
-                                 f'tls_key = "{key.name}"\n')
-    proc = PbxProcess(cfg, tmp_path / "data", sip_port=port).start()
-    tls_port = proc.wait_for("ready")["tls_port"]
-    assert isinstance(tls_port, int) and tls_port > 0
+    proc, tls_port, cert = start_tls_pbx(tmp_path)
     yield proc, tls_port, cert
     assert proc.stop() == 0
 

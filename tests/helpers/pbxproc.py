@@ -72,3 +72,22 @@ class PbxProcess(JsonLogProcess):
     def api_url(self) -> str:
         """Where the client API listens (its "api_ready" log line)."""
         return str(self.wait_for("api_ready")["url"])
+
+
+def start_tls_pbx(tmp_path: Path, rtp_extra: str = "") -> tuple[PbxProcess, int, Path]:
+    """The PBX with UDP, TCP and TLS (any free TLS port, a throwaway self-signed
+    certificate): (process, TLS port, certificate)."""
+    from tests.helpers.certs import self_signed
+
+    cert, key = self_signed(tmp_path, "sip")
+    port = free_port()
+    cfg = write_config(tmp_path / "pbx.toml", sip_port=port, rtp_base=24000 + (port % 40) * 200,
+                       transports=("udp", "tcp", "tls"),
+                       sip_extra=f'tls_port = 0\ntls_cert = "{cert.name}"\n'
+                                 f'tls_key = "{key.name}"\n')
+    if rtp_extra:
+        cfg.write_text(cfg.read_text().replace("[rtp]\n", f"[rtp]\n{rtp_extra}", 1))
+    proc = PbxProcess(cfg, tmp_path / "data", sip_port=port).start()
+    tls_port = proc.wait_for("ready")["tls_port"]
+    assert isinstance(tls_port, int) and tls_port > 0
+    return proc, tls_port, cert

@@ -43,12 +43,6 @@ async def harness(tmp_path: Path, clock: MovableClock) -> AsyncIterator[ApiHarne
     await h.stop()
 
 
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
-        yield session
-
-
 async def login(http: aiohttp.ClientSession, url: str, user: str) -> str:
     async with http.post(url + API + "/auth/token",
                          json={"user": user, "password": PASSWORDS[user]}) as r:

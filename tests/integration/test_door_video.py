@@ -98,12 +98,6 @@ async def api(make_api: Harness, camera: DoorsimProcess) -> ApiHarness:
     return await make_api(camera)
 
 
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
-        yield session
-
-
 async def login(http: aiohttp.ClientSession, api: ApiHarness, user: str = "101") -> str:
     async with http.post(api.url + API + "/auth/token",
                          json={"user": user, "password": PASSWORDS[user]}) as r:

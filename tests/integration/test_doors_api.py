@@ -8,7 +8,7 @@ log says who tried what, survives a restart, and only administrators read it.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -65,12 +65,6 @@ def site(tmp_path: Path) -> Iterator[Site]:
     finally:
         s.stop_pbx()
         s.doorsim.stop()
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
-        yield session
 
 
 class Client:

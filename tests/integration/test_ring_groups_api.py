@@ -36,12 +36,6 @@ async def harness(tmp_path: Path) -> AsyncIterator[ApiHarness]:
     await h.stop()
 
 
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
-        yield session
-
-
 class Client:
     """The API as one signed-in user."""
 
