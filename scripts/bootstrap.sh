@@ -15,7 +15,8 @@ debs=(python3 python3-venv python3-dev gcc libportaudio2 libgl1 libegl1 libxkbco
 if [ "$what" = test ]; then
   # sipp (sip-tester) and kamailio are the real SIP peers of the tests and benchmarks;
   # desktop-file-utils and appstream validate packaging/ (tests/integration/test_packaging.py).
-  debs+=(sip-tester kamailio xvfb desktop-file-utils appstream)
+  # baresip-core and linphone-cli: third-party phones of tests/interop/.
+  debs+=(sip-tester kamailio xvfb desktop-file-utils appstream baresip-core linphone-cli)
 fi
 missing=()
 for p in "${debs[@]}"; do

@@ -15,8 +15,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="session")
 def rfc4475_dir() -> Path:
-    """The RFC 4475 torture messages, in ../shared/rfc4475 beside the checkout."""
-    path = ROOT.parent / "shared" / "rfc4475"
+    """The RFC 4475 torture messages, vendored in tests/data/rfc4475 (README: provenance)."""
+    path = ROOT / "tests" / "data" / "rfc4475"
     if not path.is_dir():
         pytest.fail(f"RFC 4475 messages not found at {path}")
     return path

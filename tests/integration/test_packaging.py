@@ -79,14 +79,16 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def prefix(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A fresh virtual environment with the wheel installed; the project's dependencies
-    come from the test environment's site-packages (a path entry: the editable install's
-    finder there stays inactive, so `softphone` is the installed copy)."""
+    """A fresh throwaway virtual environment with the wheel installed by that venv's own
+    pip (the test environment's pip with --prefix would uninstall the editable install it
+    sees as installed, and with it .venv/bin/softphone*). The project's dependencies come
+    from the test environment's site-packages (a path entry: the editable install's finder
+    there stays inactive, so `softphone` is the installed copy)."""
     venv = tmp_path_factory.mktemp("prefix") / "venv"
-    done = run(sys.executable, "-m", "venv", "--without-pip", venv)
+    done = run(sys.executable, "-m", "venv", venv)
     assert done.returncode == 0, done.stderr
-    done = run(sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-compile",
-               "--prefix", venv, wheel)
+    done = run(venv / "bin" / "python", "-m", "pip", "install", "-q", "--no-deps",
+               "--no-compile", "--disable-pip-version-check", wheel)
     assert done.returncode == 0, done.stderr
     site = Path(sysconfig.get_path("purelib", vars={"base": str(venv)}))
     assert (site / "softphone").is_dir(), f"not installed into {site}"
@@ -125,6 +127,18 @@ print(json.dumps({
     "loads": {name: QTranslator().load(str(i18n_dir() / name)) for name in qms},
 }))
 """
+
+
+def test_installing_the_wheel_leaves_the_test_environment_alone(prefix: Path) -> None:
+    """The throwaway install must not touch the environment the suite runs in: its
+    programs stay and `softphone` still imports from the checkout."""
+    bindir = Path(sys.executable).parent
+    for program in PROGRAMS:
+        assert (bindir / program).is_file(), f"{program} gone from {bindir}"
+    done = run(sys.executable, "-c", "import softphone; print(softphone.__file__)",
+               cwd=prefix)
+    assert done.returncode == 0, done.stderr
+    assert Path(done.stdout.strip()).is_relative_to(ROOT), done.stdout
 
 
 def test_installed_package_finds_its_data(prefix: Path) -> None:
