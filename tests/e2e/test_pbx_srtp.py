@@ -64,3 +64,32 @@ def test_plain_udp_phone_calls_srtp_phone(
     talk(alice, bob, f"sip:101@127.0.0.1:{pbx.sip_port}", tmp_path, "mixed")
     legs = {e.get("leg") for e in pbx.lines[mark:] if e.get("event") == "srtp"}
     assert legs == {"b"}
+
+
+@pytest.mark.parametrize("srtp_pbx", ["mandatory"], indirect=True)
+def test_each_leg_gets_the_suite_its_phone_offers(
+        make_agent, srtp_pbx: tuple[PbxProcess, int, Path], tmp_path: Path) -> None:  # noqa: F811
+    """Alice's phone offers only AES_CM_128_HMAC_SHA1_32: the PBX answers with it on her
+    leg, offers every suite to Bob and uses the one his phone picks; the relay re-encrypts
+    between the two suites and each hears the other. (pjsua2 2.15.1's libsrtp has no
+    AES-GCM: tests/integration/test_srtp_anchor.py carries AES-GCM through the relay.)"""
+    pbx, tls_port, _ = srtp_pbx
+    alice = make_agent("alice", transport="tls", srtp="mandatory",
+                       srtp_cryptos="AES_CM_128_HMAC_SHA1_32").register_at(
+        tls_port, "100", transport="tls")
+    bob = make_agent("bob", transport="tls", srtp="mandatory").register_at(
+        tls_port, "101", transport="tls")
+    for agent in (alice, bob):
+        agent.play_tone(TONES[agent.name], tmp_path)
+    mark = len(pbx.lines)
+    talk(alice, bob, f"sip:101@127.0.0.1:{tls_port}", tmp_path, "suites")
+    suites = {e.get("leg"): e.get("suite") for e in pbx.lines[mark:] if e.get("event") == "srtp"}
+    assert suites == {"a": "AES_CM_128_HMAC_SHA1_32", "b": "AES_CM_128_HMAC_SHA1_80"}
+    alice_log = alice.log_path.read_text(errors="replace")
+    assert set(re.findall(r"a=crypto:\d+ (\S+) inline:", alice_log)) == {
+        "AES_CM_128_HMAC_SHA1_32"}
+    # Bob was offered every suite the PBX has, AES-GCM first.
+    bob_log = bob.log_path.read_text(errors="replace")
+    offered = re.findall(r"a=crypto:(\d+) (\S+) inline:", bob_log)
+    assert offered[:4] == [("1", "AEAD_AES_256_GCM"), ("2", "AEAD_AES_128_GCM"),
+                           ("3", "AES_CM_128_HMAC_SHA1_80"), ("4", "AES_CM_128_HMAC_SHA1_32")]
