@@ -238,3 +238,17 @@ async def test_aes_gcm_on_both_legs_with_different_suites_carries_tones_both_way
     anchor.close()
     for s in (phone_a, phone_b, rtcp_a, rtcp_b):
         s.close()
+
+
+async def test_a_new_party_after_a_transfer_gets_fresh_keys() -> None:
+    anchor = await make_anchor()
+    anchor.tls["b"] = True
+    first = {c.key_salt for c in cryptos_of(anchor.take("a", sdp(4000, "RTP/SAVP", CRYPTO)))}
+    anchor.take("b", sdp(5000, "RTP/SAVP", crypto_line(3, "AES_CM_128_HMAC_SHA1_80")))
+    assert anchor.srtp_active("b")
+    anchor.reset_side("b", tls=True)
+    assert not anchor.srtp_active("b")
+    again = anchor.offer_from("a", "b")
+    fresh = {c.key_salt for c in cryptos_of(again)}
+    assert len(fresh) == 4 and not fresh & first
+    anchor.close()

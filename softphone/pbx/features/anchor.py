@@ -118,6 +118,11 @@ class MediaAnchor:
         self._theirs.pop(side, None)
         self._in.pop(side, None)
         self.leg(side).set_srtp(None, None)
+        # Fresh keys: the new party must not hold the key that protected the media sent
+        # to the one before it.
+        self._keys[side] = offer_keys()
+        for key in [k for k in self._out if k[0] == side]:
+            del self._out[key]
 
     def srtp_active(self, side: str) -> bool:
         return self.leg(side).srtp
