@@ -5,11 +5,13 @@ them out): ``protect``/``unprotect`` RTP and ``protect_rtcp``/``unprotect_rtcp``
 does the key derivation (RFC 3711 section 4.3), the ciphers, the per-SSRC rollover counter
 (3.3.1, appendix A) and the replay window (3.3.2, 128 packets); the PBX relays packets it
 did not originate, and libsrtp's sender side estimates the index from the sequence numbers
-it is given in the same way, so relayed streams keep their ROC across the wrap.
+it is given in the same way, so relayed streams keep their ROC across the wrap. The sender
+side refuses an index it already used (a duplicate, or a source that restarts its sequence
+numbers under the same SSRC): the same keystream twice would leak both payloads.
 
 The suites, best first (what the PBX prefers when a phone offers several):
-- AEAD_AES_256_GCM, AEAD_AES_128_GCM (RFC 7714): one pass for encryption and a 128-bit
-  tag, and the cheapest per packet here (bench/srtp.py);
+- AEAD_AES_256_GCM, AEAD_AES_128_GCM (RFC 7714): authenticated encryption with a 128-bit
+  tag, and no dearer per packet than AES-CM here (bench/srtp.py);
 - AES_CM_128_HMAC_SHA1_80 (RFC 3711, RFC 4568 6.2.1): what every SRTP phone has;
 - AES_CM_128_HMAC_SHA1_32: the same with a 32-bit RTP tag (SRTCP keeps 80 bits), for
   phones that offer only it.
