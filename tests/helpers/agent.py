@@ -47,6 +47,7 @@ class Agent:
         log_dir: Path | None = None,
         log_level: int = 4,
         srtp: str | None = None,
+        srtp_cryptos: str | None = None,
     ) -> None:
         self.name = name
         if log_dir is None:
@@ -59,6 +60,8 @@ class Agent:
             argv += ["--codecs", codecs]
         if srtp:
             argv += ["--srtp", srtp]
+        if srtp_cryptos:
+            argv += ["--srtp-cryptos", srtp_cryptos]
         self._events: list[dict[str, Any]] = []
         self._taken: set[int] = set()
         self._cond = threading.Condition()

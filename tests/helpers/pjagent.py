@@ -111,6 +111,13 @@ class PjAgent:
             cfg.mediaConfig.srtpUse = (pj.PJMEDIA_SRTP_MANDATORY if self.args.srtp == "mandatory"
                                        else pj.PJMEDIA_SRTP_OPTIONAL)
             cfg.mediaConfig.srtpSecureSignaling = 1
+            if self.args.srtp_cryptos:  # only these suites, in this order (pj SrtpOpt)
+                cryptos = pj.SrtpCryptoVector()
+                for name in self.args.srtp_cryptos.split(","):
+                    crypto = pj.SrtpCrypto()
+                    crypto.name = name
+                    cryptos.append(crypto)
+                cfg.mediaConfig.srtpOpt.cryptos = cryptos
         acc = AgentAccount(self)
         if reg:
             acc.transport = reg.get("transport", "udp")
@@ -392,6 +399,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--srtp", choices=("optional", "mandatory"),
                         help="SRTP with SDES keys, secure signalling required")
+    parser.add_argument("--srtp-cryptos", help="e.g. AES_CM_128_HMAC_SHA1_32: only these "
+                        "SDES suites, in this order (default: all pjmedia has)")
     parser.add_argument("--codecs", help="e.g. PCMU,PCMA: only these, in this order")
     parser.add_argument("--log-level", type=int, default=4, help="pjsip log level (stderr)")
     args = parser.parse_args(argv)

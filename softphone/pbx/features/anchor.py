@@ -5,10 +5,12 @@ o= line history (RFC 3264 section 8: a changed offer bumps the version, an uncha
 keeps it). What one side offers becomes, rewritten, what the other side is offered.
 
 SRTP (RFC 3711, keys by SDES, RFC 4568) is terminated per leg: a side that signals over
-TLS and offers AES_CM_128_HMAC_SHA1_80 gets the PBX's own key for that leg back, and the
-relay decrypts and re-encrypts there. Keys never go out over cleartext SIP: crypto from a
-non-TLS side is refused (488 for RTP/SAVP), and none is offered to one. ``[rtp] srtp``:
-"optional", "mandatory" (plain RTP is refused) or "off".
+TLS and offers crypto gets the PBX's own key for that leg back, in the best suite the offer
+has (AES-GCM, RFC 7714, before AES-CM; ``srtp.SUITES``), and the relay decrypts and
+re-encrypts there, so each leg may use another suite. An offer the PBX makes lists every
+suite, each with its own key; the answer's suite says which key is used. Keys never go out
+over cleartext SIP: crypto from a non-TLS side is refused (488 for RTP/SAVP), and none is
+offered to one. ``[rtp] srtp``: "optional", "mandatory" (plain RTP is refused) or "off".
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import copy
 import logging
 
 from softphone.pbx.media.relay import RelayLeg, RelaySession
-from softphone.pbx.media.sdes import Crypto, new_key, pick
+from softphone.pbx.media.sdes import Crypto, offer_keys, pick
 from softphone.pbx.media.sdp import (
     DIRECTIONS,
     MediaDescription,
@@ -29,7 +31,7 @@ from softphone.pbx.media.sdp import (
     clone,
     parse_sdp,
 )
-from softphone.pbx.media.srtp import SrtpContext
+from softphone.pbx.media.srtp import SUITES, SrtpContext
 
 SDP = "application/sdp"
 log = logging.getLogger(__name__)
@@ -48,8 +50,10 @@ class MediaAnchor:
         self.origins = {"a": OriginTracker(address), "b": OriginTracker(address)}
         self._last: dict[str, SessionDescription] = {}
         self.tls = {"a": tls_a, "b": False}
-        self._keys = {"a": new_key(), "b": new_key()}        # the PBX's, toward each side
-        self._out = {side: SrtpContext.from_inline(k.key_salt) for side, k in self._keys.items()}
+        # The PBX's keys toward each side, one a suite; a context once a suite is agreed:
+        # kept across re-INVITEs, as the stream's rollover counter must be (RFC 3711 3.3.1).
+        self._keys = {"a": offer_keys(), "b": offer_keys()}
+        self._out: dict[tuple[str, str], SrtpContext] = {}
         # What each side's last SDP said: its key (None: plain RTP) and its m= proto.
         self._theirs: dict[str, tuple[Crypto | None, str]] = {}
         self._in: dict[str, SrtpContext] = {}
@@ -114,6 +118,11 @@ class MediaAnchor:
         self._theirs.pop(side, None)
         self._in.pop(side, None)
         self.leg(side).set_srtp(None, None)
+        # Fresh keys: the new party must not hold the key that protected the media sent
+        # to the one before it.
+        self._keys[side] = offer_keys()
+        for key in [k for k in self._out if k[0] == side]:
+            del self._out[key]
 
     def srtp_active(self, side: str) -> bool:
         return self.leg(side).srtp
@@ -133,7 +142,7 @@ class MediaAnchor:
         elif wants and not self.tls[side]:
             refusal = "SRTP keys (SDES) are only accepted over SIP over TLS"
         elif wants and crypto is None:
-            refusal = "no usable a=crypto (AES_CM_128_HMAC_SHA1_80 without MKI)"
+            refusal = f"no usable a=crypto ({', '.join(SUITES)}; without MKI)"
         if refusal is not None:
             if secure:
                 raise SdpError(refusal)
@@ -152,21 +161,30 @@ class MediaAnchor:
             self._in.pop(side, None)
             leg.set_srtp(None, None)
             return
+        suite = crypto.suite
         inbound = self._in.get(side)
-        if inbound is None or inbound.master != crypto.key_salt:
-            inbound = self._in[side] = SrtpContext.from_inline(crypto.key_salt)
-            log.info("leg %s: SRTP %s", side, "AES_CM_128_HMAC_SHA1_80",
-                     extra={"event": "srtp", "leg": side, "port": leg.local_port})
-        leg.set_srtp(inbound, self._out[side])
+        if inbound is None or (inbound.suite, inbound.key_salt) != (suite, crypto.key_salt):
+            inbound = self._in[side] = SrtpContext(suite, crypto.key_salt)
+            log.info("leg %s: SRTP %s", side, suite.name, extra={
+                "event": "srtp", "leg": side, "port": leg.local_port, "suite": suite.name})
+        outbound = self._out.get((side, suite.name))
+        if outbound is None:
+            outbound = self._out[side, suite.name] = SrtpContext(
+                suite, self._keys[side][suite.name].key_salt)
+        leg.set_srtp(inbound, outbound)
 
-    def _secure_toward(self, side: str) -> Crypto | None:
-        """The crypto line to give `side`: our key with its tag, or None for plain RTP."""
+    def _secure_toward(self, side: str) -> list[Crypto]:
+        """The crypto lines to give `side` (none: plain RTP): in an answer, or once `side`
+        has chosen, our key of its suite under its tag (RFC 4568 section 7.1.2); in an
+        offer, our key of every suite."""
         if side in self._theirs:
             theirs = self._theirs[side][0]
-            return None if theirs is None else Crypto(theirs.tag, self._keys[side].key_salt)
+            if theirs is None:
+                return []
+            return [Crypto(theirs.tag, theirs.suite, self._keys[side][theirs.suite.name].key_salt)]
         if self.srtp != "off" and self.tls[side]:
-            return self._keys[side]
-        return None
+            return list(self._keys[side].values())
+        return []
 
     def _render(self, to_side: str, sdp: SessionDescription,
                 origins: OriginTracker | None = None) -> bytes:
@@ -175,8 +193,8 @@ class MediaAnchor:
         audio = out.first_audio()
         if audio is not None:
             audio.attributes = [a for a in audio.attributes if a[0] != "crypto"]
-            crypto = self._secure_toward(to_side)
-            if crypto is None:
+            cryptos = self._secure_toward(to_side)
+            if not cryptos:
                 audio.proto = audio.proto.replace("SAVP", "AVP")
             else:
                 theirs = self._theirs.get(to_side)
@@ -184,7 +202,7 @@ class MediaAnchor:
                 # a phone without SRTP answers plainly instead of refusing RTP/SAVP.
                 default = "RTP/SAVP" if self.srtp == "mandatory" else "RTP/AVP"
                 audio.proto = theirs[1] if theirs is not None else default
-                audio.attributes.append(crypto.attribute())
+                audio.attributes += [crypto.attribute() for crypto in cryptos]
         return (origins or self.origins[to_side]).render(out)
 
     def close(self) -> None:
