@@ -31,6 +31,7 @@ from softphone.pbx.features.subscriptions import Subscriptions
 from softphone.pbx.groupstore import GroupStore
 from softphone.pbx.media.relay import RtpRelay
 from softphone.pbx.sip.clock import LoopClock
+from softphone.pbx.sip.connector import client_tls_context
 from softphone.pbx.sip.core import OptionsHandler, SipCore
 from softphone.pbx.sip.transaction import TransactionLayer
 from softphone.pbx.sip.transport import SipTransport
@@ -107,9 +108,13 @@ class Pbx:
         core.register(self.subscriptions)
         sip_tls = tls_context(sip.tls_cert, sip.tls_key) if sip.tls_cert and sip.tls_key \
             else None
+        # TLS to phones (after a restart: features/outbound.py) whenever TLS is served.
+        tls_client = client_tls_context(sip.tls_verify_phones, sip.tls_ca, sip.tls_cert,
+                                        sip.tls_key) if sip_tls is not None else None
         self.transport = SipTransport(sip.host, self.sip_port, core.on_message,
                                       on_datagram=core.on_datagram, tls=sip_tls,
-                                      tls_port=sip.tls_port)
+                                      tls_port=sip.tls_port, tls_client=tls_client)
+        self.transport.on_unreachable = self.transactions.transport_error
         await self.transport.start(tuple(sip.transports))
         core.attach(self.transport)
         self.sip_port = self.transport.port
