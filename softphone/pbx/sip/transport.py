@@ -150,6 +150,10 @@ class _StreamConnection(asyncio.Protocol):
         table = self.owner.connections[self.name]
         if table.get(self.peer) is self:
             del table[self.peer]
+            # A flow is gone (RFC 5626): requests now go to the Contact (features/outbound).
+            log.info("%s connection with %s:%d closed", self.name, *self.peer,
+                     extra={"event": "flow_closed", "transport": self.name,
+                            "peer": list(self.peer)})
 
 
 @dataclass
@@ -226,7 +230,7 @@ class SipTransport:
         data = msg.to_bytes()
         if transport in ("tcp", "tls"):
             conn = self.connections[transport].get(dest)
-            if conn is not None:
+            if conn is not None and conn.is_open():
                 conn.write(data)
             else:
                 # RFC 3261 18.2.2: if the connection is gone, open a new one.
