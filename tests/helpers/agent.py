@@ -47,6 +47,7 @@ class Agent:
         log_dir: Path | None = None,
         log_level: int = 4,
         srtp: str | None = None,
+        tls_cert: tuple[Path, Path] | None = None,
     ) -> None:
         self.name = name
         if log_dir is None:
@@ -59,6 +60,8 @@ class Agent:
             argv += ["--codecs", codecs]
         if srtp:
             argv += ["--srtp", srtp]
+        if tls_cert:  # (certificate, key) of the agent's TLS listener
+            argv += ["--tls-cert", str(tls_cert[0]), "--tls-key", str(tls_cert[1])]
         self._events: list[dict[str, Any]] = []
         self._taken: set[int] = set()
         self._cond = threading.Condition()
