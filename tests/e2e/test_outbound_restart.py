@@ -32,13 +32,6 @@ def restartable_pbx(tmp_path: Path) -> Iterator[list[PbxProcess]]:
     assert running[0].stop() == 0
 
 
-def restart(running: list[PbxProcess]) -> PbxProcess:
-    old = running[0]
-    assert old.stop() == 0
-    running[0] = PbxProcess(old.config, old.data_dir, sip_port=old.sip_port).start()
-    return running[0]
-
-
 @pytest.mark.parametrize("transport", ["tcp", "tls"])
 def test_phone_on_a_stream_transport_is_called_after_a_restart(
         transport: str, restartable_pbx: list[PbxProcess],
@@ -54,7 +47,7 @@ def test_phone_on_a_stream_transport_is_called_after_a_restart(
     for agent in (alice, bob):
         agent.play_tone(TONES[agent.name], tmp_path)
 
-    pbx = restart(restartable_pbx)
+    pbx = restartable_pbx[0] = pbx.restarted()
     assert pbx.wait_for("ready")["registrations"] == 2
     talk(bob, alice, f"sip:100@127.0.0.1:{pbx.sip_port}", tmp_path, f"after-{transport}")
     # The INVITE went over a connection the new process opened to alice's Contact.

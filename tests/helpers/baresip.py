@@ -44,7 +44,8 @@ class Baresip:
             "audio_alert\taubridge,nowhere\n"
             "rtp_timeout\t0\n"
             f"module_path\t{MODULES}\n"
-            "module\tg711.so\nmodule\tausine.so\nmodule\taubridge.so\n"
+            # uuid: the +sip.instance of RFC 5626 outbound (sipnat=outbound)
+            "module\tg711.so\nmodule\tausine.so\nmodule\taubridge.so\nmodule\tuuid.so\n"
             "module_app\taccount.so\nmodule_app\tmenu.so\nmodule_app\tctrl_tcp.so\n"
             f"ctrl_tcp_listen\t127.0.0.1:{self.ctrl_port}\n")
         (self.dir / "accounts").write_text(account + "\n")
