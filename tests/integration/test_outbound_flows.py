@@ -21,16 +21,17 @@ SDP = (b"v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r
 
 @pytest.fixture
 def start_pbx(tmp_path: Path) -> Iterator[Callable[[], PbxProcess]]:
-    """Starts the daemon (again: same port, config and data directory)."""
+    """Starts the daemon, or restarts it (same port, config and data directory)."""
     port = free_port()
     cfg = write_config(tmp_path / "pbx.toml", sip_port=port, rtp_base=24000 + (port % 40) * 200,
                        sip_extra="flow_timer = 90\n")
     running: list[PbxProcess] = []
 
     def start() -> PbxProcess:
-        for proc in running:
-            assert proc.stop() == 0
-        running[:] = [PbxProcess(cfg, tmp_path / "data", sip_port=port).start()]
+        if running:
+            running[0] = running[0].restarted()
+        else:
+            running.append(PbxProcess(cfg, tmp_path / "data", sip_port=port).start())
         return running[0]
 
     yield start

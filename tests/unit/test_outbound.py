@@ -5,8 +5,11 @@ opens itself (sip/connector.py), with real sockets on 127.0.0.1."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import ssl
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -16,6 +19,7 @@ from softphone.pbx.sip.connector import Connector, client_tls_context
 from softphone.pbx.sip.message import Message, Request
 from softphone.pbx.sip.parser import parse_message
 from softphone.pbx.store import Binding
+from tests.helpers.certs import self_signed
 
 SOURCE = ("127.0.0.1", 40001)
 
@@ -84,6 +88,20 @@ class Recorder(asyncio.Protocol):
         return self.transport is not None and not self.transport.is_closing()
 
 
+def recording(opened: list[Recorder]) -> Callable[[str], Recorder]:
+    """A connection factory that keeps what it made in ``opened``."""
+    def factory(name: str) -> Recorder:
+        opened.append(Recorder(name))
+        return opened[-1]
+    return factory
+
+
+def close_all(opened: list[Recorder]) -> None:
+    for proto in opened:
+        if proto.transport is not None:
+            proto.transport.close()
+
+
 def invite(n: int = 0) -> Request:
     msg = parse_message((f"INVITE sip:101@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1;"
                          f"branch=z9hG4bK{n}\r\nFrom: <sip:100@x>;tag=1\r\nTo: <sip:101@x>\r\n"
@@ -145,12 +163,7 @@ async def test_limits_of_queue_connects_and_opened_connections() -> None:
     silent_port, plain_port = await silent.start(), await plain.start()
     failed: asyncio.Queue[Message] = asyncio.Queue()
     opened: list[Recorder] = []
-
-    def factory(name: str) -> Recorder:
-        opened.append(Recorder(name))
-        return opened[-1]
-
-    connector = Connector(factory, lambda m, d, n: failed.put_nowait(m),
+    connector = Connector(recording(opened), lambda m, d, n: failed.put_nowait(m),
                           client_tls_context(False), timeout=0.5, max_connecting=1,
                           max_queued=2, max_opened=1)
     msgs = [invite(i) for i in range(6)]
@@ -167,25 +180,37 @@ async def test_limits_of_queue_connects_and_opened_connections() -> None:
     connector.send(msgs[5], b"x", ("127.0.0.1", dead_port()), "tcp")
     assert await failed.get() is msgs[5]
     connector.close()
-    for proto in opened:
-        if proto.transport is not None:
-            proto.transport.close()
+    close_all(opened)
     await silent.close()
     await plain.close()
 
 
-async def test_tls_handshake_failure_is_reported() -> None:
-    async def not_tls(_: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        writer.write(b"SIP/2.0 400 Not TLS\r\n\r\n")
+@pytest.mark.parametrize("verify", [False, True])
+async def test_a_self_signed_phone_is_reached_unless_verification_is_on(
+        verify: bool, tmp_path: Path) -> None:
+    """[sip] tls_verify_phones: off (the default) reaches a phone with a self-signed
+    certificate; on, the handshake fails and the message is reported unreachable."""
+    cert, key = self_signed(tmp_path, "phone")
+    phone_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    phone_tls.load_cert_chain(cert, key)
+    received: asyncio.Queue[bytes] = asyncio.Queue()
+
+    async def phone(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(ConnectionError, ssl.SSLError):
+            await received.put(await reader.readexactly(5))
         writer.close()
 
-    plain = await asyncio.start_server(not_tls, "127.0.0.1", 0)
-    port = plain.sockets[0].getsockname()[1]
-    done: asyncio.Future[str] = asyncio.get_running_loop().create_future()
-    connector = Connector(Recorder, lambda m, d, n: done.set_result(n),
-                          client_tls_context(True))
-    connector.send(invite(), b"x", ("127.0.0.1", port), "tls")
-    assert await asyncio.wait_for(done, 5) == "tls"
-    plain.close()
-    await plain.wait_closed()
-    assert isinstance(client_tls_context(True), ssl.SSLContext)
+    server = await asyncio.start_server(phone, "127.0.0.1", 0, ssl=phone_tls)
+    port = server.sockets[0].getsockname()[1]
+    failed: asyncio.Queue[str] = asyncio.Queue()
+    opened: list[Recorder] = []
+    connector = Connector(recording(opened), lambda m, d, n: failed.put_nowait(n),
+                          client_tls_context(verify))
+    connector.send(invite(), b"hello", ("127.0.0.1", port), "tls")
+    if verify:
+        assert await asyncio.wait_for(failed.get(), 5) == "tls"
+    else:
+        assert await asyncio.wait_for(received.get(), 5) == b"hello"
+    close_all(opened)
+    server.close()
+    await server.wait_closed()
