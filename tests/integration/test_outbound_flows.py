@@ -5,6 +5,8 @@ the PBX), and a caller gets 480 (not 408 after 32 s) when neither can be reached
 
 from __future__ import annotations
 
+import os
+import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -115,3 +117,22 @@ def test_no_flow_and_a_dead_contact_gets_the_caller_480(
     assert final.status == 480, final
     pbx.wait_for("unreachable", since=mark, transport="tcp")
     phone.close()
+
+
+def test_stun_keepalive_on_the_udp_port_gets_the_mapped_address(
+        start_pbx: Callable[[], PbxProcess]) -> None:
+    """RFC 5626 section 4.4.2: a phone on UDP pings with STUN Binding requests and reads
+    its address as the PBX sees it from the XOR-MAPPED-ADDRESS (RFC 8489 section 14.2)."""
+    pbx = start_pbx()
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.settimeout(5.0)
+        transaction = os.urandom(12)
+        sock.sendto(b"\x00\x01\x00\x00\x21\x12\xa4\x42" + transaction,
+                    ("127.0.0.1", pbx.sip_port))
+        answer, _ = sock.recvfrom(1500)
+        assert answer[:2] == b"\x01\x01" and answer[8:20] == transaction
+        assert answer[20:24] == b"\x00\x20\x00\x08"  # XOR-MAPPED-ADDRESS, IPv4
+        port = int.from_bytes(answer[26:28], "big") ^ 0x2112
+        address = bytes(a ^ b for a, b in zip(answer[28:32], b"\x21\x12\xa4\x42", strict=True))
+        assert (socket.inet_ntoa(address), port) == sock.getsockname()

@@ -48,6 +48,12 @@ def test_flow_while_it_lives_then_the_contact() -> None:
     assert flow_target(udp, {}) == (SOURCE, "udp")
     broken = binding("not a uri", "tcp")
     assert flow_target(broken, {}) == (SOURCE, "tcp")
+    # The Contact is only followed to the address the phone registered from: a user must
+    # not make the PBX connect to other hosts (nor a NATed phone's private address).
+    elsewhere = binding("sip:101@192.0.2.7:5070;transport=tcp", "tcp")
+    assert flow_target(elsewhere, {"tcp": {}}) == (SOURCE, "tcp")
+    named = binding("sip:101@phone.example;transport=tcp", "tcp")
+    assert flow_target(named, {"tcp": {}}) == (SOURCE, "tcp")
 
 
 def register(vias: int = 1) -> Request:

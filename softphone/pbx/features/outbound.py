@@ -5,9 +5,10 @@ registration to that flow (section 6): the PBX answers with ``Require: outbound`
 ``Flow-Timer``, the phone then keeps the flow alive (CRLFCRLF pings answered with CRLF over
 TCP/TLS, STUN over UDP: sip/transport.py, sip/stun.py) and requests to it go over the flow
 while it lives (section 5.3). When it is gone (the phone closed it, or the PBX restarted and
-restored the registration from SQLite) the PBX falls back to the Contact: its host, port and
-transport (RFC 3263 section 4.1 for a numeric host), connecting itself (sip/connector.py),
-over TLS too; where that fails the caller hears 480 at once (features/dialer.py).
+restored the registration from SQLite) the PBX falls back to the Contact, on the address the
+phone registered from only: its port and transport (RFC 3263 section 4.1 for a numeric host),
+connecting itself (sip/connector.py), over TLS too; where that fails the caller hears 480 at
+once (features/dialer.py).
 """
 
 from __future__ import annotations
@@ -26,10 +27,19 @@ def flow_target(binding: Binding,
                 open_flows: Mapping[str, Mapping[Addr, object]]) -> tuple[Addr, str]:
     """(address, transport) to send a new request to ``binding``'s phone: its flow while
     that connection is open (or any UDP registration, whose flow is its source address),
-    else its Contact."""
+    else its Contact, if that is on the address the phone registered from.
+
+    The Contact is the registering user's to write: taken as it is, it would let any
+    extension make the PBX connect to whatever host it names. Desk phones name their own
+    address with the port they listen on; a Contact elsewhere (a NATed phone's private
+    address, another host) gets the old flow's address, whose failure is a fast 480 too.
+    """
     if binding.transport not in STREAMS or binding.source in open_flows.get(binding.transport, {}):
         return binding.source, binding.transport
-    return contact_target(binding.contact) or (binding.source, binding.transport)
+    target = contact_target(binding.contact)
+    if target is None or target[0][0] != binding.source[0]:
+        return binding.source, binding.transport
+    return target
 
 
 def contact_target(contact: str) -> tuple[Addr, str] | None:
