@@ -65,10 +65,11 @@ class SipSettings:
     tls_port: int = 5061
     tls_cert: Path | None = None
     tls_key: Path | None = None
-    # RFC 5626 outbound: the Flow-Timer (seconds) a phone is asked to send keep-alives in.
+    # RFC 5626 outbound: the Flow-Timer (seconds) a phone on TCP or TLS is asked to send
+    # keep-alives in (over UDP phones keep their own 25-29 s, section 4.4.1).
     flow_timer: int = 120
     # Whether the PBX checks the certificate of a phone it connects to over TLS (after a
-    # restart, sip/outbound.py). Desk phones have self-signed certificates, so off by
+    # restart, features/outbound.py). Desk phones have self-signed certificates, so off by
     # default, as PBXs of desk phones do; tls_ca names the CA file (PEM) when on.
     tls_verify_phones: bool = False
     tls_ca: Path | None = None

@@ -13,7 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from softphone.pbx.features.outbound import contact_target, flow_target, outbound_contact
+from softphone.pbx.features.outbound import (
+    contact_target,
+    flow_headers,
+    flow_target,
+    outbound_contact,
+)
 from softphone.pbx.sip.address import NameAddr
 from softphone.pbx.sip.connector import Connector, client_tls_context
 from softphone.pbx.sip.message import Message, Request
@@ -220,3 +225,10 @@ async def test_a_self_signed_phone_is_reached_unless_verification_is_on(
     close_all(opened)
     server.close()
     await server.wait_closed()
+
+
+def test_flow_timer_only_for_connections() -> None:
+    """RFC 5626 4.4.1: over UDP the phone keeps its own 25-29 s (NATs forget sooner)."""
+    assert flow_headers(120, "tcp") == [("Require", "outbound"), ("Flow-Timer", "120")]
+    assert flow_headers(120, "tls") == [("Require", "outbound"), ("Flow-Timer", "120")]
+    assert flow_headers(120, "udp") == [("Require", "outbound")]

@@ -67,9 +67,12 @@ def outbound_contact(req: Request, contact: NameAddr) -> bool:
         all("," not in v for v in req.headers.get_all("Via"))
 
 
-def flow_headers(flow_timer: int) -> list[tuple[str, str]]:
-    """What a 200 to an outbound REGISTER adds (RFC 5626 section 6, step 5 and 4.4.1)."""
-    return [("Require", "outbound"), ("Flow-Timer", str(flow_timer))]
+def flow_headers(flow_timer: int, transport: str) -> list[tuple[str, str]]:
+    """What a 200 to an outbound REGISTER adds (RFC 5626 section 6, step 5): Require, and
+    a Flow-Timer for connections. Over UDP the phone's own interval (25-29 s, section
+    4.4.1) is short enough for NATs; the PBX's would not be."""
+    timer = [("Flow-Timer", str(flow_timer))] if transport in STREAMS else []
+    return [("Require", "outbound"), *timer]
 
 
 def supports_outbound(req: Request) -> bool:

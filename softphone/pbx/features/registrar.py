@@ -67,7 +67,7 @@ class Registrar:
         ]
         extra = [*contacts, ("Date", self._date())]
         if outbound:
-            extra += flow_headers(self.config.sip.flow_timer)
+            extra += flow_headers(self.config.sip.flow_timer, tx.transport)
         self.core.respond(tx, 200, extra=extra)
 
     def _date(self) -> str:
