@@ -2,7 +2,8 @@
 11, item 8): the connections they registered on died with the old process, the bindings
 come back from SQLite, and the PBX connects to each phone's Contact itself (RFC 5626
 section 5.3 fallback; TLS without verifying the phone's self-signed certificate, the
-default), with a tone heard each way through the RTP relay."""
+default), with a tone heard each way through the RTP relay. A phone that is gone
+altogether gets its caller a 480, not a 408 after timer B's 32 seconds."""
 
 from __future__ import annotations
 
@@ -53,3 +54,24 @@ def test_phone_on_a_stream_transport_is_called_after_a_restart(
     # The INVITE went over a connection the new process opened to alice's Contact.
     assert pbx.logged("connected", transport=transport) is not None, \
         "the PBX did not connect to the Contact (did alice re-register first?)"
+
+
+def test_calling_a_tcp_phone_that_is_gone_fails_with_480(
+        restartable_pbx: list[PbxProcess], make_agent: Callable[..., Agent],  # noqa: F811
+        tmp_path: Path) -> None:
+    pbx = restartable_pbx[0]
+    alice = Agent("alice", transport="tcp", log_dir=tmp_path / "agents")
+    try:
+        alice.register_at(pbx.sip_port, "100", transport="tcp", listener_contact=True)
+        pbx.wait_for("register", aor="100")
+        bob = make_agent("bob").register_at(pbx.sip_port, "101")
+        mark = len(pbx.lines)
+        alice.kill()  # no un-REGISTER: the binding stays, its flow and Contact are dead
+        pbx.wait_for("flow_closed", since=mark, transport="tcp")
+    finally:
+        alice.close()
+    mark_b = bob.mark()
+    bob.send(cmd="call", uri=f"sip:100@127.0.0.1:{pbx.sip_port}")
+    ended = bob.wait_for("call_state", since=mark_b, state="DISCONNECTED")
+    assert ended["code"] == 480, ended
+    pbx.wait_for("unreachable", since=mark, transport="tcp")

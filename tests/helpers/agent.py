@@ -178,6 +178,12 @@ class Agent:
         self.send(cmd="play", wav=str(write_tone_wav(directory / f"{freq}.wav", freq, 1.0)))
         return self
 
+    def kill(self) -> None:
+        """SIGKILL, as a phone losing power: no un-REGISTER, its connections reset.
+        close() afterwards still cleans up (and returns -9)."""
+        self._proc.kill()
+        self._proc.wait()
+
     def close(self, timeout: float = 10.0) -> int:
         """Quit the agent, wait for it (kill if it hangs); returns its exit code."""
         if self.returncode is not None:
