@@ -56,11 +56,23 @@ class SipSettings:
     # first it supports). SHA-256 first; put MD5 first only for phones that stop at the
     # first challenge and know nothing but MD5 (sipp 3.6, some old desk phones).
     digest_algorithms: tuple[str, ...] = ("SHA-256", "MD5")
+    # User-Agent prefixes of phones that fail on any challenge but MD5 (baresip 1.0 gives
+    # up on a 401 that has a SHA-256 challenge anywhere): they are offered MD5 alone
+    # (features/digestpolicy.py).
+    md5_only_user_agents: tuple[str, ...] = ("baresip v0.", "baresip v1.")
     # SIP over TLS (RFC 3261 section 26, RFC 5630) when transports lists "tls": its own port
     # (0: any free port, tests) and a PEM certificate chain and key, relative to the file.
     tls_port: int = 5061
     tls_cert: Path | None = None
     tls_key: Path | None = None
+    # RFC 5626 outbound: the Flow-Timer (seconds) a phone on TCP or TLS is asked to send
+    # keep-alives in (over UDP phones keep their own 25-29 s, section 4.4.1).
+    flow_timer: int = 120
+    # Whether the PBX checks the certificate of a phone it connects to over TLS (after a
+    # restart, features/outbound.py). Desk phones have self-signed certificates, so off by
+    # default, as PBXs of desk phones do; tls_ca names the CA file (PEM) when on.
+    tls_verify_phones: bool = False
+    tls_ca: Path | None = None
 
 
 SRTP_MODES = ("optional", "mandatory", "off")
@@ -210,7 +222,8 @@ class _Validator(Validator):
         p, d = "sip.", SipSettings()
         self.known_keys(t, p, ("host", "port", "transports", "public_address", "realm",
                                "max_transactions", "digest_algorithms", "tls_port", "tls_cert",
-                               "tls_key"))
+                               "tls_key", "md5_only_user_agents", "flow_timer",
+                               "tls_verify_phones", "tls_ca"))
         host = self.get(t, "host", p, str, d.host)
         self.address(host, p + "host")
         # Port 0 lets the OS pick a free port: test harnesses start PBXs side by side.
@@ -246,8 +259,19 @@ class _Validator(Validator):
             raise self.fail(p + "digest_algorithms",
                             f"{algorithms!r} must list 'SHA-256' and/or 'MD5', each once, "
                             f"in the order offered")
+        agents = self.get(t, "md5_only_user_agents", p, list, list(d.md5_only_user_agents))
+        for i, agent in enumerate(agents):
+            if not isinstance(agent, str) or not agent:
+                raise self.fail(f"{p}md5_only_user_agents[{i}]",
+                                f"{agent!r} must be a non-empty User-Agent prefix")
+        # RFC 5626 section 4.4.1: keep-alives at 80-100 % of the Flow-Timer; under 10 s they
+        # would be a flood, over a day no NAT keeps a flow.
+        flow_timer = self.ranged(t, "flow_timer", p, d.flow_timer, 10, 86400)
+        verify = self.get(t, "tls_verify_phones", p, bool, d.tls_verify_phones)
+        ca = self.tls_file(t, "tls_ca", p)
         return SipSettings(host, port, tuple(transports), public, realm, max_tx,
-                           tuple(algorithms), tls_port, cert, key)
+                           tuple(algorithms), tuple(agents), tls_port, cert, key,
+                           flow_timer, verify, ca)
 
     def sip_tls(self, t: dict[str, Any], p: str, wanted: bool) -> tuple[Path | None, Path | None]:
         """[sip] tls_cert and tls_key: both required with "tls" in transports, else neither."""

@@ -23,6 +23,7 @@ from softphone.pbx.features.auth import DigestAuthenticator
 from softphone.pbx.features.authgate import AuthGate
 from softphone.pbx.features.b2bua import B2bua
 from softphone.pbx.features.ban import BanList
+from softphone.pbx.features.digestpolicy import DigestMemory, DigestPolicy
 from softphone.pbx.features.location import Location
 from softphone.pbx.features.presence import PresenceService
 from softphone.pbx.features.registrar import Registrar
@@ -30,6 +31,7 @@ from softphone.pbx.features.subscriptions import Subscriptions
 from softphone.pbx.groupstore import GroupStore
 from softphone.pbx.media.relay import RtpRelay
 from softphone.pbx.sip.clock import LoopClock
+from softphone.pbx.sip.connector import client_tls_context
 from softphone.pbx.sip.core import OptionsHandler, SipCore
 from softphone.pbx.sip.transaction import TransactionLayer
 from softphone.pbx.sip.transport import SipTransport
@@ -56,6 +58,7 @@ class Pbx:
         self.api: ApiServer | None = None
         self.door_log: DoorLog | None = None
         self.groups: GroupStore | None = None
+        self.digest_memory: DigestMemory | None = None
         self._timers: dict[str, asyncio.TimerHandle] = {}
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -76,7 +79,10 @@ class Pbx:
         self.core = core = SipCore(self.transactions, self.advertised_host, bans.is_banned)
         authenticator = DigestAuthenticator(sip.realm, self._credentials, self._nonce_secret(),
                                             time.time, algorithms=sip.digest_algorithms)
-        auth = AuthGate(core, authenticator, bans)
+        self.digest_memory = DigestMemory(self.data_dir / "digest.sqlite3")
+        policy = DigestPolicy(sip.digest_algorithms, sip.md5_only_user_agents,
+                              self.digest_memory)
+        auth = AuthGate(core, authenticator, bans, policy)
         self.users = users = UserStore(self.data_dir / "users.sqlite3", self._default_settings)
         self.groups = groups = GroupStore(self.data_dir / "groups.sqlite3", self.config)
         self.location = Location(store, time.time)
@@ -102,9 +108,13 @@ class Pbx:
         core.register(self.subscriptions)
         sip_tls = tls_context(sip.tls_cert, sip.tls_key) if sip.tls_cert and sip.tls_key \
             else None
+        # TLS to phones (after a restart: features/outbound.py) whenever TLS is served.
+        tls_client = client_tls_context(sip.tls_verify_phones, sip.tls_ca, sip.tls_cert,
+                                        sip.tls_key) if sip_tls is not None else None
         self.transport = SipTransport(sip.host, self.sip_port, core.on_message,
                                       on_datagram=core.on_datagram, tls=sip_tls,
-                                      tls_port=sip.tls_port)
+                                      tls_port=sip.tls_port, tls_client=tls_client)
+        self.transport.on_unreachable = self.transactions.transport_error
         await self.transport.start(tuple(sip.transports))
         core.attach(self.transport)
         self.sip_port = self.transport.port
@@ -198,4 +208,6 @@ class Pbx:
             self.door_log.close()
         if self.groups is not None:
             self.groups.close()
+        if self.digest_memory is not None:
+            self.digest_memory.close()
         log.info("PBX stopped", extra={"event": "stopped"})

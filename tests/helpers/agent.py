@@ -48,6 +48,7 @@ class Agent:
         log_level: int = 4,
         srtp: str | None = None,
         srtp_cryptos: str | None = None,
+        tls_cert: tuple[Path, Path] | None = None,
     ) -> None:
         self.name = name
         if log_dir is None:
@@ -62,6 +63,8 @@ class Agent:
             argv += ["--srtp", srtp]
         if srtp_cryptos:
             argv += ["--srtp-cryptos", srtp_cryptos]
+        if tls_cert:  # (certificate, key) of the agent's TLS listener
+            argv += ["--tls-cert", str(tls_cert[0]), "--tls-key", str(tls_cert[1])]
         self._events: list[dict[str, Any]] = []
         self._taken: set[int] = set()
         self._cond = threading.Condition()
@@ -177,6 +180,12 @@ class Agent:
         """Loop a `freq` Hz tone into every call (the agent's microphone)."""
         self.send(cmd="play", wav=str(write_tone_wav(directory / f"{freq}.wav", freq, 1.0)))
         return self
+
+    def kill(self) -> None:
+        """SIGKILL, as a phone losing power: no un-REGISTER, its connections reset.
+        close() afterwards still cleans up (and returns -9)."""
+        self._proc.kill()
+        self._proc.wait()
 
     def close(self, timeout: float = 10.0) -> int:
         """Quit the agent, wait for it (kill if it hangs); returns its exit code."""

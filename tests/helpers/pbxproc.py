@@ -69,6 +69,13 @@ class PbxProcess(JsonLogProcess):
         self.start_process(timeout)
         return self
 
+    def restarted(self) -> PbxProcess:
+        """Stop this daemon (exit code 0 required) and start it again on the same port,
+        configuration and data directory; returns the new process."""
+        code = self.stop()
+        assert code == 0, f"PBX exited with {code} after SIGTERM"
+        return PbxProcess(self.config, self.data_dir, sip_port=self.sip_port).start()
+
     def api_url(self) -> str:
         """Where the client API listens (its "api_ready" log line)."""
         return str(self.wait_for("api_ready")["url"])

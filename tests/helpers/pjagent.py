@@ -73,6 +73,9 @@ class PjAgent:
         tc.port, tc.boundAddress, tc.publicAddress = port, self.args.bind, self.args.bind
         if kind == pj.PJSIP_TRANSPORT_TLS:
             tc.tlsConfig.verifyServer = False  # test PBXs have throwaway self-signed certs
+            if self.args.tls_cert:  # for the PBX that connects to this phone's TLS port
+                tc.tlsConfig.certFile = self.args.tls_cert
+                tc.tlsConfig.privKeyFile = self.args.tls_key
         tid = self.ep.transportCreate(kind, tc)
         return int(self.ep.transportGetInfo(tid).localName.rsplit(":", 1)[1])
 
@@ -123,6 +126,11 @@ class PjAgent:
             acc.transport = reg.get("transport", "udp")
             suffix = f";transport={acc.transport}" if acc.transport in ("tcp", "tls") else ""
             cfg.regConfig.registrarUri = f"sip:{reg['server']}{suffix}"
+            if reg.get("listener_contact") and self.tcp_port:
+                # As desk phones do: the Contact names the port this phone listens on, not
+                # the source port of its connection, so the PBX can connect to it.
+                cfg.sipConfig.contactForced = (f"<sip:{reg['user']}@{self.args.bind}:"
+                                               f"{self.tcp_port}{suffix}>")
             cfg.regConfig.timeoutSec = int(reg.get("expires", 300))
             cfg.sipConfig.authCreds.append(
                 pj.AuthCredInfo("digest", "*", str(reg["user"]), 0, str(reg.get("password", "")))
@@ -402,6 +410,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--srtp-cryptos", help="e.g. AES_CM_128_HMAC_SHA1_32: only these "
                         "SDES suites, in this order (default: all pjmedia has)")
     parser.add_argument("--codecs", help="e.g. PCMU,PCMA: only these, in this order")
+    parser.add_argument("--tls-cert", help="PEM certificate of the TLS listener")
+    parser.add_argument("--tls-key", help="PEM private key of --tls-cert")
     parser.add_argument("--log-level", type=int, default=4, help="pjsip log level (stderr)")
     args = parser.parse_args(argv)
     # pjsip logs to fd 1: keep a private copy of stdout for events and send fd 1 to stderr.

@@ -109,3 +109,21 @@ class SipClient:
                            headers=[("Expires", str(expires)), ("Authorization", auth)])
         self.send_raw(req.to_bytes())
         return self.recv_final()
+
+    def call(self, user: str, password: str, callee: str, sdp: bytes) -> Request:
+        """INVITE `callee` as `user`: answers the 407 (and ACKs it), sends the authenticated
+        INVITE and returns it; its responses are for the caller to read."""
+        uri = f"sip:{callee}@127.0.0.1"
+        call_id = uuid.uuid4().hex
+        sdp_type = [("Content-Type", "application/sdp")]
+        self.send_raw(self.request("INVITE", uri, user, call_id=call_id, to_user=callee,
+                                   headers=sdp_type, body=sdp).to_bytes())
+        challenge = self.recv_final()
+        assert challenge is not None and challenge.status == 407, challenge
+        self.send_raw(self.request("ACK", uri, user, call_id=call_id, to_user=callee).to_bytes())
+        auth = digest_response(challenge.headers.get("Proxy-Authenticate") or "", "INVITE",
+                               uri, user, password)
+        invite = self.request("INVITE", uri, user, call_id=call_id, cseq=2, to_user=callee,
+                              headers=[*sdp_type, ("Proxy-Authorization", auth)], body=sdp)
+        self.send_raw(invite.to_bytes())
+        return invite

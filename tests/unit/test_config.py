@@ -124,6 +124,11 @@ def test_unknown_key_without_close_match_lists_the_valid_ones() -> None:
     ('[sip]\ntransports = ["udp", "udp"]\n', "sip.transports", "twice"),
     ('[sip]\nhost = "0.0.0.0"\n', "sip.public_address", "required when host is 0.0.0.0"),
     ('[sip]\nrealm = "a\\"b"\n', "sip.realm", "quotes"),
+    ("[sip]\nflow_timer = 9\n", "sip.flow_timer", "out of range 10-86400"),
+    ("[sip]\nflow_timer = 86401\n", "sip.flow_timer", "out of range"),
+    ('[sip]\nmd5_only_user_agents = [""]\n', "sip.md5_only_user_agents[0]", "non-empty"),
+    ('[sip]\ntls_verify_phones = "no"\n', "sip.tls_verify_phones", "expected a boolean"),
+    ('[sip]\ntls_ca = "missing.pem"\n', "sip.tls_ca", "file not found"),
     ("sip = 5\n", "sip", "expected a table, got an integer"),
     ("[rtp]\nport_min = 30000\nport_max = 20001\n", "rtp.port_min", "greater than port_max"),
     ("[rtp]\nport_min = 20001\n", "rtp.port_min", "must be even"),
@@ -212,3 +217,9 @@ def test_ring_group_mistakes_name_the_key() -> None:
         with pytest.raises(ConfigError) as err:
             parse_config(base + text, "p.toml")
         assert f"p.toml: {key}:" in str(err.value)
+
+
+def test_outbound_and_digest_agent_defaults() -> None:
+    sip = parse_config('[[extensions]]\nnumber = "100"\npassword = "x"\n', "p.toml").sip
+    assert sip.flow_timer == 120 and sip.tls_verify_phones is False and sip.tls_ca is None
+    assert sip.md5_only_user_agents == ("baresip v0.", "baresip v1.")

@@ -369,6 +369,23 @@ def test_invite_client_over_tcp_no_retransmission_but_timeout(
     assert tu.timeouts == [32]
 
 
+def test_connection_that_cannot_be_opened_ends_the_client_at_once_with_503(
+    layer: TransactionLayer, clock: FakeClock
+) -> None:
+    """RFC 3261 8.1.3.1: a transport error is a 503 to the TU, now, not timer B's 408."""
+    tx, tu = start_client(layer, clock, request(transport="TCP"), "tcp")
+    layer.transport_error(tx.request, PBX, "tcp")
+    assert tu.responses == [503] and tx.state == "Terminated" and len(layer) == 0
+    clock.advance(40)
+    assert tu.timeouts == []
+    # After a provisional the request got through: a late error changes nothing.
+    tx, tu = start_client(layer, clock, request(transport="TCP"), "tcp")
+    assert layer.handle_response(make_response(tx.request, 180, to_tag="tt"), PBX, "tcp")
+    layer.transport_error(tx.request, PBX, "tcp")
+    assert tu.responses == [180] and tx.state == "Proceeding"
+    layer.transport_error(make_response(tx.request, 180), PBX, "tcp")  # responses: ignored
+
+
 def test_invite_client_over_tcp_timer_d_zero(
     layer: TransactionLayer, wire: Wire, clock: FakeClock
 ) -> None:

@@ -14,7 +14,7 @@ import os
 import re
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 _ALGORITHMS = {"MD5": hashlib.md5, "SHA-256": hashlib.sha256}
 _HEX_LEN = {"MD5": 32, "SHA-256": 64}
@@ -57,6 +57,8 @@ class AuthResult:
     reason: str = ""
     # The username the request claimed, unauthenticated: for logs only.
     claimed: str = ""
+    # The algorithm of the accepted credentials (features/digestpolicy.py remembers it).
+    algorithm: str = field(default="", compare=False)
 
 
 def parse_digest(value: str) -> dict[str, str] | None:
@@ -137,19 +139,20 @@ class DigestAuthenticator:
             return None
         return int(nonce[:12], 16) / 1000
 
-    def challenge(self, stale: bool = False,
-                  header: str = "WWW-Authenticate") -> list[tuple[str, str]]:
+    def challenge(self, stale: bool = False, header: str = "WWW-Authenticate",
+                  algorithms: tuple[str, ...] | None = None) -> list[tuple[str, str]]:
         """Challenge headers for a 401 (or a 407 with ``header="Proxy-Authenticate"``).
 
         In ``algorithms`` order, SHA-256 first by default: RFC 8760 section 2.4 has the
         client use the first algorithm it supports, in the server's order of preference.
-        They share one nonce.
+        They share one nonce. ``algorithms`` overrides the set for one phone
+        (features/digestpolicy.py).
         """
         nonce = self.new_nonce()
         tail = ", stale=true" if stale else ""
         return [(header, f'Digest realm="{self.realm}", nonce="{nonce}", '
                          f'opaque="{self._opaque}", algorithm={alg}, qop="auth"{tail}')
-                for alg in self.algorithms]
+                for alg in algorithms or self.algorithms]
 
     def verify(self, method: str, header_value: str) -> AuthResult:
         """Check an Authorization (or Proxy-Authorization) header value; never raises."""
@@ -195,7 +198,7 @@ class DigestAuthenticator:
             return AuthResult(False, None, stale=True, reason="stale nonce", claimed=user)
         if qop is None:
             # RFC 2069 clients send no nc; the nonce's lifetime is all that limits replay.
-            return AuthResult(True, user, claimed=user)
+            return AuthResult(True, user, claimed=user, algorithm=algorithm)
         nc = int(params["nc"], 16)
         seen = self._seen.get(nonce)
         if seen is None and issued <= self._floor:
@@ -204,7 +207,7 @@ class DigestAuthenticator:
             # RFC 7616 section 3.4: nc increases with every request under one nonce.
             return AuthResult(False, None, reason="replayed nonce count", claimed=user)
         self._remember(nonce, issued, nc)
-        return AuthResult(True, user, claimed=user)
+        return AuthResult(True, user, claimed=user, algorithm=algorithm)
 
     def _response(self, algorithm: str, ha1: str, method: str, p: dict[str, str]) -> str:
         """request-digest of RFC 2617 section 3.2.2.1 (RFC 7616 section 3.4.1)."""

@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from softphone.pbx.features.outbound import flow_target
 from softphone.pbx.sip.clock import Clock, TimerHandle
 from softphone.pbx.sip.core import SipCore
 from softphone.pbx.sip.dialog import Dialog
@@ -33,6 +34,9 @@ _PREFERENCE = {486: 0, 600: 0, 603: 1, 480: 2, 404: 3, 408: 4}
 class Fork:
     binding: Binding
     invite: Request
+    # Where the INVITE went: the device's flow, or its Contact (features/outbound.py).
+    dest: tuple[str, int]
+    transport: str
     dialog: Dialog | None = None
     final: int | None = None
     provisional: bool = False
@@ -79,33 +83,35 @@ class Dialer:
         self._timer: TimerHandle | None = None
 
     def start(self) -> None:
+        flows = self.core.transport.connections if self.core.transport is not None else {}
         for binding in self.bindings:
-            fork = Fork(binding, self._invite(binding))
+            dest, transport = flow_target(binding, flows)
+            fork = Fork(binding, self._invite(binding, transport), dest, transport)
             self.forks.append(fork)
             self.core.send_request(
-                fork.invite, binding.source, binding.transport,
+                fork.invite, dest, transport,
                 functools.partial(self._on_response, fork),
                 functools.partial(self._on_timeout, fork),
             )
         self._timer = self.clock.call_later(self.ring_timeout, self._on_ring_timeout)
 
-    def _invite(self, binding: Binding) -> Request:
+    def _invite(self, binding: Binding, transport: str) -> Request:
         host = self.core.via_host
         name = self.caller.name.replace('"', "")
         identity = f'"{name}" <sip:{self.caller.number}@{host}>'
         h = Headers()
-        h.add("Via", self.core.via(binding.transport))
+        h.add("Via", self.core.via(transport))
         h.add("Max-Forwards", str(self.max_forwards))
         h.add("From", f"{identity};tag={self.tag}")
         h.add("To", f"<sip:{self.callee}@{host}>")
         h.add("Call-ID", self.call_id)
         h.add("CSeq", "1 INVITE")
-        h.add("Contact", self.core.contact(self.caller.number, binding.transport))
+        h.add("Contact", self.core.contact(self.caller.number, transport))
         h.add("P-Asserted-Identity", identity)  # RFC 3325, trusted: set by the PBX
         h.add("Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO, REFER, NOTIFY")
         h.add("Content-Type", SDP)
         body = self.offer
-        if binding.transport == "tls" and self.secure_offer is not None:
+        if transport == "tls" and self.secure_offer is not None:
             body = self.secure_offer
         return Request(headers=h, body=body, method="INVITE", uri=binding.contact)
 
@@ -137,9 +143,8 @@ class Dialer:
             self.ack(fork.dialog)
             return
         fork.final = resp.status
-        fork.dialog = Dialog.as_uac(fork.invite, resp, fork.binding.source,
-                                    fork.binding.transport,
-                                    self.core.sent_by(fork.binding.transport))
+        fork.dialog = Dialog.as_uac(fork.invite, resp, fork.dest, fork.transport,
+                                    self.core.sent_by(fork.transport))
         self.ack(fork.dialog)
         if self.winner is not None or self.done:
             bye = fork.dialog.request("BYE", extra=[("Reason", COMPLETED_ELSEWHERE)])
@@ -157,7 +162,7 @@ class Dialer:
 
     def _transport(self, fork: Fork) -> None:
         if self.on_transport is not None:
-            self.on_transport(fork.binding.transport)
+            self.on_transport(fork.transport)
 
     def ack(self, dialog: Dialog) -> None:
         self.core.send(dialog.ack(1), dialog.dest, dialog.transport)
@@ -178,7 +183,9 @@ class Dialer:
         self._stop_timer()
         finals = [f.final for f in self.forks if f.final is not None]
         best = min(finals, key=lambda s: (s < 600, _PREFERENCE.get(s, 9), s))
-        if best in (401, 407):  # a device challenged us: to the caller it is unavailable
+        # A device challenged us, or could not be reached (a 503 of our own for a
+        # connection that failed, RFC 3261 8.1.3.1): to the caller it is unavailable.
+        if best in (401, 407, 503):
             best, reason = 480, ""
         self.on_fail(best, reason if best == status else "")
 
@@ -209,8 +216,7 @@ class Dialer:
         if reason:
             h.add("Reason", reason)
         cancel = Request(headers=h, method="CANCEL", uri=invite.uri)
-        self.core.send_request(cancel, fork.binding.source, fork.binding.transport,
-                               lambda r: None, lambda: None)
+        self.core.send_request(cancel, fork.dest, fork.transport, lambda r: None, lambda: None)
 
 
 def failure_result(status: int) -> str:

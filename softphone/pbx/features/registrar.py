@@ -14,6 +14,7 @@ from collections.abc import Callable
 from softphone.pbx.config import PbxConfig
 from softphone.pbx.features.authgate import AuthGate
 from softphone.pbx.features.location import Location
+from softphone.pbx.features.outbound import flow_headers, outbound_contact, supports_outbound
 from softphone.pbx.sip.address import AddressError, NameAddr
 from softphone.pbx.sip.core import SipCore
 from softphone.pbx.sip.message import Request, split_list
@@ -53,7 +54,7 @@ class Registrar:
             self.core.respond(tx, 404, "Unknown extension")
             return
         try:
-            self._apply(aor, req, tx)
+            outbound = self._apply(aor, req, tx)
         except RegistrarError as err:
             self.core.respond(tx, err.status, err.reason, extra=err.extra)
             return
@@ -64,7 +65,10 @@ class Registrar:
             )
             for b in self.location.bindings(aor)
         ]
-        self.core.respond(tx, 200, extra=[*contacts, ("Date", self._date())])
+        extra = [*contacts, ("Date", self._date())]
+        if outbound:
+            extra += flow_headers(self.config.sip.flow_timer, tx.transport)
+        self.core.respond(tx, 200, extra=extra)
 
     def _date(self) -> str:
         """The Date header of a 200 (10.3 step 8): it has whole seconds, so it is formatted
@@ -75,7 +79,8 @@ class Registrar:
             self._date_text = email.utils.formatdate(second, usegmt=True)
         return self._date_text
 
-    def _apply(self, aor: str, req: Request, tx: ServerTransaction) -> None:
+    def _apply(self, aor: str, req: Request, tx: ServerTransaction) -> bool:
+        """Apply the REGISTER; True if a Contact was bound to its flow (RFC 5626)."""
         sec = self.config.security
         raw_contacts = [c for line in req.headers.get_all("Contact") for c in split_list(line)]
         expires_header = req.headers.get("Expires")
@@ -95,7 +100,7 @@ class Registrar:
                     raise RegistrarError(500, "Out of order REGISTER")
             self.location.remove_all(aor)
             log.info("%s unregistered all devices", aor, extra={"event": "unregister", "aor": aor})
-            return
+            return False
 
         updates: list[tuple[str, int, NameAddr]] = []
         for raw in raw_contacts:
@@ -116,6 +121,7 @@ class Registrar:
             updates.append((addr.raw_uri, min(expires, sec.max_register_expires), addr))
 
         now = self.clock()
+        outbound = False
         for contact, expires, addr in updates:
             old = self.location.binding(aor, contact)
             if old is not None and old.call_id == call_id and cseq <= old.cseq:
@@ -125,12 +131,21 @@ class Registrar:
                 log.info("%s unregistered %s", aor, contact,
                          extra={"event": "unregister", "aor": aor})
                 continue
-            self.location.put(Binding(
+            binding = Binding(
                 aor=aor, contact=contact, expires_at=now + expires, source=tx.source,
                 transport=tx.transport, call_id=call_id, cseq=cseq,
                 user_agent=req.headers.get("User-Agent") or "",
                 instance=addr.params.get("+sip.instance", "").strip('"<>'),
-            ))
+            )
+            if supports_outbound(req) and outbound_contact(req, addr):
+                outbound = True
+                # RFC 5626 section 6: the instance's new flow replaces its old binding.
+                for other in self.location.bindings(aor):
+                    if other.instance == binding.instance and other.contact != contact:
+                        self.location.remove(aor, other.contact)
+            self.location.put(binding)
             if old is None:
                 log.info("%s registered %s", aor, contact,
-                         extra={"event": "register", "aor": aor, "contact": contact})
+                         extra={"event": "register", "aor": aor, "contact": contact,
+                                "transport": tx.transport, "outbound": outbound})
+        return outbound

@@ -11,7 +11,7 @@ from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING
 
 from softphone.pbx.sip.clock import Clock, TimerHandle
-from softphone.pbx.sip.message import Headers, Request, Response
+from softphone.pbx.sip.message import Headers, Request, Response, make_response
 
 if TYPE_CHECKING:
     from softphone.pbx.sip.transaction import Addr, SendFn, Timers, TransactionLayer
@@ -149,6 +149,13 @@ class ClientTransaction:
         else:
             self._settle(COMPLETED, self._timers.t4)  # timer K
         self._on_response(resp)
+
+    def transport_error(self) -> None:
+        """No connection could be opened for the request (sip/connector.py): RFC 3261
+        8.1.3.1 has the TU treat it as a 503 at once, not wait for timer B."""
+        if self.state in (CALLING, TRYING):
+            self._terminate()
+            self._on_response(make_response(self.request, 503, "Service Unavailable"))
 
     # -- timers ---------------------------------------------------------------------------
 

@@ -273,6 +273,19 @@ class TransactionLayer:
         tx.on_response(resp)
         return True
 
+    def transport_error(self, msg: object, dest: Addr, transport: str) -> None:
+        """A message could not be sent (SipTransport.on_unreachable): the client
+        transaction of a request hears of it at once (RFC 3261 17.1.4)."""
+        if not isinstance(msg, Request) or msg.method == "ACK":
+            return
+        try:
+            branch = msg.top_via.branch
+        except (IndexError, AddressError):
+            return
+        tx = self._table.get(("c", branch, msg.method))
+        if isinstance(tx, ClientTransaction):
+            tx.transport_error()
+
     # -- table ----------------------------------------------------------------------------
 
     def _make_room(self) -> bool:

@@ -16,7 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import cast
 
+from softphone.pbx.sip import stun
 from softphone.pbx.sip.address import AddressError
+from softphone.pbx.sip.connector import Connector, Unreachable
 from softphone.pbx.sip.message import Message, Request, Response
 from softphone.pbx.sip.parser import (
     FramingError,
@@ -80,6 +82,11 @@ class _UdpProtocol(asyncio.DatagramProtocol):
         source = (addr[0], addr[1])
         if data in (b"\r\n\r\n", b"\r\n"):  # RFC 5626 keep-alive over UDP: ignore
             return
+        if stun.is_stun(data):  # RFC 5626 4.4.2: STUN keep-alive, answered on the SIP port
+            answer = stun.binding_response(data, source)
+            if answer is not None and self.transport is not None:
+                self.transport.sendto(answer, addr)
+            return
         owner = self.owner
         if owner.on_datagram is not None and owner.on_datagram(data, source):
             return  # a retransmission, answered without parsing it again
@@ -136,10 +143,17 @@ class _StreamConnection(asyncio.Protocol):
         if self.transport is not None:
             self.transport.close()
 
+    def is_open(self) -> bool:
+        return self.transport is not None and not self.transport.is_closing()
+
     def connection_lost(self, exc: Exception | None) -> None:
         table = self.owner.connections[self.name]
         if table.get(self.peer) is self:
             del table[self.peer]
+            # A flow is gone (RFC 5626): requests now go to the Contact (features/outbound).
+            log.info("%s connection with %s:%d closed", self.name, *self.peer,
+                     extra={"event": "flow_closed", "transport": self.name,
+                            "peer": list(self.peer)})
 
 
 @dataclass
@@ -155,7 +169,8 @@ class SipTransport:
 
     def __init__(self, host: str, port: int, on_message: ReceiveFn, limits: Limits | None = None,
                  on_datagram: Callable[[bytes, Addr], bool] | None = None, *,
-                 tls: ssl.SSLContext | None = None, tls_port: int = 5061):
+                 tls: ssl.SSLContext | None = None, tls_port: int = 5061,
+                 tls_client: ssl.SSLContext | None = None):
         self.host = host
         self.port = port
         self.tls_port = tls_port  # 0: any free port, known after start()
@@ -168,7 +183,11 @@ class SipTransport:
         self.connections: dict[str, dict[Addr, _StreamConnection]] = {"tcp": {}, "tls": {}}
         self._udp: _UdpProtocol | None = None
         self._servers: list[asyncio.Server] = []
-        self._pending_connects: dict[Addr, list[bytes]] = {}
+        # Told about a message that could not be sent because no connection could be
+        # opened (TransactionLayer.transport_error).
+        self.on_unreachable: Unreachable | None = None
+        self.connector = Connector(lambda name: _StreamConnection(self, name),
+                                   self._unreachable, tls_client)
 
     async def start(self, transports: tuple[str, ...] = ("udp", "tcp")) -> None:
         loop = asyncio.get_running_loop()
@@ -209,50 +228,25 @@ class SipTransport:
 
     def send(self, msg: Message, dest: Addr, transport: str) -> None:
         data = msg.to_bytes()
-        if transport == "tcp":
-            self._send_tcp(data, dest)
-            return
-        if transport == "tls":
-            conn = self.connections["tls"].get(dest)
-            if conn is None:
-                # Phones open TLS connections and keep them (RFC 5626); the PBX does not
-                # connect out over TLS, as it has no certificate of the phone to check.
-                log.info("no TLS connection to %s: message dropped", dest)
-                return
-            conn.write(data)
+        if transport in ("tcp", "tls"):
+            conn = self.connections[transport].get(dest)
+            if conn is not None and conn.is_open():
+                conn.write(data)
+            else:
+                # RFC 3261 18.2.2: if the connection is gone, open a new one.
+                self.connector.send(msg, data, dest, transport)
             return
         if self._udp is None or self._udp.transport is None:
             log.warning("no UDP transport to send to %s", dest)
             return
         self._udp.transport.sendto(data, dest)
 
-    def _send_tcp(self, data: bytes, dest: Addr) -> None:
-        conn = self.connections["tcp"].get(dest)
-        if conn is not None:
-            conn.write(data)
-            return
-        # RFC 3261 18.2.2: if the connection is gone, open a new one to the same address.
-        queue = self._pending_connects.get(dest)
-        if queue is not None:
-            queue.append(data)
-            return
-        self._pending_connects[dest] = [data]
-        asyncio.get_running_loop().create_task(self._connect(dest))
-
-    async def _connect(self, dest: Addr) -> None:
-        loop = asyncio.get_running_loop()
-        try:
-            await loop.create_connection(lambda: _StreamConnection(self, "tcp"), dest[0], dest[1])
-        except OSError as exc:
-            log.info("tcp connect to %s failed: %s", dest, exc)
-            self._pending_connects.pop(dest, None)
-            return
-        conn = self.connections["tcp"].get(dest)
-        for data in self._pending_connects.pop(dest, []):
-            if conn is not None:
-                conn.write(data)
+    def _unreachable(self, msg: Message, dest: Addr, transport: str) -> None:
+        if self.on_unreachable is not None:
+            self.on_unreachable(msg, dest, transport)
 
     async def close(self) -> None:
+        self.connector.close()
         if self._udp is not None and self._udp.transport is not None:
             self._udp.transport.close()
         for server in self._servers:
