@@ -283,7 +283,7 @@ def main() -> None:
                         help="idle before memory is read")
     parser.add_argument("--idle-seconds", type=float, default=10.0, help="idle CPU window")
     args = cli.parse(parser, "client", smoke={
-        "starts": 1, "calls": 1, "audio_calls": 1, "probe_seconds": 3.0,
+        "starts": 1, "calls": 1, "audio_calls": 1, "probe_seconds": 2.5,
         "settle_seconds": 0.5, "idle_seconds": 1.0})
     began = time.monotonic()
     load_start = os.getloadavg()
