@@ -27,6 +27,7 @@ _MAIN = re.compile(r"^if __name__ == .__main__.:", re.MULTILINE)
 def entry_scripts() -> list[Path]:
     """Every benchmark a user runs, by name."""
     modules = {p: p.read_text() for p in sorted(BENCH.glob("*.py")) if not p.name.startswith("_")}
+
     def named_elsewhere(path: Path) -> bool:
         mention = re.compile(rf"\bbench\.{path.stem}\b")
         return any(mention.search(text) for other, text in modules.items() if other != path)
