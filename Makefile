@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 PYTEST_WORKERS ?= 2
 
-.PHONY: demo test lint typecheck unit bench clean
+.PHONY: demo test lint typecheck unit bench bench-smoke clean
 
 demo:
 	@scripts/bootstrap.sh demo
@@ -22,12 +22,13 @@ typecheck:
 unit:
 	$(PY) -m pytest tests/unit -q
 
+# Every bench/*.py benchmark (python -m bench finds them), one after the other; `make test`
+# runs each in its --smoke mode (tests/integration/test_benchmarks.py).
 bench:
-	$(PY) bench/pbx_signalling.py
-	$(PY) bench/rtp_relay.py
-	$(PY) bench/client.py
-	$(PY) bench/presence.py
-	$(PY) bench/door.py
+	$(PY) -m bench
+
+bench-smoke:
+	$(PY) -m bench --smoke
 
 clean:
 	rm -rf .venv .pytest_cache .mypy_cache .ruff_cache

@@ -1,6 +1,6 @@
 """The client as a user meets it: the real GUI process, the real engine, the real PBX.
 
-    .venv/bin/python bench/client.py [--calls 10] [--audio-calls 4] [--probe-seconds 6]
+    .venv/bin/python bench/client.py [--calls 10] [--audio-calls 4] [--probe-seconds 6] [--smoke]
 
 1. Cold start to registered: from starting `softphone --log-format json` (offscreen, a temp
    config dir with account 101 and its password in the plaintext password file) to its
@@ -42,6 +42,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench import cli  # noqa: E402
 from bench.client_probe import ProbeProcess  # noqa: E402
 from bench.client_procs import (  # noqa: E402
     GuiProcess,
@@ -54,7 +55,6 @@ from tests.helpers.agent import Agent  # noqa: E402
 from tests.helpers.engineclient import EngineProcess  # noqa: E402
 from tests.helpers.pbxproc import PbxProcess, free_port, write_config  # noqa: E402
 
-RESULTS = ROOT / "bench" / "results" / "client.json"
 TARGETS = {"cold_start_ms": 1500.0, "memory_mb": 200.0, "idle_cpu_pct": 1.0,
            "click_to_ringing_ms": 50.0, "audio_one_way_added_ms": 60.0}
 
@@ -70,10 +70,11 @@ def stats(values: list[float]) -> dict[str, Any]:
 
 # --- 1-3: the real GUI process ---------------------------------------------------------------
 
-def gui_runs(port: int, tmp: Path, runs: int, peer_pid: int) -> dict[str, Any]:
+def gui_runs(port: int, tmp: Path, runs: int, peer_pid: int,
+             idle: tuple[float, float]) -> dict[str, Any]:
     starts: list[float] = []
     running: list[float] = []
-    idle: dict[str, Any] = {}
+    figures: dict[str, Any] = {}
     for run in range(runs):
         config = write_client_config(tmp / f"gui{run}", port, "101")
         gui = GuiProcess(config).start()
@@ -83,23 +84,23 @@ def gui_runs(port: int, tmp: Path, runs: int, peer_pid: int) -> dict[str, Any]:
                                   - gui.started_at))
             running.append(1000 * (gui.event_time("engine_running") - gui.started_at))
             if run == 0:
-                idle = idle_figures(gui, peer_pid)
+                figures = idle_figures(gui, peer_pid, *idle)
         finally:
             gui.stop()
     return {"cold_start_ms": stats(starts), "runs_ms": [round(s, 1) for s in starts],
-            "to_engine_running_ms": stats(running), **idle}
+            "to_engine_running_ms": stats(running), **figures}
 
 
-def idle_figures(gui: GuiProcess, peer_pid: int) -> dict[str, Any]:
-    """RSS after 3 s idle, then CPU over 10 s; the peer (a registered pjsua2 agent, idle
-    too) over the same window, for a ratio."""
+def idle_figures(gui: GuiProcess, peer_pid: int, settle: float, window: float) -> dict[str, Any]:
+    """RSS after `settle` (3 s) idle, then CPU over `window` (10 s); the peer (a registered
+    pjsua2 agent, idle too) over the same window, for a ratio."""
     pids = {"gui": gui.proc.pid, "engine": gui.engine_pid(), "peer_agent": peer_pid}
-    time.sleep(3.0)
+    time.sleep(settle)
     rss = {k: rss_kb(p) / 1024 for k, p in pids.items()}
     pss = {k: pss_kb(p) / 1024 for k, p in pids.items()}
     ours = ("gui", "engine")
     cpu0, t0 = {k: cpu_seconds(p) for k, p in pids.items()}, time.monotonic()
-    time.sleep(10.0)
+    time.sleep(window)
     wall = time.monotonic() - t0
     cpu = {k: 100 * (cpu_seconds(p) - cpu0[k]) / wall for k, p in pids.items()}
     return {
@@ -278,8 +279,12 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=10, help="calls per caller")
     parser.add_argument("--audio-calls", type=int, default=4, help="probe calls to each far end")
     parser.add_argument("--probe-seconds", type=float, default=6.0)
-    parser.add_argument("--output", type=Path, default=RESULTS)
-    args = parser.parse_args()
+    parser.add_argument("--settle-seconds", type=float, default=3.0,
+                        help="idle before memory is read")
+    parser.add_argument("--idle-seconds", type=float, default=10.0, help="idle CPU window")
+    args = cli.parse(parser, "client", smoke={
+        "starts": 1, "calls": 1, "audio_calls": 1, "probe_seconds": 2.5,
+        "settle_seconds": 0.5, "idle_seconds": 1.0})
     began = time.monotonic()
     load_start = os.getloadavg()
     print(f"client benchmark: {os.cpu_count()} CPUs, Python {platform.python_version()}, "
@@ -299,7 +304,8 @@ def main() -> None:
             agent.send(cmd="register", server=f"127.0.0.1:{port}", user=user,
                        password=f"pw{user}")
             agent.wait_for("reg_state", 10, code=200)
-        report["gui"] = gui_runs(port, tmp, args.starts, callee._proc.pid)
+        report["gui"] = gui_runs(port, tmp, args.starts, callee._proc.pid,
+                                 (args.settle_seconds, args.idle_seconds))
         print("cold start, memory, idle CPU: done", flush=True)
         report["engine"] = engine_cold_starts(port, args.starts)
         audio_dir = tmp / "engine-audio"
@@ -334,7 +340,6 @@ def main() -> None:
     for r in [("measure", "value", "target", "met"), *rows]:
         print("  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)))
     result = {
-        "benchmark": "client",
         "machine": {"cpu_count": os.cpu_count(), "python": platform.python_version(),
                     "platform": platform.platform(), "loadavg_at_start": load_start,
                     "loadavg_at_end": os.getloadavg()},
@@ -344,10 +349,9 @@ def main() -> None:
         **report,
         "elapsed_s": round(time.monotonic() - began, 1),
     }
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(result, indent=2) + "\n")
     shutil.rmtree(tmp, ignore_errors=True)
-    print(f"written to {args.output} in {result['elapsed_s']} s")
+    print(f"in {result['elapsed_s']} s")
+    cli.write_results(args, "client", result)
 
 
 if __name__ == "__main__":

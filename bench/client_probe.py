@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 import pjsua2 as pj
 
-from tests.helpers.pjagent import AgentAccount, AgentCall, PjAgent, op
+from tests.helpers.pjagent import AgentAccount, AgentCall, PjAgent, argument_parser, op
 
 ROOT = Path(__file__).resolve().parents[1]
 RATE = 16000                      # the agent's conference bridge (pjsua's default clock rate)
@@ -209,12 +209,9 @@ class ProbeProcess:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.client_probe")
-    parser.add_argument("--name", default="probe")
+    parser = argument_parser("python -m bench.client_probe")
     parser.add_argument("--mode", choices=("probe", "echo"), required=True)
-    parser.add_argument("--log-level", type=int, default=3)
     args = parser.parse_args()
-    args.bind, args.transport, args.codecs = "127.0.0.1", "udp", None
     out = os.fdopen(os.dup(1), "w", buffering=1)   # pjsip logs to fd 1 (see pjagent.main)
     os.dup2(2, 1)
     sys.stdout = sys.stderr

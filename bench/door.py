@@ -1,6 +1,6 @@
 """The door intercom's video path, side by side: the camera directly and through the PBX.
 
-    .venv/bin/python bench/door.py [--seconds 10] [--fps 15] [--bells 5]
+    .venv/bin/python bench/door.py [--seconds 10] [--fps 15] [--bells 5] [--smoke]
 
 1. Frame delay: every frame the simulator draws carries its drawing time (Unix ms) in a
    marker row (softphone/doorsim/scene.py). A viewer decodes each JPEG with PyAV, as the
@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import platform
 import statistics
@@ -39,12 +38,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench import cli  # noqa: E402
 from bench.door_client import bell_to_first_frame  # noqa: E402
 from softphone.doorsim.scene import read_frame_marker  # noqa: E402
 from tests.helpers.doorsim import DoorsimProcess, door_toml, mjpeg_parts, sip_args  # noqa: E402
 from tests.helpers.pbxproc import PbxProcess, free_port, write_config  # noqa: E402
 
-RESULTS = ROOT / "bench" / "results" / "door.json"
 TARGETS = {"relay_frame_delay_p95_ms": 150.0, "bell_to_first_frame_ms": 500.0}
 DOOR = "150"
 
@@ -108,7 +107,7 @@ def main() -> int:
     p.add_argument("--seconds", type=float, default=10.0)
     p.add_argument("--fps", type=float, default=15.0)
     p.add_argument("--bells", type=int, default=5)
-    args = p.parse_args()
+    args = cli.parse(p, "door", smoke={"seconds": 1.0, "bells": 1})
     results: dict[str, Any] = {
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                     "load_before": os.getloadavg()[0]},
@@ -117,7 +116,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         sip_port, http_port = free_port(), free_port()
-        config = write_config(tmp / "pbx.toml", sip_port=sip_port, rtp_base=31000,
+        config = write_config(tmp / "pbx.toml", sip_port=sip_port,
+                              rtp_base=30000 + (sip_port % 50) * 400,
                               extra=door_toml(http_port, open_roles=("admin",)))
         pbx = PbxProcess(config, tmp / "data", sip_port=sip_port).start()
         door = DoorsimProcess("--fps", str(args.fps), *sip_args(
@@ -132,9 +132,7 @@ def main() -> int:
             door.stop()
     results["machine"]["load_after"] = os.getloadavg()[0]
     report(results)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
-    print(f"\nwritten to {RESULTS.relative_to(ROOT)}")
+    cli.write_results(args, "door", results)
     return 0
 
 

@@ -33,6 +33,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench import cli  # noqa: E402
 from bench.servers import REALM, KamailioServer, PbxServer  # noqa: E402
 from tests.helpers.sipp import Sipp, SippResult, User, start_callee, write_users  # noqa: E402
 
@@ -223,8 +224,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-steps", type=int, default=6)
     parser.add_argument("--users", type=int, default=300, help="distinct REGISTER users")
     parser.add_argument("--kamailio-children", type=int, default=1)
-    parser.add_argument("--output", type=Path, default=RESULTS)
-    args = parser.parse_args(argv)
+    args = cli.parse(parser, "pbx_signalling", argv=argv,
+                     smoke={"step_seconds": 3.0, "max_steps": 1, "users": 10})
     started = time.monotonic()
     deadline = started + TOTAL_BUDGET_S
     results: dict[str, object] = {}

@@ -1,6 +1,6 @@
 """Presence fan-out of the real PBX over the event WebSocket, and the contacts search.
 
-    .venv/bin/python bench/presence.py [--clients 500] [--flips 16] [--calls 2]
+    .venv/bin/python bench/presence.py [--clients 500] [--flips 16] [--calls 2] [--smoke]
 
 (a) Fan-out (issue 4: p99 < 100 ms with 500 clients). The real daemon (`PbxProcess`, a
     generated config with extensions 2000..) and WebSocket clients subscribed to
@@ -44,13 +44,13 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench import cli  # noqa: E402
 from bench.client_procs import cpu_seconds  # noqa: E402
 from bench.presence_clients import raise_fd_limit  # noqa: E402
 from tests.helpers.agent import Agent  # noqa: E402
 from tests.helpers.pbxproc import PbxProcess, free_port, write_config  # noqa: E402
 from tests.helpers.sipclient import SipClient, digest_response  # noqa: E402
 
-RESULTS = ROOT / "bench" / "results" / "presence.json"
 TARGETS = {"fanout_p99_ms": 100.0, "keystroke_ms": 16.0}
 FLIP_USER = "103"
 CALLER, CALLEE = "100", "101"
@@ -300,7 +300,7 @@ def fanout(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
         register_agent(caller, port, CALLER)
         register_agent(callee, port, CALLEE)
         assert pbx.proc is not None
-        for clients in sorted({1, 100, args.clients}):
+        for clients in sorted({1, min(100, args.clients), args.clients}):
             procs = 1 if clients == 1 else args.procs
             print(f"fan-out to {clients} clients ({procs} client processes)...", flush=True)
             phases[str(clients)] = fanout_phase(url, port, clients, procs, users, args.flips,
@@ -328,7 +328,7 @@ def table(report: dict[str, Any], clients: int) -> list[tuple[str, ...]]:
                 rows.append((f"  {kind}", f"{s['p50']:.1f}", f"{s['p95']:.1f}",
                              f"{s['p99']:.1f}", f"{s['max']:.1f}", "-", "-"))
     flt = report["filter"]
-    for key, label in (("all", "contacts search, per keystroke (5,000)"),
+    for key, label in (("all", f"contacts search, per keystroke ({flt['entries']:,})"),
                        ("typed", "  typing a character"), ("deleted", "  backspace"),
                        ("peer_all", "  peer: stock proxy, flat list")):
         s = flt["keystroke_ms"][key]
@@ -347,8 +347,8 @@ def main() -> None:
     parser.add_argument("--flips", type=int, default=16, help="REGISTER/unREGISTER changes")
     parser.add_argument("--calls", type=int, default=2, help="calls (3 changes each)")
     parser.add_argument("--entries", type=int, default=5000, help="directory for (b)")
-    parser.add_argument("--output", type=Path, default=RESULTS)
-    args = parser.parse_args()
+    args = cli.parse(parser, "presence", smoke={"clients": 4, "flips": 2, "calls": 1,
+                                                "entries": 200})
     began = time.monotonic()
     load_start = os.getloadavg()
     print(f"presence benchmark: {os.cpu_count()} CPUs, Python {platform.python_version()}, "
@@ -375,7 +375,6 @@ def main() -> None:
     for r in [header, *rows]:
         print("  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)))
     result = {
-        "benchmark": "presence",
         "machine": {"cpu_count": os.cpu_count(), "python": platform.python_version(),
                     "platform": platform.platform(), "loadavg_at_start": load_start,
                     "loadavg_after_fanout": load_after_fanout,
@@ -385,13 +384,12 @@ def main() -> None:
         **report,
         "elapsed_s": round(time.monotonic() - began, 1),
     }
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(result, indent=2) + "\n")
     keys = report["filter"]["keystroke_ms"]
     print(f"keystrokes under {TARGETS['keystroke_ms']:.0f} ms: "
           f"{keys['all']['under_16ms_pct']} % (peer {keys['peer_all']['under_16ms_pct']} %); "
           f"load average {load_start[0]:.2f} at start, {os.getloadavg()[0]:.2f} at end")
-    print(f"written to {args.output} in {result['elapsed_s']} s")
+    print(f"in {result['elapsed_s']} s")
+    cli.write_results(args, "presence", result)
 
 
 if __name__ == "__main__":

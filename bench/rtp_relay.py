@@ -11,7 +11,7 @@ real calls' phases are.
 For each loop the number of calls is ramped until a step fails (>= 1 % loss or p99 delay
 >= 5 ms); a baseline step without the relay (endpoints sending to each other directly)
 shows the generator's own delay floor. Figures go to stdout and bench/results/rtp_relay.json.
-Bounded: about 2 minutes; it stops by itself.
+Bounded: about 2 minutes; it stops by itself (--smoke: a few seconds, 10 calls).
 """
 
 from __future__ import annotations
@@ -27,10 +27,15 @@ import select
 import socket
 import statistics
 import struct
+import sys
 import time
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench import cli
 
 HOST = "127.0.0.1"
 PORT_MIN, PORT_MAX = 40000, 49999
@@ -39,7 +44,6 @@ PACKET_LEN = 172
 SLOTS = 20  # send slots of 1 ms in each 20 ms frame
 MAX_LOSS, MAX_P99_MS = 1.0, 5.0
 CONTENDED_PCT = 15.0
-RESULTS = Path(__file__).resolve().parent / "results" / "rtp_relay.json"
 
 
 def _pin(core: int, nice: int = 0) -> bool:
@@ -291,21 +295,23 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=7.0, help="measured seconds a step")
     parser.add_argument("--warmup", type=float, default=1.0)
     parser.add_argument("--calls", type=int, nargs="+", default=[100, 200, 300, 400, 600, 800])
+    parser.add_argument("--baseline-calls", type=int, default=400)
     parser.add_argument("--nice", type=int, default=0,
                         help="niceness for relay and generator (e.g. -10; needs root)")
-    parser.add_argument("--output", type=Path, default=RESULTS)
     parser.add_argument("--budget", type=float, default=150.0, help="stop ramping after (s)")
-    args = parser.parse_args()
+    args = cli.parse(parser, "rtp_relay", smoke={"duration": 0.5, "warmup": 0.2, "calls": [10],
+                                                 "baseline_calls": 10})
     began = time.monotonic()
     print(f"RTP relay benchmark: {os.cpu_count()} CPUs, Python {platform.python_version()}, "
           f"load average {os.getloadavg()[0]:.2f}", flush=True)
-    baseline = run_step(None, 400, args.warmup, min(args.duration, 3.0), args.nice)
+    baseline = run_step(None, args.baseline_calls, args.warmup, min(args.duration, 3.0), args.nice)
     _show(baseline)
     runs: list[dict[str, Any]] = []
     summary: dict[str, Any] = {}
     for loop_kind in ("asyncio", "uvloop"):
         best: dict[str, Any] | None = None
         last: dict[str, Any] | None = None
+        stopped_by = "end of --calls"
         for calls in args.calls:
             for _attempt in range(3):
                 if time.monotonic() - began > args.budget:
@@ -318,14 +324,18 @@ def main() -> None:
                 if last["pass"] or last["other_load_on_relay_core_pct"] < CONTENDED_PCT:
                     break
                 print("    (other processes took the relay's core: step repeated)", flush=True)
-            if last is None or not last["pass"] or time.monotonic() - began > args.budget:
+            if last is None or not last["pass"]:
+                stopped_by = "failure"
                 break
             best = last
+            if time.monotonic() - began > args.budget:
+                stopped_by = "time budget"
+                break
         mine = [r for r in runs if r["loop"] == loop_kind]
         us = statistics.median(r["relay_us_per_packet"] for r in mine)
         summary[loop_kind] = {
             "max_calls_passing": best["calls"] if best else 0,
-            "stopped_by": "time budget" if last is not None and last["pass"] else "failure",
+            "stopped_by": stopped_by,
             "failure_under_contention": bool(
                 last is not None and not last["pass"]
                 and last["other_load_on_relay_core_pct"] >= CONTENDED_PCT),
@@ -337,7 +347,6 @@ def main() -> None:
     summary["uvloop_speedup_per_packet"] = round(
         a["relay_us_per_packet_median"] / u["relay_us_per_packet_median"], 2)
     report = {
-        "benchmark": "rtp_relay",
         "machine": {"cpu_count": os.cpu_count(), "python": platform.python_version(),
                     "platform": platform.platform(), "loadavg_at_start": os.getloadavg(),
                     "pinned": (os.cpu_count() or 1) >= 2},
@@ -347,10 +356,9 @@ def main() -> None:
         "baseline_without_relay": baseline, "runs": runs, "summary": summary,
         "elapsed_s": round(time.monotonic() - began, 1),
     }
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(report, indent=2) + "\n")
     print(json.dumps(summary, indent=2))
-    print(f"written to {args.output} in {report['elapsed_s']} s")
+    print(f"in {report['elapsed_s']} s")
+    cli.write_results(args, "rtp_relay", report)
 
 
 if __name__ == "__main__":

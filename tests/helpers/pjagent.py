@@ -397,8 +397,10 @@ class PjAgent:
         self.ep.libDestroy(pj.PJSUA_DESTROY_NO_RX_MSG)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tests.helpers.pjagent")
+def argument_parser(prog: str = "python -m tests.helpers.pjagent") -> argparse.ArgumentParser:
+    """The agent's options; agents built on PjAgent (bench/client_probe.py) add theirs to it,
+    so the namespace PjAgent reads always has every option."""
+    parser = argparse.ArgumentParser(prog=prog)
     parser.add_argument("--name", default="agent")
     parser.add_argument("--bind", default="127.0.0.1", help="address for SIP and media")
     parser.add_argument(
@@ -413,7 +415,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tls-cert", help="PEM certificate of the TLS listener")
     parser.add_argument("--tls-key", help="PEM private key of --tls-cert")
     parser.add_argument("--log-level", type=int, default=4, help="pjsip log level (stderr)")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = argument_parser().parse_args(argv)
     # pjsip logs to fd 1: keep a private copy of stdout for events and send fd 1 to stderr.
     out = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)
