@@ -10,7 +10,7 @@ Everything runs in this process, one core, no load generator:
   on the way out), and the ratio of the two.
 Every suite the PBX offers is measured. Figures are the best of ``--repeats`` runs of
 ``--packets`` each, in microseconds per packet and packets/s; they go to stdout and
-bench/results/srtp.json. ``--baseline FILE``: an earlier srtp.json (e.g. of the
+bench/results/srtp.json (bench/cli.py). ``--baseline FILE``: an earlier srtp.json (e.g. of the
 hand-written implementation this replaced) whose figures are printed beside these as a
 ratio. ``--smoke``: a few hundred packets, seconds.
 """
@@ -24,6 +24,7 @@ import os
 import platform
 import socket
 import struct
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -31,13 +32,15 @@ from typing import Any
 
 import pylibsrtp
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench import cli
 from softphone.pbx.media.relay import RtpRelay
 from softphone.pbx.media.srtp import SUITES, SrtpContext
 
 HOST = "127.0.0.1"
 PORT_MIN, PORT_MAX = 30000, 39999
 PAYLOAD = 160
-RESULTS = Path(__file__).resolve().parent / "results"
 IMPLEMENTATION = f"libsrtp via pylibsrtp {pylibsrtp.__version__}"
 
 
@@ -176,7 +179,6 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         print(f"    relay SRTP / plain      {costs['relay_ratio_to_plain']:7.2f} x")
         suites[suite] = {k: round(v, 3) for k, v in costs.items()}
     return {
-        "benchmark": "srtp",
         "implementation": IMPLEMENTATION,
         "machine": {"cpu_count": os.cpu_count(), "python": platform.python_version(),
                     "platform": platform.platform(), "loadavg_at_start": os.getloadavg(),
@@ -193,22 +195,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--packets", type=int, default=10000, help="packets a run")
     parser.add_argument("--repeats", type=int, default=9, help="runs; the best is shown")
-    parser.add_argument("--smoke", action="store_true", help="a few hundred packets")
-    parser.add_argument("--results-dir", type=Path, default=RESULTS)
     parser.add_argument("--baseline", type=Path, help="an earlier srtp.json to compare with")
-    args = parser.parse_args()
-    if args.smoke:
-        args.packets, args.repeats = 200, 3
+    args = cli.parse(parser, "srtp", smoke={"packets": 200, "repeats": 3})
     try:
         import uvloop  # the loop the PBX daemon runs on
     except ImportError:
         report = asyncio.run(run(args))
     else:
         report = uvloop.run(run(args))
-    args.results_dir.mkdir(parents=True, exist_ok=True)
-    out = args.results_dir / "srtp.json"
-    out.write_text(json.dumps(report, indent=2) + "\n")
-    print(f"written to {out}")
+    cli.write_results(args, "srtp", report)
 
 
 if __name__ == "__main__":

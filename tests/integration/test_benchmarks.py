@@ -48,6 +48,10 @@ FIGURES: dict[str, list[str]] = {
         "fanout.phases.*.changes", "fanout.phases.*.latency_ms.p99",
         "filter.keystroke_ms.all.p99", "filter.keystroke_ms.peer_all.p99",
     ],
+    "srtp": [
+        "relay_plain_us", "suites.*.rtp_protect_us", "suites.*.rtp_unprotect_us",
+        "suites.*.relay_srtp_us", "suites.*.relay_ratio_to_plain",
+    ],
     "rtp_relay": [
         "baseline_without_relay.received", "runs.*.received", "runs.*.relay_us_per_packet",
         "summary.asyncio.relay_us_per_packet_median",
