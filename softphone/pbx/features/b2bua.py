@@ -18,6 +18,7 @@ from softphone.pbx.features.anchor import SDP, AnchorError, MediaAnchor
 from softphone.pbx.features.authgate import AuthGate
 from softphone.pbx.features.call import Call
 from softphone.pbx.features.callinfo import CallInfo
+from softphone.pbx.features.leftover import Leftovers
 from softphone.pbx.features.location import Location
 from softphone.pbx.features.routing import Reject, Ring, Router
 from softphone.pbx.features.transfer import Transfers
@@ -56,7 +57,8 @@ class B2bua:
         self.spawn = spawn
         self.media_address = media_address
         self.on_call_change = on_call_change
-        self.transfers = Transfers(core, clock, config, location, self)
+        self.leftovers = Leftovers(core, clock)
+        self.transfers = Transfers(core, clock, config, location, self, self.leftovers)
         self.router = Router(config, location.bindings, settings, self.in_call,
                              self.device_in_call, ring_group, logged_out)
         self.calls: dict[str, Call] = {}                         # by CallInfo.id
@@ -193,7 +195,8 @@ class B2bua:
     def _in_dialog(self, req: Request, tx: ServerTransaction) -> None:
         found = self._find(req)
         if found is None:
-            self.core.respond(tx, 481)
+            if not self.leftovers.handle(req, tx):
+                self.core.respond(tx, 481)
             return
         call, side = found
         dialog = call.dialog(side)
@@ -281,6 +284,7 @@ class B2bua:
         calls = list(self.calls.values())
         for call in calls:
             call.hangup(reason="shutdown")
+        self.leftovers.hang_up_all()
         return len(calls)
 
 
