@@ -4,8 +4,8 @@ Each :class:`Baresip` is one process with a config directory of its own (``-f``)
 test's tmp dir: SIP on a free loopback port, a tone from a WAV file as microphone (aufile)
 and no sound device at all (aubridge plays into nothing), G.711 only. It is driven over
 ctrl_tcp: commands go down as netstring-framed JSON (``{"command": "dial", "params": ...}``),
-events come up the same way and are collected by a reader thread; ``wait_for`` returns the first matching
-event not returned before. ``-s`` makes baresip print every SIP message it sends or
+events come up the same way and are collected by a reader thread; ``wait_for`` returns the
+first matching event not returned before. ``-s`` makes baresip print every SIP message it sends or
 receives to its stdout, kept in ``<name>.out`` beside its config, so a test can count them.
 """
 
