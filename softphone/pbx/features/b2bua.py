@@ -14,6 +14,7 @@ from typing import Any
 from softphone.common.directory import UserSettings
 from softphone.pbx.api.calls import PickupResult
 from softphone.pbx.config import PbxConfig
+from softphone.pbx.features import midcall
 from softphone.pbx.features.anchor import SDP, AnchorError, MediaAnchor
 from softphone.pbx.features.authgate import AuthGate
 from softphone.pbx.features.call import Call
@@ -209,7 +210,7 @@ class B2bua:
         elif req.method == "REFER":
             self.transfers.refer(call, side, req, tx)
         else:
-            call.relay_request(side, req, tx)
+            midcall.relay(call, side, req, tx)
 
     handle_UPDATE = _in_dialog
     handle_INFO = _in_dialog

@@ -20,7 +20,7 @@ from softphone.pbx.features.routing import RING_TIMEOUT, Decision, Ring
 from softphone.pbx.sip.clock import Clock, TimerHandle
 from softphone.pbx.sip.core import SipCore
 from softphone.pbx.sip.dialog import Dialog
-from softphone.pbx.sip.message import Request, Response, make_response
+from softphone.pbx.sip.message import Request, Response
 from softphone.pbx.sip.transaction import DEFAULT_TIMERS, ServerTransaction, Timers, new_tag
 from softphone.pbx.store import Binding
 
@@ -300,57 +300,6 @@ class Call:
             if leg is not None:
                 self.registry.unbind(leg)
         self.registry.changed(self)
-
-    # -- in-dialog requests passed across (re-INVITE, UPDATE, INFO) ---------------------
-
-    def relay_request(self, side: str, req: Request, tx: ServerTransaction) -> None:
-        """Pass a request from `side` to the other side inside its dialog, and its answer
-        back. SDP is anchored both ways; 491 when both sides re-INVITE at once (14.1)."""
-        here, there = self.legs[side], self.legs[other(side)]
-        if here is None or there is None:
-            self.core.respond(tx, 481)
-            return
-        if req.method == "INVITE" and self.pending:
-            self.core.respond(tx, 491)
-            return
-        if req.method in ("INVITE", "UPDATE"):
-            here.update_target(req)
-        body, ctype = req.body, req.headers.get("Content-Type")
-        if body and ctype == SDP:
-            try:
-                body = self.anchor.take(side, body)
-            except AnchorError as exc:
-                self.core.respond(tx, 488, f"Bad SDP: {exc}")
-                return
-        extra = [(n, v) for n, v in req.headers if n in ("Event", "Reason", "Info-Package")]
-        out = there.request(req.method, body, ctype, extra=extra)
-        if req.method == "INVITE":
-            self.pending.add(side)
-
-        def on_response(resp: Response) -> None:
-            if resp.status < 200:
-                return
-            self.pending.discard(side)
-            resp_body = resp.body
-            if req.method == "INVITE" and resp.status < 300:
-                there.update_target(resp)
-                self.core.send(there.ack(out.cseq[0]), there.dest, there.transport)
-            if resp_body and resp.headers.get("Content-Type") == SDP and resp.status < 300:
-                try:
-                    resp_body = self.anchor.take(other(side), resp_body)
-                except AnchorError:
-                    resp_body = b""
-            extra = [("Contact", here.local_contact)]
-            if resp_body:
-                extra.append(("Content-Type", resp.headers.get("Content-Type") or SDP))
-            tx.respond(make_response(req, resp.status, resp.reason, to_tag=here.local_tag,
-                                     extra=extra, body=resp_body))
-
-        def on_timeout() -> None:
-            self.pending.discard(side)
-            self.core.respond(tx, 408)
-
-        self.core.send_request(out, there.dest, there.transport, on_response, on_timeout)
 
     # -- the PBX changing the call itself (transfer, later pickup and barge-in) -----------
 
