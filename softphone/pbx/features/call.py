@@ -15,7 +15,8 @@ from typing import Protocol
 
 from softphone.pbx.features.anchor import SDP, AnchorError, MediaAnchor
 from softphone.pbx.features.callinfo import CallInfo
-from softphone.pbx.features.dialer import COMPLETED_ELSEWHERE, Dialer, Party, failure_result
+from softphone.pbx.features.dialer import COMPLETED_ELSEWHERE, Dialer, Party
+from softphone.pbx.features.outcome import CANCELLED, FAILED, failure_result, reason_header
 from softphone.pbx.features.routing import RING_TIMEOUT, Decision, Ring
 from softphone.pbx.sip.clock import Clock, TimerHandle
 from softphone.pbx.sip.core import SipCore
@@ -125,8 +126,10 @@ class Call:
                 self.plan, self.stage = decision, 0
                 self._ring_stage()
                 return
-            status, reason = decision.status, decision.reason
-        self._fail_caller(status, reason, failure_result(status))
+            self._fail_caller(decision.status, decision.reason, decision.result)
+            return
+        rang_out = self.dialer is not None and self.dialer.rang_out
+        self._fail_caller(status, reason, failure_result(status, rang_out))
 
     def _on_progress(self, resp: Response) -> None:
         if self.a_tx is None:
@@ -163,7 +166,7 @@ class Call:
         except AnchorError as exc:
             log.info("call %s: answer SDP unusable: %s", self.info.id, exc)
             self._send_bye(dialog)
-            self._fail_caller(488, "Not Acceptable Here", "failed")
+            self._fail_caller(488, "Not Acceptable Here", FAILED)
             return
         self._answer("a", self.a_tx, body)
 
@@ -254,7 +257,8 @@ class Call:
 
     def _fail_caller(self, status: int, reason: str, result: str) -> None:
         if self.a_tx is not None:
-            self.core.respond(self.a_tx, status, reason or None, to_tag=self.a.local_tag)
+            self.core.respond(self.a_tx, status, reason or None, to_tag=self.a.local_tag,
+                              extra=reason_header(result))
             self.a_tx = None
         self.end(result)
 
@@ -267,7 +271,7 @@ class Call:
         for dialer in (self.dialer, *self.pickers):
             if dialer is not None and not dialer.done:
                 dialer.cancel()
-        self._fail_caller(487, "Request Terminated", "cancelled")
+        self._fail_caller(487, "Request Terminated", CANCELLED)
 
     def hangup(self, side: str | None = None, reason: str = "") -> None:
         """A BYE from `side`, or the PBX ending the call (side None)."""
@@ -276,7 +280,7 @@ class Call:
         if not self.answered:
             if self.dialer is not None:
                 self.dialer.cancel()
-            self._fail_caller(480 if side is None else 487, "", "cancelled")
+            self._fail_caller(480 if side is None else 487, "", CANCELLED)
             return
         for s, leg in self.legs.items():
             if s != side and leg is not None:

@@ -76,6 +76,7 @@ class Dialer:
         self.forks: list[Fork] = []
         self.winner: Fork | None = None
         self.done = False
+        self.rang_out = False   # stopped after ring_timeout (not refused by the devices)
         self._timer: TimerHandle | None = None
 
     def start(self) -> None:
@@ -185,6 +186,7 @@ class Dialer:
     def _on_ring_timeout(self) -> None:
         self._timer = None
         if not self.done:
+            self.rang_out = True
             self.cancel()
             self.on_fail(480, "No answer")
 
@@ -211,9 +213,3 @@ class Dialer:
         cancel = Request(headers=h, method="CANCEL", uri=invite.uri)
         self.core.send_request(cancel, fork.binding.source, fork.binding.transport,
                                lambda r: None, lambda: None)
-
-
-def failure_result(status: int) -> str:
-    """How the call history names a call that ended with `status`."""
-    return {486: "busy", 600: "busy", 603: "rejected", 408: "no-answer", 480: "no-answer",
-            487: "cancelled"}.get(status, "failed")
