@@ -61,6 +61,6 @@ def call_outcome(*, incoming: bool, connected: bool, rejected: bool, code: int,
             return Outcome.REJECTED
         return Outcome.ANSWERED_ELSEWHERE if cause == "SIP;200" else Outcome.MISSED
     protocol, _, number = cause.partition(";")
-    if protocol == "Q.850" and int(number) in _CAUSES:
+    if protocol == "Q.850" and number.isdigit() and int(number) in _CAUSES:
         return _CAUSES[int(number)]
     return _STATUSES.get(code, Outcome.FAILED)
