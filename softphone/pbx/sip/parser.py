@@ -65,6 +65,9 @@ _VIA_RE = re.compile(rf"SIP\s*/\s*2\.0\s*/\s*{_TOKEN}\s+{_HOST}(?:\s*:\s*([0-9]{
 # delta-seconds = 1*DIGIT (25.1); Retry-After may add a comment and parameters (20.33).
 _SECONDS_RE = re.compile(r"[0-9]+")
 _RETRY_AFTER_RE = re.compile(r"[0-9]+(?:\s*\([^()]*\))?(?:\s*;.*)?", re.S)
+# The port of a sip/sips URI: after the userinfo (up to its last "@", 19.1.1) and the host.
+_URI_PORT_RE = re.compile(r"\s*sips?:(?:[^@<>]*@)?(?:\[[0-9A-Fa-f:.]*\]|[^:;?<>\[]*):([^;?>]*)",
+                          re.IGNORECASE)
 MAX_SECONDS = 2**32 - 1  # 20.19: Expires is "between 0 and (2**32)-1"
 MAX_CSEQ = 2**31 - 1  # 8.1.1.5: "MUST be less than 2**31"
 # name-addr: display-name is *(token LWS) or a quoted-string (20.10); no LWS inside <>.
@@ -315,11 +318,13 @@ def _check_headers(h: _Head, limits: Limits) -> None:
             if not _name_addr_ok(value):
                 h.fail(400, f"Bad {name} header")
     if "Contact" in counts:
-        contacts = [c for c in hd.get_all("Contact") if c != "*"]
-        if not all(map(_name_addr_ok, contacts)):
-            h.fail(400, "Bad Contact header")
-        elif any(map(_bad_uri_port, contacts)):
-            h.fail(400, f"Bad Contact header: {PORT_RANGE}")
+        for contact in hd.get_all("Contact"):
+            if contact == "*":
+                continue
+            if not _name_addr_ok(contact):
+                h.fail(400, "Bad Contact header")
+            elif _bad_uri_port(contact):
+                h.fail(400, f"Bad Contact header: {PORT_RANGE}")
     for name in ("Route", "Record-Route"):
         if name in counts and any(map(_bad_uri_port, hd.get_all(name))):
             h.fail(400, f"Bad {name} header: {PORT_RANGE}")
@@ -352,16 +357,14 @@ def _check_headers(h: _Head, limits: Limits) -> None:
 
 
 def _bad_uri_port(addr: str) -> bool:
-    """Whether the SIP URI of a name-addr or addr-spec has a port outside 1..65535. String
-    slicing only: Contact, Route and Record-Route are fully parsed later, where used."""
+    """Whether the SIP URI of a name-addr or addr-spec has a port outside 1..65535 (one
+    regex match: Contact, Route and Record-Route are fully parsed later, where used)."""
     lt = addr.find("<")
-    uri = addr[lt + 1 : addr.find(">", lt)] if lt >= 0 else addr.partition(";")[0]
-    scheme, _, rest = uri.partition(":")
-    if scheme.strip().lower() not in ("sip", "sips"):
+    m = _URI_PORT_RE.match(addr, lt + 1)   # lt + 1 == 0 without "<"
+    if m is None:
         return False
-    hostport = rest.rpartition("@")[2].partition(";")[0].partition("?")[0]
-    port = hostport.rpartition("]")[2].partition(":")[2]  # after an IPv6 reference's "]"
-    return bool(port) and not (port.isdigit() and len(port) <= 5 and 0 < int(port) < 65536)
+    port = m.group(1)
+    return not (port.isdigit() and len(port) <= 5 and 0 < int(port) < 65536)
 
 
 def _check_seconds(h: _Head, first: dict[str, str]) -> None:
@@ -373,7 +376,7 @@ def _check_seconds(h: _Head, first: dict[str, str]) -> None:
     never acted on beyond "later")."""
     expires = first.get("Expires")
     if expires is not None:
-        if not _SECONDS_RE.fullmatch(expires):
+        if not (expires.isascii() and expires.isdigit()):
             h.fail(400, "Bad Expires header: not a number of seconds")
         elif len(expires) > 10 or int(expires) > MAX_SECONDS:
             h.headers.set("Expires", str(MAX_SECONDS))
