@@ -369,11 +369,12 @@ def _bad_uri_port(addr: str) -> bool:
 
 def _check_seconds(h: _Head, first: dict[str, str]) -> None:
     """Expires and Retry-After are delta-seconds (25.1, 20.19, 20.33). A value that is not a
-    number is a syntax error (400). A number above 2**32-1 is not: 20.19 bounds the value,
-    and RFC 4475 (scalar02) has elements treat such expiries as valid but capped rather than
-    refuse them, so Expires is rewritten to 2**32-1 here (the registrar and the event server
-    then cut it to their own maximum) and a peer's long Retry-After stays as it is (it is
-    never acted on beyond "later")."""
+    number is a syntax error (400). A number above 2**32-1 is not: the grammar allows any
+    number of digits, 20.19 only bounds what the value means, and RFC 4475 (scalar02) lets an
+    element go on with overlarge expiries rather than refuse the request for them. So
+    Expires is capped to 2**32-1 here (the registrar and the event server then cut it to
+    their own maximum, and no 4,300-digit value reaches int()), and a long Retry-After
+    stays as it is (nothing acts on it beyond "later")."""
     expires = first.get("Expires")
     if expires is not None:
         if not (expires.isascii() and expires.isdigit()):
