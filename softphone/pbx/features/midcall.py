@@ -2,8 +2,10 @@
 INFO, NOTIFY (REFER and BYE are handled by the B2BUA itself).
 
 Only what the other side allows is sent to it (its last Allow, RFC 3261 20.5). An UPDATE
-(RFC 3311) it does not allow is not passed on to be refused with 501, as Kamailio (a proxy)
-would; the PBX terminates it, as Asterisk and FreeSWITCH do on their B2BUA legs:
+(RFC 3311) it does not allow is not passed on to be refused with 501, as a proxy such as
+Kamailio would; a B2BUA terminates it on each leg, and pjsip (the stack of Asterisk's
+res_pjsip) chooses by the peer's Allow the same way, UPDATE where listed and re-INVITE
+otherwise (pjproject issues 1047 and 1097):
 - without a body it is a session refresh (RFC 4028) or a Contact change: the PBX's own
   dialog with the sender is what it refreshes, so the PBX answers 200 itself;
 - with an SDP offer in the confirmed dialog, the offer goes on as a re-INVITE (the method
