@@ -321,6 +321,7 @@ class Call:
             if resp.status < 200:
                 return
             self.pending.discard(side)
+            leg.note_allow(resp)
             if resp.status < 300:
                 leg.update_target(resp)
                 self.core.send(leg.ack(out.cseq[0]), leg.dest, leg.transport)
