@@ -105,6 +105,7 @@ class CallInfo:
     remote_uri: str = ""
     code: int = 0                  # SIP status of the end (486 busy, 487 cancelled, ...)
     reason: str = ""
+    cause: str = ""                # Reason header of the end, "Q.850;20" (call_outcome.py)
     muted: bool = False
     started_at: float = 0.0        # epoch seconds
     connected_at: float = 0.0      # 0 until answered

@@ -25,6 +25,7 @@ from typing import Any
 
 import pjsua2 as pj
 
+from softphone.common.call_outcome import reason_cause
 from softphone.common.engine_protocol import CallInfo, CallState, Direction, to_data
 from softphone.engine.audio import AudioBridge
 from softphone.engine.endpoint import Graveyard
@@ -43,6 +44,20 @@ def op(code: int = 0, flag: int = 0) -> pj.CallOpParam:
     prm.statusCode = code
     prm.opt.flag |= flag
     return prm
+
+
+def _received(event: pj.SipEvent) -> str:
+    """The text of the SIP message received that caused a transaction `event`, or ""."""
+    if event.type != pj.PJSIP_EVENT_TSX_STATE:
+        return ""
+    state = event.body.tsxState
+    return state.src.rdata.wholeMsg if state.type == pj.PJSIP_EVENT_RX_MSG else ""
+
+
+def _reason_cause(event: pj.SipEvent) -> str:
+    """The Reason of the final response that ended the call, for the call history (see
+    softphone.common.call_outcome)."""
+    return reason_cause(_received(event))
 
 
 def parse_remote(uri: str) -> tuple[str, str, str]:
@@ -69,9 +84,16 @@ class EngineCall(pj.Call):
         self.media_status = pj.PJSUA_CALL_MEDIA_NONE
         self.muted = False
         self.transfer_of: list[str] = []   # calls to end when our REFER succeeded
+        self.cancel_cause = ""   # the Reason of a CANCEL: "SIP;200" when answered elsewhere
 
     def onCallState(self, prm: pj.OnCallStateParam) -> None:
-        self.manager.on_state(self)
+        self.manager.on_state(self, _reason_cause(prm.e) or self.cancel_cause)
+
+    def onCallTsxState(self, prm: pj.OnCallTsxStateParam) -> None:
+        # A CANCEL ends the call with pjsip's own 487, not an event carrying the CANCEL.
+        message = _received(prm.e)
+        if message.startswith("CANCEL "):
+            self.cancel_cause = reason_cause(message)
 
     def onCallMediaState(self, prm: pj.OnCallMediaStateParam) -> None:
         self.manager.on_media(self)
@@ -150,7 +172,7 @@ class CallManager:
 
     # -- pjsua2 callbacks ------------------------------------------------------------
 
-    def on_state(self, call: EngineCall) -> None:
+    def on_state(self, call: EngineCall, cause: str = "") -> None:
         if call.call_id not in self.calls:
             return
         info = call.getInfo()
@@ -162,7 +184,7 @@ class CallManager:
         if info.state == pj.PJSIP_INV_STATE_DISCONNECTED:
             self._publish(call.call_id, replace(
                 current, state=CallState.ENDED, code=info.lastStatusCode,
-                reason=info.lastReason, ended_at=self.clock()))
+                reason=info.lastReason, cause=cause, ended_at=self.clock()))
             self._end(call)
             return
         self._publish(call.call_id, replace(current, state=self._state(call, info.state),

@@ -1,8 +1,10 @@
 """The call history: every ended call in an SQLite file in the config directory.
 
 An incoming call that ended without being connected is *missed*, unless the user rejected
-it here (then it is *rejected*, not missed). Duration is the connected time (0 for calls
-never connected). Used from the GUI thread only.
+it here (then it is *rejected*, not missed). Every entry has its outcome (busy, no answer,
+not registered, ... see softphone.common.call_outcome), read from the SIP status and the
+Reason it ended with. Duration is the connected time (0 for calls never connected). Used
+from the GUI thread only.
 """
 
 from __future__ import annotations
@@ -12,9 +14,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from softphone.common.call_outcome import Outcome, call_outcome
 from softphone.common.engine_protocol import CallInfo, CallState, Direction
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS calls (
     id INTEGER PRIMARY KEY,
@@ -30,6 +33,7 @@ CREATE TABLE IF NOT EXISTS calls (
     missed INTEGER NOT NULL,
     rejected INTEGER NOT NULL,
     code INTEGER NOT NULL,
+    cause TEXT NOT NULL DEFAULT '',
     -- the engine sends an ENDED event per change; one call is recorded once
     UNIQUE (call_id, started_at)
 );
@@ -48,6 +52,7 @@ class HistoryEntry:
     duration: float                # seconds connected
     missed: bool
     rejected: bool
+    outcome: Outcome = Outcome.ANSWERED
 
 
 class CallHistory:
@@ -63,6 +68,8 @@ class CallHistory:
                 f"{self._path} was written by a newer version (schema {version})"
             )
         with self._db:
+            if version == 1:   # 1 -> 2: the Reason's cause (older calls have none)
+                self._db.execute("ALTER TABLE calls ADD COLUMN cause TEXT NOT NULL DEFAULT ''")
             self._db.executescript(SCHEMA)
             self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
@@ -88,29 +95,35 @@ class CallHistory:
         duration = max(0.0, ended - connected) if connected else 0.0
         incoming = info.direction == Direction.IN
         rejected = bool(rejected) and incoming and not connected
-        missed = incoming and not connected and not rejected
+        missed = call_outcome(incoming=incoming, connected=bool(connected), rejected=rejected,
+                              code=info.code, cause=info.cause) == Outcome.MISSED
         number = info.remote_number or info.remote_uri
         with self._conn() as db:
             db.execute(
                 "INSERT OR IGNORE INTO calls (call_id, direction, number, name, uri, started_at,"
-                " connected_at, ended_at, duration, missed, rejected, code)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " connected_at, ended_at, duration, missed, rejected, code, cause)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (info.call_id, info.direction.value, number,
                  info.remote_name if name is None else name, info.remote_uri,
-                 started, connected, ended, duration, int(missed), int(rejected), info.code),
+                 started, connected, ended, duration, int(missed), int(rejected), info.code,
+                 info.cause),
             )
 
     def entries(self, missed_only: bool = False, limit: int = 200) -> list[HistoryEntry]:
         """The newest `limit` entries, newest first."""
         where = "WHERE missed = 1" if missed_only else ""
         rows = self._conn().execute(
-            "SELECT id, direction, number, name, started_at, duration, missed, rejected"
-            f" FROM calls {where} ORDER BY started_at DESC, id DESC LIMIT ?",
+            "SELECT id, direction, number, name, started_at, duration, missed, rejected,"
+            f" connected_at, code, cause FROM calls {where}"
+            " ORDER BY started_at DESC, id DESC LIMIT ?",
             (limit,),
         ).fetchall()
         return [
             HistoryEntry(id=r[0], direction=Direction(r[1]), number=r[2], name=r[3],
-                         started_at=r[4], duration=r[5], missed=bool(r[6]), rejected=bool(r[7]))
+                         started_at=r[4], duration=r[5], missed=bool(r[6]), rejected=bool(r[7]),
+                         outcome=call_outcome(incoming=r[1] == Direction.IN.value,
+                                              connected=bool(r[8]), rejected=bool(r[7]),
+                                              code=r[9], cause=r[10]))
             for r in rows
         ]
 

@@ -183,6 +183,40 @@ def test_outgoing_call_and_a_rejected_incoming_one(make_engine, make_agent,  # n
     assert err.value.code == "no_such_call"
 
 
+def test_an_undelivered_call_ends_with_the_pbxs_reason(make_engine, make_agent,  # noqa: F811
+                                                        pbx: PbxProcess, tmp_path: Path) -> None:
+    """The engine passes on the Q.850 cause of the PBX's Reason header (RFC 6432), so the
+    call history can tell "not registered" from "no answer" (both 480)."""
+    engine = engine_with_mic(make_engine, tmp_path)
+    register(engine, pbx)
+    call_id = engine.request("call", target="103")["call_id"]   # nobody registered as 103
+    ended = engine.wait_event("call", call_id=call_id, state="ended")
+    assert (ended["code"], ended["cause"]) == (480, "Q.850;20"), ended
+
+    alice = agent_on(make_agent, pbx, "100", tmp_path)
+    call_id = engine.request("call", target="100")["call_id"]
+    alice.wait_for("incoming")
+    alice.send(cmd="answer", code=603)
+    ended = engine.wait_event("call", call_id=call_id, state="ended")
+    assert (ended["code"], ended["cause"]) == (603, "Q.850;21"), ended
+
+
+def test_a_call_answered_on_another_device_ends_as_answered_elsewhere(
+        make_engine, make_agent, pbx: PbxProcess, tmp_path: Path) -> None:  # noqa: F811
+    """RFC 3326: the PBX's CANCEL says "Call completed elsewhere"; the engine passes it on so
+    the call history does not list the call as missed."""
+    engine = engine_with_mic(make_engine, tmp_path)
+    register(engine, pbx)
+    desk = agent_on(make_agent, pbx, "101", tmp_path)     # a second device of 101
+    alice = agent_on(make_agent, pbx, "100", tmp_path)
+    alice.send(cmd="call", uri=f"sip:101@127.0.0.1:{pbx.sip_port}")
+    ringing = engine.wait_event("call", state="incoming")
+    desk.wait_for("incoming")
+    desk.send(cmd="answer", code=200)
+    ended = engine.wait_event("call", call_id=ringing["call_id"], state="ended")
+    assert ended["cause"] == "SIP;200", str(ended)
+
+
 def test_blind_transfer_connects_the_caller_to_the_target(make_engine, make_agent,  # noqa: F811
                                                           pbx: PbxProcess,
                                                           tmp_path: Path) -> None:

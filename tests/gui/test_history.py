@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
 
+from softphone.common.call_outcome import Outcome
 from softphone.common.engine_protocol import CallInfo, CallState, Direction
 from softphone.gui.history import CallHistory, HistoryEntry
 from softphone.gui.widgets.history_view import HistoryModel, HistoryView, format_duration
@@ -15,10 +17,11 @@ T0 = 1_700_000_000.0
 
 
 def ended(call_id: str, direction: Direction, number: str, *, start: float,
-          connected: float = 0.0, end: float = 0.0, name: str = "", code: int = 0) -> CallInfo:
+          connected: float = 0.0, end: float = 0.0, name: str = "", code: int = 0,
+          cause: str = "") -> CallInfo:
     return CallInfo(call_id=call_id, state=CallState.ENDED, direction=direction,
                     remote_number=number, remote_name=name,
-                    remote_uri=f"sip:{number}@pbx.example.com", code=code,
+                    remote_uri=f"sip:{number}@pbx.example.com", code=code, cause=cause,
                     started_at=start, connected_at=connected, ended_at=end or start + 5)
 
 
@@ -132,7 +135,7 @@ def test_view_shows_entries(view: HistoryView) -> None:
     assert cell(view, 2, HistoryModel.DURATION) == "Missed"
     assert cell(view, 2, HistoryModel.KIND, Qt.ItemDataRole.ForegroundRole) is not None
     assert cell(view, 1, HistoryModel.DURATION) == "Rejected"
-    assert cell(view, 0, HistoryModel.DURATION) == "Not connected"
+    assert cell(view, 0, HistoryModel.DURATION) == "Busy"
     assert cell(view, 0, HistoryModel.WHEN)   # locale-formatted date and time
     assert view.model.headerData(
         HistoryModel.DURATION, Qt.Orientation.Horizontal) == "Duration"
@@ -185,3 +188,65 @@ def test_empty_history(qtbot, history: CallHistory) -> None:
     assert widget.empty_label.isVisible()
     assert widget.empty_label.text() == "No calls yet."
     assert not widget.call_back.isEnabled()
+
+
+# -- outcomes (issue 11 item 11: undelivered calls were all "no answer") ----------------------
+
+# (code, Reason cause as the engine reports it, what the history shows) for outgoing calls
+# through our PBX (tests/interop/test_sipp_undelivered.py) and through other servers.
+OUTGOING = [
+    (480, "Q.850;20", Outcome.NOT_REGISTERED, "Not registered"),
+    (480, "Q.850;19", Outcome.NO_ANSWER, "No answer"),
+    (408, "Q.850;18", Outcome.UNREACHABLE, "Not reachable"),
+    (480, "", Outcome.UNAVAILABLE, "Unavailable"),
+    (408, "", Outcome.NO_ANSWER, "No answer"),
+    (503, "", Outcome.FAILED, "Failed"),
+    (500, "", Outcome.FAILED, "Failed"),
+    (0, "", Outcome.FAILED, "Failed"),          # no response at all (network)
+    (486, "Q.850;17", Outcome.BUSY, "Busy"),
+    (603, "Q.850;21", Outcome.DECLINED, "Declined"),
+    (404, "Q.850;1", Outcome.NOT_FOUND, "Number not found"),
+    (487, "", Outcome.CANCELLED, "Cancelled"),
+]
+
+
+@pytest.mark.parametrize(("code", "cause", "outcome", "text"), OUTGOING,
+                         ids=[f"{c}-{r or 'none'}" for c, r, _, _ in OUTGOING])
+def test_undelivered_outgoing_call_says_what_happened(
+    qtbot, history: CallHistory, code: int, cause: str, outcome: Outcome, text: str,
+) -> None:
+    history.record(ended("o", Direction.OUT, "103", start=T0, code=code, cause=cause))
+    (entry,) = history.entries()
+    assert entry.outcome == outcome and not entry.missed
+    model = HistoryModel()
+    model.set_entries([entry])
+    assert model.index(0, HistoryModel.DURATION).data() == text
+
+
+def test_incoming_answered_elsewhere_is_not_missed(history: CallHistory) -> None:
+    history.record(ended("e", Direction.IN, "210", start=T0, code=487, cause="SIP;200"))
+    history.record(ended("m", Direction.IN, "211", start=T0 + 1, code=487))
+    assert [(e.number, e.outcome, e.missed) for e in history.entries()] == [
+        ("211", Outcome.MISSED, True), ("210", Outcome.ANSWERED_ELSEWHERE, False)]
+    assert [e.number for e in history.entries(missed_only=True)] == ["211"]
+
+
+def test_a_version_1_history_is_migrated(tmp_path: Path) -> None:
+    path = tmp_path / "history.sqlite"
+    old = sqlite3.connect(path)
+    old.executescript(
+        "CREATE TABLE calls (id INTEGER PRIMARY KEY, call_id TEXT NOT NULL, direction TEXT NOT"
+        " NULL, number TEXT NOT NULL, name TEXT NOT NULL, uri TEXT NOT NULL, started_at REAL"
+        " NOT NULL, connected_at REAL NOT NULL, ended_at REAL NOT NULL, duration REAL NOT"
+        " NULL, missed INTEGER NOT NULL, rejected INTEGER NOT NULL, code INTEGER NOT NULL,"
+        " UNIQUE (call_id, started_at));"
+        "INSERT INTO calls VALUES (1, 'x', 'out', '205', '', '', 1, 0, 2, 0, 0, 0, 486);"
+        "PRAGMA user_version = 1;")
+    old.close()
+    migrated = CallHistory(path)
+    try:
+        assert [(e.number, e.outcome) for e in migrated.entries()] == [("205", Outcome.BUSY)]
+        migrated.record(ended("n", Direction.OUT, "103", start=T0, code=480, cause="Q.850;20"))
+        assert migrated.entries()[0].outcome == Outcome.NOT_REGISTERED
+    finally:
+        migrated.close()

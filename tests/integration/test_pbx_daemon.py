@@ -73,6 +73,16 @@ def test_malformed_gets_its_answer_and_daemon_keeps_serving(client, case) -> Non
     assert options_ok(c), "the daemon stopped answering after a malformed message"
 
 
+def test_via_port_out_of_range_is_400_naming_it_and_the_next_request_is_served(client) -> None:  # type: ignore[no-untyped-def]
+    """Issue 11 item 4: a Via port of 99999 was answered 200."""
+    _, c = client
+    req = c.request("OPTIONS", f"sip:127.0.0.1:{c.server[1]}", "199")
+    c.send_raw(req.to_bytes().replace(f"127.0.0.1:{c.port};".encode(), b"127.0.0.1:99999;", 1))
+    data, _ = c.sock.recvfrom(65535)   # the answer comes back to the source port
+    assert data.startswith(b"SIP/2.0 400 Bad Via header: port out of range (1-65535)\r\n")
+    assert options_ok(c), "the daemon stopped answering after the bad Via"
+
+
 def test_register_survives_restart(pbx_factory, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     pbx = pbx_factory()
     c = SipClient(("127.0.0.1", pbx.sip_port))

@@ -48,12 +48,12 @@ def baresip(tmp_path: Path) -> Iterator[Callable[..., Baresip]]:
     phones: list[Baresip] = []
 
     def start(name: str, account: str, transport: str = "udp") -> Baresip:
-        phones.append(Baresip(tmp_path / name, account, tone=TONE, transport=transport))
+        phones.append(Baresip(name, tmp_path, tone=TONE, transport=transport).start(account))
         return phones[-1]
 
     yield start
     for phone in phones:
-        phone.close()
+        phone.stop()
 
 
 def assert_hears(agent: Agent, wav: Path) -> None:

@@ -396,3 +396,26 @@ def test_fuzz_raises_only_sip_parse_error(rfc4475_dir: Path) -> None:
         except FramingError as err:
             assert err.reason != "Unparseable stream"
     assert min(outcomes.values()) > 50, outcomes  # the mutations reach every outcome
+
+
+def test_numbers_at_the_edges_of_their_ranges_are_accepted() -> None:
+    """The last value in range of each numeric header parses (the first out of range is a
+    400 in test_sip_malformed.py)."""
+    msg = parse_message(_options(extra=(
+        "Via: SIP/2.0/UDP 192.0.2.1:65535;branch=z9hG4bKedge\r\n"
+        "Contact: <sip:edge@[::1]:1>\r\nRoute: <sip:192.0.2.2:65535;lr>\r\n"
+        "Max-Forwards: 255\r\nExpires: 4294967295\r\n"
+        "Retry-After: 18000 (lunch break);duration=3600\r\n"
+    )).replace(b"CSeq: 7 OPTIONS", b"CSeq: 2147483647 OPTIONS"))
+    assert isinstance(msg, Request)
+    assert msg.cseq == (2**31 - 1, "OPTIONS") and msg.vias[1].port == 65535
+    assert msg.headers.get("Expires") == "4294967295"
+
+
+@pytest.mark.parametrize("value", ["4294967296", "9" * 5000])
+def test_expires_beyond_32_bits_is_capped_not_refused(value: str) -> None:
+    """RFC 3261 20.19 bounds Expires to 2**32-1 and RFC 4475 scalar02 has such values treated
+    as capped, not as errors; a 5,000-digit value must not reach int() (Python refuses to
+    convert more than 4,300 digits)."""
+    msg = parse_message(_options(extra=f"Expires: {value}\r\n"))
+    assert msg.headers.get("Expires") == str(2**32 - 1)

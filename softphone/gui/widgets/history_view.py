@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from softphone.common.call_outcome import Outcome
 from softphone.common.engine_protocol import Direction
 from softphone.gui.history import CallHistory, HistoryEntry
 
@@ -93,6 +94,24 @@ class HistoryModel(QAbstractTableModel):
             return self.tr("Incoming call")
         return self.tr("Outgoing call")
 
+    def outcome_text(self, outcome: Outcome) -> str:
+        """What happened to a call that was not connected (the engine and PBX send codes)."""
+        return {
+            Outcome.ANSWERED: self.tr("Answered"),
+            Outcome.MISSED: self.tr("Missed"),
+            Outcome.REJECTED: self.tr("Rejected"),
+            Outcome.ANSWERED_ELSEWHERE: self.tr("Answered elsewhere"),
+            Outcome.BUSY: self.tr("Busy"),
+            Outcome.DECLINED: self.tr("Declined"),
+            Outcome.NO_ANSWER: self.tr("No answer"),
+            Outcome.NOT_REGISTERED: self.tr("Not registered"),
+            Outcome.UNAVAILABLE: self.tr("Unavailable"),
+            Outcome.UNREACHABLE: self.tr("Not reachable"),
+            Outcome.NOT_FOUND: self.tr("Number not found"),
+            Outcome.CANCELLED: self.tr("Cancelled"),
+            Outcome.FAILED: self.tr("Failed"),
+        }[outcome]
+
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
         if not index.isValid() or not 0 <= index.row() < len(self._entries):
             return None
@@ -120,13 +139,9 @@ class HistoryModel(QAbstractTableModel):
             when = QDateTime.fromMSecsSinceEpoch(round(entry.started_at * 1000))
             return QLocale().toString(when, QLocale.FormatType.ShortFormat)
         if column == self.DURATION:
-            if entry.missed:
-                return self.tr("Missed")
-            if entry.rejected:
-                return self.tr("Rejected")
-            if entry.duration <= 0:
-                return self.tr("Not connected")
-            return format_duration(entry.duration)
+            if entry.outcome == Outcome.ANSWERED:
+                return format_duration(entry.duration)
+            return self.outcome_text(entry.outcome)
         return None
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import copy
 import logging
+from collections.abc import Callable
 
 from softphone.pbx.media.relay import RelayLeg, RelaySession
 from softphone.pbx.media.sdes import Crypto, offer_keys, pick
@@ -68,19 +69,33 @@ class MediaAnchor:
     def take(self, from_side: str, body: bytes) -> bytes:
         """SDP that arrived from `from_side`: learn where that side wants its RTP, and return
         the body to give the other side (pointing at the other side's relay port)."""
+        out, apply = self.offer(from_side, body)
+        apply()
+        return out
+
+    def offer(self, from_side: str, body: bytes) -> tuple[bytes, Callable[[], None]]:
+        """An offer from `from_side` to pass on: the body for the other side, and what to
+        call once that side has accepted it. Until then `from_side`'s media stays as it was,
+        and if the offer is refused it stays so (RFC 3264 section 8, RFC 3311 section 5.2)."""
         try:
             sdp = parse_sdp(body)
-            crypto = self._crypto_from(from_side, sdp)
-            leg = self.leg(from_side)
-            leg.set_remote(audio_endpoint(sdp))
+            crypto, proto = self._crypto_from(from_side, sdp)
+            endpoint = audio_endpoint(sdp)
         except (SdpError, ValueError) as exc:
             raise AnchorError(str(exc)) from exc
-        self._use_srtp(from_side, crypto)
-        # RFC 3264 section 8.4: a side that sends a=sendonly/inactive (holding) does not
-        # want to receive, so nothing is relayed to it until it offers sendrecv again.
-        leg.receiving = sdp.direction in ("sendrecv", "recvonly")
-        self._last[from_side] = sdp
-        return self._render("b" if from_side == "a" else "a", sdp)
+
+        def apply() -> None:
+            leg = self.leg(from_side)
+            leg.set_remote(endpoint)
+            if proto is not None:
+                self._theirs[from_side] = (crypto, proto)
+            self._use_srtp(from_side, crypto)
+            # RFC 3264 section 8.4: a side that sends a=sendonly/inactive (holding) does
+            # not want to receive, so nothing is relayed to it until it offers sendrecv.
+            leg.receiving = sdp.direction in ("sendrecv", "recvonly")
+            self._last[from_side] = sdp
+
+        return self._render("b" if from_side == "a" else "a", sdp), apply
 
     def offer_from(self, from_side: str, to_side: str) -> bytes:
         """A fresh offer for `to_side` made from what `from_side` last described, with the
@@ -127,12 +142,14 @@ class MediaAnchor:
     def srtp_active(self, side: str) -> bool:
         return self.leg(side).srtp
 
-    def _crypto_from(self, side: str, sdp: SessionDescription) -> Crypto | None:
-        """The key `side` offered or answered with, if SRTP may be used with it; raises
-        SdpError when its SDP cannot be accepted under the [rtp] srtp setting."""
+    def _crypto_from(self, side: str, sdp: SessionDescription) -> tuple[Crypto | None,
+                                                                          str | None]:
+        """The key `side` offered or answered with, if SRTP may be used with it, and its m=
+        proto (None: no audio, nothing changes); raises SdpError when its SDP cannot be
+        accepted under the [rtp] srtp setting."""
         audio = sdp.first_audio()
         if audio is None or audio.port == 0:
-            return self._theirs.get(side, (None, ""))[0]
+            return self._theirs.get(side, (None, ""))[0], None
         secure = audio.proto.upper().startswith("RTP/SAVP")
         wants = secure or any(name == "crypto" for name, _ in audio.attributes)
         crypto = pick(audio.attributes) if wants else None
@@ -150,8 +167,7 @@ class MediaAnchor:
             crypto = None
         if crypto is None and self.srtp == "mandatory":
             raise SdpError("plain RTP is refused: [rtp] srtp is mandatory (SRTP over TLS)")
-        self._theirs[side] = (crypto, audio.proto)
-        return crypto
+        return crypto, audio.proto
 
     def _use_srtp(self, side: str, crypto: Crypto | None) -> None:
         leg = self.leg(side)

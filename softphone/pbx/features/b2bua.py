@@ -2,7 +2,8 @@
 
 New INVITEs become Call objects (call.py); requests inside a call are found by their
 dialog (Call-ID + our tag, RFC 3261 12.2.2) and passed to it. Every call's media is
-anchored at the PBX's relay, and every call lands in the call history.
+anchored at the PBX's relay, and every call lands in the call history, also one that is
+refused at once, with why (outcome.py).
 """
 
 from __future__ import annotations
@@ -14,11 +15,14 @@ from typing import Any
 from softphone.common.directory import UserSettings
 from softphone.pbx.api.calls import PickupResult
 from softphone.pbx.config import PbxConfig
+from softphone.pbx.features import midcall
 from softphone.pbx.features.anchor import SDP, AnchorError, MediaAnchor
 from softphone.pbx.features.authgate import AuthGate
 from softphone.pbx.features.call import Call
 from softphone.pbx.features.callinfo import CallInfo
+from softphone.pbx.features.leftover import Leftovers
 from softphone.pbx.features.location import Location
+from softphone.pbx.features.outcome import FAILED, reason_header
 from softphone.pbx.features.routing import Reject, Ring, Router
 from softphone.pbx.features.transfer import Transfers
 from softphone.pbx.media.relay import RelayError, RtpRelay
@@ -56,7 +60,8 @@ class B2bua:
         self.spawn = spawn
         self.media_address = media_address
         self.on_call_change = on_call_change
-        self.transfers = Transfers(core, clock, config, location, self)
+        self.leftovers = Leftovers(core, clock)
+        self.transfers = Transfers(core, clock, config, location, self, self.leftovers)
         self.router = Router(config, location.bindings, settings, self.in_call,
                              self.device_in_call, ring_group, logged_out)
         self.calls: dict[str, Call] = {}                         # by CallInfo.id
@@ -81,7 +86,7 @@ class B2bua:
             return
         plan = self.router.route(callee, caller)
         if isinstance(plan, Reject):
-            self.core.respond(tx, plan.status, plan.reason)
+            self._refuse(req, tx, caller, callee, plan.status, plan.reason, plan.result)
             return
         if not req.body or req.headers.get("Content-Type") != SDP:
             # Offerless INVITEs (RFC 3261 13.2.1 late offer) are not anchored yet.
@@ -97,7 +102,8 @@ class B2bua:
             session = await self.relay.allocate()
         except RelayError:
             log.warning("no media ports left for a call from %s", caller)
-            self.core.respond(tx, 503, "No media ports", extra=[("Retry-After", "5")])
+            self._refuse(req, tx, caller, callee, 503, "No media ports", FAILED,
+                         [("Retry-After", "5")])
             return
         if tx.last_response is not None and tx.last_response.status >= 200:
             session.close()  # cancelled while the ports were being bound
@@ -133,6 +139,22 @@ class B2bua:
         call.ring(plan, offer, max_forwards,
                   lambda number, hops: self.router.route(number, caller, hops))
         self.changed(call)
+
+    def _refuse(self, req: Request, tx: ServerTransaction, caller: str, callee: str,
+                status: int, reason: str, result: str,
+                extra: list[tuple[str, str]] | None = None) -> None:
+        """A call that is not delivered at all: refused at once, and in the call history
+        all the same, saying why."""
+        self.core.respond(tx, status, reason, extra=[*reason_header(result), *(extra or [])])
+        call_id, now = f"{req.call_id}/{req.from_tag}", self.wall_clock()
+        ext = self.config.extension(caller)
+        self.store.call_started(CallRecord(
+            id=call_id, started_at=now, caller=caller,
+            caller_name=ext.display_name if ext else caller, callee=callee, answered_at=None,
+            ended_at=now, result=result, end_reason=reason))
+        log.info("call %s -> %s not delivered: %s", caller, callee, result,
+                 extra={"event": "call_end", "call": call_id, "result": result,
+                        "caller": caller, "callee": callee})
 
     # -- who is on the phone (for call waiting and busy-on-busy) ------------------------
 
@@ -193,7 +215,8 @@ class B2bua:
     def _in_dialog(self, req: Request, tx: ServerTransaction) -> None:
         found = self._find(req)
         if found is None:
-            self.core.respond(tx, 481)
+            if not self.leftovers.handle(req, tx):
+                self.core.respond(tx, 481)
             return
         call, side = found
         dialog = call.dialog(side)
@@ -206,7 +229,7 @@ class B2bua:
         elif req.method == "REFER":
             self.transfers.refer(call, side, req, tx)
         else:
-            call.relay_request(side, req, tx)
+            midcall.relay(call, side, req, tx)
 
     handle_UPDATE = _in_dialog
     handle_INFO = _in_dialog
@@ -281,6 +304,7 @@ class B2bua:
         calls = list(self.calls.values())
         for call in calls:
             call.hangup(reason="shutdown")
+        self.leftovers.hang_up_all()
         return len(calls)
 
 

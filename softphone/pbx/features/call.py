@@ -15,12 +15,13 @@ from typing import Protocol
 
 from softphone.pbx.features.anchor import SDP, AnchorError, MediaAnchor
 from softphone.pbx.features.callinfo import CallInfo
-from softphone.pbx.features.dialer import COMPLETED_ELSEWHERE, Dialer, Party, failure_result
+from softphone.pbx.features.dialer import COMPLETED_ELSEWHERE, Dialer, Party
+from softphone.pbx.features.outcome import CANCELLED, FAILED, failure_result, reason_header
 from softphone.pbx.features.routing import RING_TIMEOUT, Decision, Ring
 from softphone.pbx.sip.clock import Clock, TimerHandle
 from softphone.pbx.sip.core import SipCore
 from softphone.pbx.sip.dialog import Dialog
-from softphone.pbx.sip.message import Request, Response, make_response
+from softphone.pbx.sip.message import Request, Response
 from softphone.pbx.sip.transaction import DEFAULT_TIMERS, ServerTransaction, Timers, new_tag
 from softphone.pbx.store import Binding
 
@@ -125,8 +126,10 @@ class Call:
                 self.plan, self.stage = decision, 0
                 self._ring_stage()
                 return
-            status, reason = decision.status, decision.reason
-        self._fail_caller(status, reason, failure_result(status))
+            self._fail_caller(decision.status, decision.reason, decision.result)
+            return
+        rang_out = self.dialer is not None and self.dialer.rang_out
+        self._fail_caller(status, reason, failure_result(status, rang_out))
 
     def _on_progress(self, resp: Response) -> None:
         if self.a_tx is None:
@@ -163,7 +166,7 @@ class Call:
         except AnchorError as exc:
             log.info("call %s: answer SDP unusable: %s", self.info.id, exc)
             self._send_bye(dialog)
-            self._fail_caller(488, "Not Acceptable Here", "failed")
+            self._fail_caller(488, "Not Acceptable Here", FAILED)
             return
         self._answer("a", self.a_tx, body)
 
@@ -254,7 +257,8 @@ class Call:
 
     def _fail_caller(self, status: int, reason: str, result: str) -> None:
         if self.a_tx is not None:
-            self.core.respond(self.a_tx, status, reason or None, to_tag=self.a.local_tag)
+            self.core.respond(self.a_tx, status, reason or None, to_tag=self.a.local_tag,
+                              extra=reason_header(result))
             self.a_tx = None
         self.end(result)
 
@@ -267,7 +271,7 @@ class Call:
         for dialer in (self.dialer, *self.pickers):
             if dialer is not None and not dialer.done:
                 dialer.cancel()
-        self._fail_caller(487, "Request Terminated", "cancelled")
+        self._fail_caller(487, "Request Terminated", CANCELLED)
 
     def hangup(self, side: str | None = None, reason: str = "") -> None:
         """A BYE from `side`, or the PBX ending the call (side None)."""
@@ -276,7 +280,7 @@ class Call:
         if not self.answered:
             if self.dialer is not None:
                 self.dialer.cancel()
-            self._fail_caller(480 if side is None else 487, "", "cancelled")
+            self._fail_caller(480 if side is None else 487, "", CANCELLED)
             return
         for s, leg in self.legs.items():
             if s != side and leg is not None:
@@ -301,57 +305,6 @@ class Call:
                 self.registry.unbind(leg)
         self.registry.changed(self)
 
-    # -- in-dialog requests passed across (re-INVITE, UPDATE, INFO) ---------------------
-
-    def relay_request(self, side: str, req: Request, tx: ServerTransaction) -> None:
-        """Pass a request from `side` to the other side inside its dialog, and its answer
-        back. SDP is anchored both ways; 491 when both sides re-INVITE at once (14.1)."""
-        here, there = self.legs[side], self.legs[other(side)]
-        if here is None or there is None:
-            self.core.respond(tx, 481)
-            return
-        if req.method == "INVITE" and self.pending:
-            self.core.respond(tx, 491)
-            return
-        if req.method in ("INVITE", "UPDATE"):
-            here.update_target(req)
-        body, ctype = req.body, req.headers.get("Content-Type")
-        if body and ctype == SDP:
-            try:
-                body = self.anchor.take(side, body)
-            except AnchorError as exc:
-                self.core.respond(tx, 488, f"Bad SDP: {exc}")
-                return
-        extra = [(n, v) for n, v in req.headers if n in ("Event", "Reason", "Info-Package")]
-        out = there.request(req.method, body, ctype, extra=extra)
-        if req.method == "INVITE":
-            self.pending.add(side)
-
-        def on_response(resp: Response) -> None:
-            if resp.status < 200:
-                return
-            self.pending.discard(side)
-            resp_body = resp.body
-            if req.method == "INVITE" and resp.status < 300:
-                there.update_target(resp)
-                self.core.send(there.ack(out.cseq[0]), there.dest, there.transport)
-            if resp_body and resp.headers.get("Content-Type") == SDP and resp.status < 300:
-                try:
-                    resp_body = self.anchor.take(other(side), resp_body)
-                except AnchorError:
-                    resp_body = b""
-            extra = [("Contact", here.local_contact)]
-            if resp_body:
-                extra.append(("Content-Type", resp.headers.get("Content-Type") or SDP))
-            tx.respond(make_response(req, resp.status, resp.reason, to_tag=here.local_tag,
-                                     extra=extra, body=resp_body))
-
-        def on_timeout() -> None:
-            self.pending.discard(side)
-            self.core.respond(tx, 408)
-
-        self.core.send_request(out, there.dest, there.transport, on_response, on_timeout)
-
     # -- the PBX changing the call itself (transfer, later pickup and barge-in) -----------
 
     def reinvite(self, side: str, offer: bytes, done: Callable[[bytes | None], None]) -> None:
@@ -368,6 +321,7 @@ class Call:
             if resp.status < 200:
                 return
             self.pending.discard(side)
+            leg.note_allow(resp)
             if resp.status < 300:
                 leg.update_target(resp)
                 self.core.send(leg.ack(out.cseq[0]), leg.dest, leg.transport)

@@ -80,6 +80,7 @@ class Dialer:
         self.forks: list[Fork] = []
         self.winner: Fork | None = None
         self.done = False
+        self.rang_out = False   # stopped after ring_timeout (not refused by the devices)
         self._timer: TimerHandle | None = None
 
     def start(self) -> None:
@@ -192,6 +193,7 @@ class Dialer:
     def _on_ring_timeout(self) -> None:
         self._timer = None
         if not self.done:
+            self.rang_out = True
             self.cancel()
             self.on_fail(480, "No answer")
 
@@ -217,9 +219,3 @@ class Dialer:
             h.add("Reason", reason)
         cancel = Request(headers=h, method="CANCEL", uri=invite.uri)
         self.core.send_request(cancel, fork.dest, fork.transport, lambda r: None, lambda: None)
-
-
-def failure_result(status: int) -> str:
-    """How the call history names a call that ended with `status`."""
-    return {486: "busy", 600: "busy", 603: "rejected", 408: "no-answer", 480: "no-answer",
-            487: "cancelled"}.get(status, "failed")

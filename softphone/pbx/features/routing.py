@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from softphone.common.directory import UserSettings
 from softphone.pbx.config import PbxConfig
+from softphone.pbx.features.outcome import BUSY, FAILED, NOT_FOUND, NOT_REGISTERED, UNAVAILABLE
 from softphone.pbx.ringgroups import RingGroup
 from softphone.pbx.store import Binding
 
@@ -33,6 +34,7 @@ RING_TIMEOUT = 120.0    # nobody answers: give up after this (then 480)
 class Reject:
     status: int
     reason: str
+    result: str = field(default=FAILED, compare=False)   # outcome.py: for the call history
 
 
 @dataclass
@@ -81,22 +83,23 @@ class Router:
         if group is not None:
             return self._group(group, caller, hops)
         if self.config.extension(number) is None:
-            return Reject(404, "Unknown number")
+            return Reject(404, "Unknown number", NOT_FOUND)
         s = self.settings(number)
         if s.forward_always and s.forward_always not in (number, caller):
             return self.route(s.forward_always, caller, hops + 1)
         if s.dnd:
-            return self._next(s.forward_busy, caller, hops, Reject(486, "Do Not Disturb"))
+            return self._next(s.forward_busy, caller, hops, Reject(486, "Do Not Disturb", BUSY))
         bindings = self.bindings(number)
         if not bindings:
-            return self._next(s.forward_no_answer, caller, hops, Reject(480, "Not registered"))
+            return self._next(s.forward_no_answer, caller, hops,
+                              Reject(480, "Not registered", NOT_REGISTERED))
         if self.in_call(number):
             if s.busy_on_busy:
-                return self._next(s.forward_busy, caller, hops, Reject(486, "Busy Here"))
+                return self._next(s.forward_busy, caller, hops, Reject(486, "Busy Here", BUSY))
             if not s.call_waiting:
                 bindings = [b for b in bindings if not self.device_in_call(number, b.contact)]
                 if not bindings:
-                    return self._next(s.forward_busy, caller, hops, Reject(486, "Busy Here"))
+                    return self._next(s.forward_busy, caller, hops, Reject(486, "Busy Here", BUSY))
         timeout = float(s.forward_no_answer_after) if s.forward_no_answer else None
         return Ring(number, [Stage(number, bindings, timeout)],
                     on_no_answer=s.forward_no_answer, on_busy=s.forward_busy, hops=hops)
@@ -111,10 +114,10 @@ class Router:
                      extra={"event": "group_all_logged_out", "group": group.number,
                             "caller": caller, "to": target})
             return self._next(group.no_answer, caller, hops,
-                              Reject(480, "All members logged out"))
+                              Reject(480, "All members logged out", UNAVAILABLE))
         members = [m for m in available if m != caller]
         if group.busy_on_busy and any(self.in_call(m) for m in members):
-            return self._next(group.busy, caller, hops, Reject(486, "Busy Here"))
+            return self._next(group.busy, caller, hops, Reject(486, "Busy Here", BUSY))
         free: list[tuple[str, list[Binding]]] = []
         anyone_busy = False
         for member in members:
@@ -129,8 +132,9 @@ class Router:
                 free.append((member, bindings))
         if not free:
             if anyone_busy:
-                return self._next(group.busy, caller, hops, Reject(486, "Busy Here"))
-            return self._next(group.no_answer, caller, hops, Reject(480, "Nobody available"))
+                return self._next(group.busy, caller, hops, Reject(486, "Busy Here", BUSY))
+            return self._next(group.no_answer, caller, hops,
+                              Reject(480, "Nobody available", UNAVAILABLE))
         if group.strategy == "hunt":
             stages = [Stage(m, b, group.ring_time) for m, b in free]
         else:

@@ -3,8 +3,9 @@
 The PBX anchors every call, so it carries a transfer out itself instead of letting the
 phones call each other: the transferor (X) asks, the PBX rings the target or takes over
 X's other call, puts the new peer on X's leg, takes the remaining party (Y) off hold with
-a re-INVITE and hangs up X. X hears how it went through NOTIFYs carrying a sipfrag of the
-target's answer (RFC 3515 section 2.4.5), as its transfer progress display expects.
+a re-INVITE and leaves X's dialog for X to end (leftover.py). X hears how it went through
+NOTIFYs carrying a sipfrag of the target's answer (RFC 3515 section 2.4.5), as its transfer
+progress display expects.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from softphone.pbx.config import PbxConfig
 from softphone.pbx.features.anchor import AnchorError, MediaAnchor
 from softphone.pbx.features.call import Call, other
 from softphone.pbx.features.dialer import Dialer, Party
+from softphone.pbx.features.leftover import Leftovers
 from softphone.pbx.features.location import Location
 from softphone.pbx.media.sdp import OriginTracker
 from softphone.pbx.sip.address import AddressError, NameAddr
@@ -38,8 +40,9 @@ class DialogFinder(Protocol):
 
 class Transfers:
     def __init__(self, core: SipCore, clock: Clock, config: PbxConfig, location: Location,
-                 dialogs: DialogFinder) -> None:
+                 dialogs: DialogFinder, leftovers: Leftovers) -> None:
         self.core = core
+        self.leftovers = leftovers
         self.clock = clock
         self.config = config
         self.location = location
@@ -89,7 +92,7 @@ class Transfers:
             old = call.replace_leg(x, dialog, number)
             self._notify(x_leg, 200)
             if old is not None:
-                _bye(self.core, old)
+                self.leftovers.leave(old)   # X hangs up on the NOTIFY (RFC 5589 6.1)
 
             def reconnected() -> None:
                 log.info("call %s: %s transferred to %s", call.info.id, y_number, number,
@@ -159,8 +162,10 @@ class Transfers:
             # Only now has the referred session really replaced X (RFC 3891 section 3).
             self._notify(x_leg, 200)
             if old is not None:
-                _bye(self.core, old)
-            _bye(self.core, x2_leg)
+                self.leftovers.leave(old)
+            # RFC 3891 section 3 has the PBX end the replaced dialog, but X ends both its
+            # calls on the NOTIFY as well: whoever is first, it gets one BYE.
+            self.leftovers.leave(x2_leg)
             log.info("call %s: attended transfer joins %s and %s", call.info.id,
                      call.info.parties[y], call.info.parties[x],
                      extra={"event": "transfer", "call": call.info.id, "kind": "attended"})
@@ -184,11 +189,6 @@ class Transfers:
         notify = leg.request("NOTIFY", body, "message/sipfrag;version=2.0",
                              extra=[("Event", "refer"), ("Subscription-State", state)])
         self.core.send_request(notify, leg.dest, leg.transport, lambda r: None, lambda: None)
-
-
-def _bye(core: SipCore, leg: Dialog) -> None:
-    bye = leg.request("BYE")
-    core.send_request(bye, leg.dest, leg.transport, lambda r: None, lambda: None)
 
 
 def _replaces(uri_headers: str) -> tuple[str, str, str] | None:

@@ -14,6 +14,14 @@ class AddressError(ValueError):
     """A URI, name-addr or Via value that does not follow the grammar."""
 
 
+class PortError(AddressError):
+    """A port outside 1..65535: the grammar's `port = 1*DIGIT` (25.1) cannot be sent to
+    when it does not fit 16 bits, and port 0 addresses nobody."""
+
+
+PORT_RANGE = "port out of range (1-65535)"
+
+
 def _parse_params(text: str) -> dict[str, str]:
     """`;a=b;c` -> {"a": "b", "c": ""}; names are lower-cased (they compare case-insensitively)."""
     params: dict[str, str] = {}
@@ -47,7 +55,7 @@ def split_hostport(text: str) -> tuple[str, int | None]:
         raise AddressError(f"bad host {text!r}")
     port = int(m.group(2)) if m.group(2) else None
     if port is not None and not 0 < port < 65536:
-        raise AddressError(f"bad port in {text!r}")
+        raise PortError(PORT_RANGE)
     return m.group(1), port
 
 

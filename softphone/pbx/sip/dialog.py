@@ -32,6 +32,10 @@ class Dialog:
     route_set: list[str] = field(default_factory=list)
     local_seq: int = 1
     remote_seq: int = 0
+    # The methods the peer said it allows (its last Allow, 20.5), None while it said none:
+    # "the absence of an Allow header field MUST NOT be interpreted to mean that the UA
+    # sending the message supports no methods".
+    allow: frozenset[str] | None = None
 
     @classmethod
     def as_uas(
@@ -41,7 +45,7 @@ class Dialog:
         """RFC 3261 12.1.1: the dialog a UAS creates when it answers `req`."""
         contact = req.headers.get_all("Contact")
         target = _contact_uri(contact[0]) if contact else str(req.from_.uri)
-        return cls(
+        dialog = cls(
             call_id=req.call_id,
             local_tag=local_tag,
             remote_tag=req.from_tag or "",
@@ -56,6 +60,8 @@ class Dialog:
             local_seq=0,
             remote_seq=req.cseq[0],
         )
+        dialog.note_allow(req)
+        return dialog
 
     @classmethod
     def as_uac(
@@ -64,7 +70,7 @@ class Dialog:
         """RFC 3261 12.1.2: the dialog a UAC creates from a 2xx/1xx with a To tag."""
         contact = resp.headers.get_all("Contact")
         target = _contact_uri(contact[0]) if contact else req.uri
-        return cls(
+        dialog = cls(
             call_id=req.call_id,
             local_tag=req.from_tag or "",
             remote_tag=resp.to_tag or "",
@@ -78,6 +84,18 @@ class Dialog:
             route_set=list(reversed(resp.headers.get_all("Record-Route"))),
             local_seq=req.cseq[0],
         )
+        dialog.note_allow(resp)
+        return dialog
+
+    def note_allow(self, msg: Request | Response) -> None:
+        """Remember the methods the peer allows, if `msg` from it says (20.5)."""
+        methods = msg.headers.get_all("Allow")
+        if methods:
+            self.allow = frozenset(m.upper() for m in methods)
+
+    def allows(self, method: str) -> bool:
+        """Whether the peer may be sent `method`: it listed it, or never listed any."""
+        return self.allow is None or method in self.allow
 
     def update_target(self, msg: Request | Response) -> None:
         """Target refresh (12.2.1.2, 12.2.2): a re-INVITE or its 2xx may move the Contact."""

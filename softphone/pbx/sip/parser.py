@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from softphone.pbx.sip.address import AddressError, NameAddr, SipUri, Via
+from softphone.pbx.sip.address import PORT_RANGE, AddressError, NameAddr, PortError, SipUri, Via
 from softphone.pbx.sip.message import Headers, Request, Response, canonical_name
 
 
@@ -61,7 +61,15 @@ _TOKEN_RE = re.compile(_TOKEN)
 _CALL_ID_RE = re.compile(rf"{_WORD}(?:@{_WORD})?")
 _CSEQ_RE = re.compile(rf"([0-9]{{1,10}})\s+({_TOKEN})")
 _DIGITS_RE = re.compile(r"[0-9]{1,10}")
-_VIA_RE = re.compile(rf"SIP\s*/\s*2\.0\s*/\s*{_TOKEN}\s+{_HOST}(?:\s*:\s*[0-9]{{1,5}})?{_PARAMS}")
+_VIA_RE = re.compile(rf"SIP\s*/\s*2\.0\s*/\s*{_TOKEN}\s+{_HOST}(?:\s*:\s*([0-9]{{1,5}}))?{_PARAMS}")
+# delta-seconds = 1*DIGIT (25.1); Retry-After may add a comment and parameters (20.33).
+_SECONDS_RE = re.compile(r"[0-9]+")
+_RETRY_AFTER_RE = re.compile(r"[0-9]+(?:\s*\([^()]*\))?(?:\s*;.*)?", re.S)
+# The port of a sip/sips URI: after the userinfo (up to its last "@", 19.1.1) and the host.
+_URI_PORT_RE = re.compile(r"\s*sips?:(?:[^@<>]*@)?(?:\[[0-9A-Fa-f:.]*\]|[^:;?<>\[]*):([^;?>]*)",
+                          re.IGNORECASE)
+MAX_SECONDS = 2**32 - 1  # 20.19: Expires is "between 0 and (2**32)-1"
+MAX_CSEQ = 2**31 - 1  # 8.1.1.5: "MUST be less than 2**31"
 # name-addr: display-name is *(token LWS) or a quoted-string (20.10); no LWS inside <>.
 _NAME_ADDR_RE = re.compile(
     rf"\s*(?:{_QSTRING}|{_TOKEN}(?:\s+{_TOKEN})*)?\s*<[^<>\s]+>{_PARAMS}"
@@ -125,6 +133,8 @@ class _Head:
             return None
         try:
             Via.parse(hd.get_all("Via")[0])  # the response is routed by the top Via (18.2.2)
+        except PortError:
+            pass  # still answerable: the transport sends it back to the source (RFC 3581)
         except (AddressError, IndexError):
             return None
         # One copy of each single-valued header, so the response is well formed (multi01).
@@ -181,6 +191,9 @@ def _check_request_uri(h: _Head, uri: str) -> None:
     if uri.partition(":")[0].lower() in ("sip", "sips"):
         try:
             parsed = SipUri.parse(uri)
+        except PortError:
+            h.fail(400, f"Bad Request-URI: {PORT_RANGE}")
+            return
         except AddressError:
             h.fail(400, "Bad Request-URI")
             return
@@ -284,8 +297,10 @@ def _check_headers(h: _Head, limits: Limits) -> None:
     cseq = first.get("CSeq")
     if cseq is not None:
         m = _CSEQ_RE.fullmatch(cseq)
-        if m is None or int(m.group(1)) >= 2**32:  # 8.1.1.5: a 32-bit unsigned integer
+        if m is None:
             h.fail(400, "Bad CSeq")
+        elif int(m.group(1)) > MAX_CSEQ:
+            h.fail(400, f"Bad CSeq: sequence number out of range (0-{MAX_CSEQ})")
         elif h.is_request and m.group(2) != h.method:
             # 8.1.1.5: "The method MUST match that of the request"; that holds for ACK and
             # CANCEL too (17.1.1.3, 9.1). RFC 4475 mismatch01/02.
@@ -296,31 +311,79 @@ def _check_headers(h: _Head, limits: Limits) -> None:
             try:
                 # Kept: the layers above read From and To of every request again.
                 hd.remember(name, NameAddr.parse(value))
+            except PortError:
+                h.fail(400, f"Bad {name} header: {PORT_RANGE}")
             except AddressError:
                 h.fail(400, f"Bad {name} header")
             if not _name_addr_ok(value):
                 h.fail(400, f"Bad {name} header")
-    if "Contact" in counts and \
-            any(c != "*" and not _name_addr_ok(c) for c in hd.get_all("Contact")):
-        h.fail(400, "Bad Contact header")
-    if any(not _VIA_RE.fullmatch(v) for v in hd.get_all("Via")):
-        h.fail(400, "Bad Via header")
+    if "Contact" in counts:
+        for contact in hd.get_all("Contact"):
+            if contact == "*":
+                continue
+            if not _name_addr_ok(contact):
+                h.fail(400, "Bad Contact header")
+            elif _bad_uri_port(contact):
+                h.fail(400, f"Bad Contact header: {PORT_RANGE}")
+    for name in ("Route", "Record-Route"):
+        if name in counts and any(map(_bad_uri_port, hd.get_all(name))):
+            h.fail(400, f"Bad {name} header: {PORT_RANGE}")
+    for via in hd.get_all("Via"):
+        m = _VIA_RE.fullmatch(via)
+        if m is None:
+            h.fail(400, "Bad Via header")
+        elif m.group(1) is not None and not 0 < int(m.group(1)) < 65536:
+            h.fail(400, f"Bad Via header: {PORT_RANGE}")
     max_forwards = first.get("Max-Forwards")
-    if max_forwards is not None and not (
-        _DIGITS_RE.fullmatch(max_forwards) and int(max_forwards) <= 255  # 20.22
-    ):
-        h.fail(400, "Bad Max-Forwards")
+    if max_forwards is not None:
+        if not _DIGITS_RE.fullmatch(max_forwards):
+            h.fail(400, "Bad Max-Forwards: not a number")
+        elif int(max_forwards) > 255:  # 20.22: "an integer in the range 0-255"
+            h.fail(400, "Bad Max-Forwards: out of range (0-255)")
+    _check_seconds(h, first)
     date = first.get("Date")
     if date is not None and not _DATE_RE.fullmatch(date):
         h.fail(400, "Bad Date header")
     length = first.get("Content-Length")
     if length is not None:
         if not _DIGITS_RE.fullmatch(length):
-            h.fail(400, "Bad Content-Length")  # negative, non-numeric or absurd (RFC 4475 ncl)
+            # negative or non-numeric (RFC 4475 ncl), or absurd: no body has 10**10 octets
+            h.fail(400, "Bad Content-Length: " + (
+                "out of range" if _SECONDS_RE.fullmatch(length) else "not a number"))
         else:
             h.content_length = int(length)
             if h.content_length > limits.max_body:
                 h.fail(413, "Message body too large")
+
+
+def _bad_uri_port(addr: str) -> bool:
+    """Whether the SIP URI of a name-addr or addr-spec has a port outside 1..65535 (one
+    regex match: Contact, Route and Record-Route are fully parsed later, where used)."""
+    lt = addr.find("<")
+    m = _URI_PORT_RE.match(addr, lt + 1)   # lt + 1 == 0 without "<"
+    if m is None:
+        return False
+    port = m.group(1)
+    return not (port.isdigit() and len(port) <= 5 and 0 < int(port) < 65536)
+
+
+def _check_seconds(h: _Head, first: dict[str, str]) -> None:
+    """Expires and Retry-After are delta-seconds (25.1, 20.19, 20.33). A value that is not a
+    number is a syntax error (400). A number above 2**32-1 is not: the grammar allows any
+    number of digits, 20.19 only bounds what the value means, and RFC 4475 (scalar02) lets an
+    element go on with overlarge expiries rather than refuse the request for them. So
+    Expires is capped to 2**32-1 here (the registrar and the event server then cut it to
+    their own maximum, and no 4,300-digit value reaches int()), and a long Retry-After
+    stays as it is (nothing acts on it beyond "later")."""
+    expires = first.get("Expires")
+    if expires is not None:
+        if not (expires.isascii() and expires.isdigit()):
+            h.fail(400, "Bad Expires header: not a number of seconds")
+        elif len(expires) > 10 or int(expires) > MAX_SECONDS:
+            h.headers.set("Expires", str(MAX_SECONDS))
+    retry_after = first.get("Retry-After")
+    if retry_after is not None and not _RETRY_AFTER_RE.fullmatch(retry_after):
+        h.fail(400, "Bad Retry-After header: not a number of seconds")
 
 
 def _finish(h: _Head, rest: bytes, limits: Limits) -> Request | Response | SipParseError:
