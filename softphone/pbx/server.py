@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from softphone.common.directory import UserSettings
+from softphone.common.resources import resource
 from softphone.pbx.api.app import ApiServer, create_api, tls_context
 from softphone.pbx.api.userstore import UserStore
 from softphone.pbx.config import PbxConfig
@@ -23,8 +24,10 @@ from softphone.pbx.features.auth import DigestAuthenticator
 from softphone.pbx.features.authgate import AuthGate
 from softphone.pbx.features.b2bua import B2bua
 from softphone.pbx.features.ban import BanList
+from softphone.pbx.features.confservice import Conferences
 from softphone.pbx.features.location import Location
 from softphone.pbx.features.presence import PresenceService
+from softphone.pbx.features.prompts import Prompts
 from softphone.pbx.features.registrar import Registrar
 from softphone.pbx.features.subscriptions import Subscriptions
 from softphone.pbx.groupstore import GroupStore
@@ -91,10 +94,14 @@ class Pbx:
         self.relay = RtpRelay(rtp.host, rtp.port_min, rtp.port_max)
         media_address = self.config.sip.public_address or (
             rtp.host if rtp.host != "0.0.0.0" else self.advertised_host)
+        self.conferences = Conferences(core, clock, self.config, self.relay.pool,
+                                       self.config.conferences.get, Prompts(resource("prompts")),
+                                       self._spawn, media_address, time.time, time.monotonic)
         self.b2bua = B2bua(core, self.config, auth, self.location, self.relay, store, clock,
                            time.time, self._spawn, media_address,
                            on_call_change=presence.call_changed, settings=users.settings,
-                           ring_group=groups.group, logged_out=groups.logged_out)
+                           ring_group=groups.group, logged_out=groups.logged_out,
+                           conferences=self.conferences)
         self.subscriptions = Subscriptions(core, self.config, auth, presence, clock)
         core.register(OptionsHandler(core))
         core.register(Registrar(core, self.config, auth, self.location, time.time))

@@ -54,6 +54,7 @@ class PjAgent:
         cfg = pj.EpConfig()
         cfg.uaConfig.threadCnt = 0
         cfg.uaConfig.mainThreadOnly = True
+        cfg.uaConfig.maxCalls = 16  # one agent fills a conference room with its calls
         cfg.uaConfig.userAgent = f"pjagent/{args.name}"
         cfg.logConfig.level = args.log_level
         cfg.logConfig.consoleLevel = args.log_level
@@ -263,8 +264,13 @@ class PjAgent:
             uri += f";transport={acc.transport}"
         call = AgentCall(self, acc)
         self.calls.append(call)
+        prm = op()
+        for name, value in cmd.get("headers", {}).items():  # e.g. {"Privacy": "id"}
+            header = pj.SipHeader()
+            header.hName, header.hValue = name, value
+            prm.txOption.headers.append(header)
         try:
-            call.makeCall(uri, op())
+            call.makeCall(uri, prm)
         except pj.Error:
             self.calls.remove(call)
             self._bury(call)
