@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from tests.helpers.agent import Agent, make_agent  # noqa: F401  (make_agent is a fixture)
-from tests.helpers.audio import read_wav, tone_ratio
+from tests.helpers.audio import goertzel_power, read_wav, tone_ratio
 from tests.helpers.pbxproc import PbxProcess, free_port, write_config
 
 pytestmark = pytest.mark.e2e
@@ -80,6 +80,16 @@ def record(agents: list[Agent], directory: Path,
     return out
 
 
+def tone_blocks(samples: np.ndarray, rate: int, freq: float, level: float = 0.05) -> float:
+    """Share of 50 ms blocks in which a tone at `freq` of at least `level` (of full scale)
+    is heard: a participant's continuous tone is in nearly all of them, a prompt's speech
+    in few."""
+    block = int(0.05 * rate)
+    found = [goertzel_power(samples[i:i + block], freq, rate) ** 0.5 >= level
+             for i in range(0, len(samples) - block + 1, block)]
+    return sum(found) / max(1, len(found))
+
+
 def test_three_callers_with_the_pin_each_hear_the_other_two_not_themselves(
         make_agent: Callable[..., Agent], conf_pbx: PbxProcess,  # noqa: F811
         tmp_path: Path) -> None:
@@ -96,3 +106,83 @@ def test_three_callers_with_the_pin_each_hear_the_other_two_not_themselves(
         others = [n for n in tones if n != number]
         assert all(ratios[n] > 0.3 for n in others), (number, ratios)
         assert ratios[number] < 0.02, (number, ratios)
+
+
+def test_three_wrong_pins_hang_up_and_nothing_crosses_before_the_pin(
+        make_agent: Callable[..., Agent], conf_pbx: PbxProcess,  # noqa: F811
+        tmp_path: Path) -> None:
+    pbx = conf_pbx
+    inside = make_agent("inside").register_at(pbx.sip_port, "100").play_tone(600, tmp_path)
+    join(inside, pbx, "300", "4711#")
+    pbx.wait_for("conference_join", number="100")
+    guesser = make_agent("guesser").register_at(pbx.sip_port, "102").play_tone(1000, tmp_path)
+    join(guesser, pbx, "300")
+    paths = {agent.name: tmp_path / f"{agent.name}.wav" for agent in (inside, guesser)}
+    for agent in (inside, guesser):
+        agent.send(cmd="record", wav=str(paths[agent.name]))
+    for attempt in (1, 2, 3):
+        guesser.send(cmd="dtmf", digits="1234#")
+        pbx.wait_for("conference_wrong_pin", number="102", attempt=attempt, timeout=15)
+    # "Wrong PIN, goodbye", then the PBX hangs up.
+    ended = guesser.wait_for("call_state", state="DISCONNECTED", timeout=15)
+    assert ended["code"] == 200 or ended["reason"], ended
+    for agent in (inside, guesser):
+        agent.send(cmd="stop_record")
+        agent.wait_for("recorded", wav=str(paths[agent.name]))
+    heard, rate = read_wav(paths["guesser"])
+    assert len(heard) > 3 * rate                          # prompts were played to it ...
+    assert tone_blocks(heard, rate, 600) < 0.1            # ... but nothing of the room
+    room, rate = read_wav(paths["inside"])
+    assert tone_blocks(room, rate, 1000) < 0.1            # nor the room of the guesser
+    assert not [x for x in pbx.lines if "1234" in str(x) or "4711" in str(x)]  # no PIN logged
+
+
+def test_the_whitelist_admits_100_and_refuses_102_and_a_withheld_number(
+        make_agent: Callable[..., Agent], conf_pbx: PbxProcess) -> None:  # noqa: F811
+    pbx = conf_pbx
+    member = make_agent("member").register_at(pbx.sip_port, "100")
+    join(member, pbx, "301")
+    pbx.wait_for("conference_join", number="100", room="301")
+    stranger = make_agent("stranger").register_at(pbx.sip_port, "102")
+    stranger.send(cmd="call", uri=f"sip:301@127.0.0.1:{pbx.sip_port}")
+    stranger.wait_for("call_state", state="EARLY", code=183)      # the prompt says why
+    ended = stranger.wait_for("call_state", state="DISCONNECTED", timeout=15)
+    assert (ended["code"], ended["reason"]) == (403, "Number not on the conference whitelist")
+    hidden = make_agent("hidden").register_at(pbx.sip_port, "101")
+    hidden.send(cmd="call", uri=f"sip:301@127.0.0.1:{pbx.sip_port}",
+                headers={"Privacy": "id"})
+    ended = hidden.wait_for("call_state", state="DISCONNECTED", timeout=15)
+    assert (ended["code"], ended["reason"]) == (403, "Anonymous callers are not admitted")
+    refused = [x["number"] for x in pbx.lines if x.get("event") == "conference_refused"]
+    assert refused == ["102", "101"]
+
+
+def test_the_open_room_admits_its_maximum_and_refuses_one_more(
+        make_agent: Callable[..., Agent], conf_pbx: PbxProcess) -> None:  # noqa: F811
+    pbx = conf_pbx
+    # A pjsua2 agent holds four calls at most: three phones make the ten participants.
+    phones = [make_agent(f"phone{n}").register_at(pbx.sip_port, n) for n in ("101", "102", "103")]
+    for count in range(1, 11):
+        join(phones[(count - 1) // 4], pbx, "302")
+        pbx.wait_for("conference_join", room="302", count=count)
+    phone = phones[2]
+    mark = phone.mark()
+    phone.send(cmd="call", uri=f"sip:302@127.0.0.1:{pbx.sip_port}")
+    ended = phone.wait_for("call_state", since=mark, state="DISCONNECTED", timeout=15)
+    assert (ended["code"], ended["reason"]) == (486, "The conference is full")
+
+
+def test_a_g722_and_a_g711_phone_hear_each_other(
+        make_agent: Callable[..., Agent], conf_pbx: PbxProcess,  # noqa: F811
+        tmp_path: Path) -> None:
+    pbx = conf_pbx
+    wide = make_agent("wide", codecs="G722").register_at(pbx.sip_port, "100")
+    narrow = make_agent("narrow", codecs="PCMU").register_at(pbx.sip_port, "101")
+    for agent, freq in ((wide, 700), (narrow, 1100)):
+        agent.play_tone(freq, tmp_path)
+        join(agent, pbx, "302")
+        assert agent.events("media_state")[-1]["codec"] == (
+            "G722/16000" if agent is wide else "PCMU/8000")
+    (wide_heard, wide_rate), (narrow_heard, narrow_rate) = record([wide, narrow], tmp_path)
+    assert tone_ratio(wide_heard, wide_rate, 1100) > 0.6
+    assert tone_ratio(narrow_heard, narrow_rate, 700) > 0.6

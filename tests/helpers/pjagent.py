@@ -54,7 +54,6 @@ class PjAgent:
         cfg = pj.EpConfig()
         cfg.uaConfig.threadCnt = 0
         cfg.uaConfig.mainThreadOnly = True
-        cfg.uaConfig.maxCalls = 16  # one agent fills a conference room with its calls
         cfg.uaConfig.userAgent = f"pjagent/{args.name}"
         cfg.logConfig.level = args.log_level
         cfg.logConfig.consoleLevel = args.log_level
