@@ -186,3 +186,26 @@ def test_a_g722_and_a_g711_phone_hear_each_other(
     (wide_heard, wide_rate), (narrow_heard, narrow_rate) = record([wide, narrow], tmp_path)
     assert tone_ratio(wide_heard, wide_rate, 1100) > 0.6
     assert tone_ratio(narrow_heard, narrow_rate, 700) > 0.6
+
+
+def test_ten_wrong_pins_shut_the_guesser_out_and_nobody_else(
+        make_agent: Callable[..., Agent], conf_pbx: PbxProcess,  # noqa: F811
+        tmp_path: Path) -> None:
+    pbx = conf_pbx
+    # Its microphone (a tone) keeps pjsua's audio clock running, which sends the digits.
+    guesser = make_agent("guesser").register_at(pbx.sip_port, "102").play_tone(900, tmp_path)
+    for digits in ("1#2#3#", "1#2#3#", "1#2#3#", "1#"):     # ten wrong PINs in four calls
+        mark = guesser.mark()
+        call = join(guesser, pbx, "300", digits)
+        if digits == "1#":
+            pbx.wait_for("conference_pin_lockout", number="102", timeout=15)
+            guesser.send(cmd="hangup", call_id=call["call_id"])
+        guesser.wait_for("call_state", since=mark, state="DISCONNECTED", timeout=20)
+    mark = guesser.mark()
+    guesser.send(cmd="call", uri=f"sip:300@127.0.0.1:{pbx.sip_port}")
+    ended = guesser.wait_for("call_state", since=mark, state="DISCONNECTED", timeout=15)
+    assert (ended["code"], ended["reason"]) == (403, "Too many wrong PINs, try again later")
+    # A colleague calling from the same address is asked for the PIN as usual.
+    colleague = make_agent("colleague").register_at(pbx.sip_port, "101")
+    join(colleague, pbx, "300", "4711#")
+    pbx.wait_for("conference_join", number="101")

@@ -5,7 +5,7 @@ plays count (the prompt stops at the first one); ``#`` ends the entry. ``TIMEOUT
 seconds without a digit repeat the prompt (``MAX_PROMPTS`` times, then goodbye). A wrong
 PIN is announced and the prompt repeats; after ``ATTEMPTS`` wrong ones the caller hears
 "wrong PIN, goodbye" and is hung up. The moderator PIN, where the room has one, lets the
-caller in as moderator. Every wrong PIN is counted by the PinGuard (pinguard.py).
+caller in as moderator. Every wrong PIN is counted (``count_wrong``: pinguard.py).
 
 PINs are compared in constant time and never logged: the log says "wrong PIN", not which.
 """
@@ -17,7 +17,6 @@ import logging
 from collections.abc import Callable
 
 from softphone.pbx.features.conference import ConferenceRoom, Participant
-from softphone.pbx.features.pinguard import PinGuard
 from softphone.pbx.sip.clock import Clock, TimerHandle
 
 log = logging.getLogger(__name__)
@@ -29,14 +28,13 @@ MAX_DIGITS = 16
 
 
 class PinEntry:
-    def __init__(self, room: ConferenceRoom, p: Participant, clock: Clock, guard: PinGuard,
-                 guard_keys: tuple[str, ...], admit: Callable[[bool], None],
+    def __init__(self, room: ConferenceRoom, p: Participant, clock: Clock,
+                 count_wrong: Callable[[], None], admit: Callable[[bool], None],
                  reject: Callable[[], None]) -> None:
         self.room = room
         self.p = p
         self.clock = clock
-        self.guard = guard
-        self.guard_keys = guard_keys
+        self.count_wrong = count_wrong
         self.admit = admit
         self.reject = reject
         self.digits = ""
@@ -96,7 +94,7 @@ class PinEntry:
             self.admit(moderator)
             return
         self.wrong += 1
-        self.guard.wrong(*self.guard_keys)
+        self.count_wrong()
         log.info("conference %s: wrong PIN from %s (%d of %d)", self.room.number,
                  self.p.number, self.wrong, ATTEMPTS,
                  extra={"event": "conference_wrong_pin", "room": self.room.number,

@@ -144,7 +144,7 @@ class Conferences:
         if settings.access != "pin":
             room.admit(p)
             return
-        entry = PinEntry(room, p, self.clock, self.guard, self._guard_keys(p),
+        entry = PinEntry(room, p, self.clock, lambda: self.guard.wrong(p.number, p.source),
                          admit=lambda moderator: self._admit_after_pin(room, p),
                          reject=lambda: self._hang_up(p, "Wrong PIN"))
         self._entries[p.id] = entry
@@ -155,7 +155,7 @@ class Conferences:
         """(prompt, status, reason) when ``p`` may not come in; None when it may (for now:
         a PIN room asks for the PIN first)."""
         s = room.settings
-        if s.access == "pin" and self.guard.blocked(*self._guard_keys(p)):
+        if s.access == "pin" and self.guard.blocked(p.number):
             return "blocked", 403, "Too many wrong PINs, try again later"
         if room.locked:
             return "locked", 403, "The conference is locked"
@@ -166,9 +166,6 @@ class Conferences:
         if room.full:
             return "full", 486, "The conference is full"
         return None
-
-    def _guard_keys(self, p: Participant) -> tuple[str, ...]:
-        return f"number:{p.number}", f"address:{p.source}"
 
     def _admit_after_pin(self, room: ConferenceRoom, p: Participant) -> None:
         self._entries.pop(p.id, None)
