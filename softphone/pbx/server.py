@@ -18,6 +18,7 @@ from softphone.common.directory import UserSettings
 from softphone.common.resources import resource
 from softphone.pbx.api.app import ApiServer, create_api, tls_context
 from softphone.pbx.api.userstore import UserStore
+from softphone.pbx.conferencestore import ConferenceStore
 from softphone.pbx.config import PbxConfig
 from softphone.pbx.doorlog import DoorLog
 from softphone.pbx.features.auth import DigestAuthenticator
@@ -59,6 +60,7 @@ class Pbx:
         self.api: ApiServer | None = None
         self.door_log: DoorLog | None = None
         self.groups: GroupStore | None = None
+        self.rooms: ConferenceStore | None = None
         self._timers: dict[str, asyncio.TimerHandle] = {}
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -94,8 +96,9 @@ class Pbx:
         self.relay = RtpRelay(rtp.host, rtp.port_min, rtp.port_max)
         media_address = self.config.sip.public_address or (
             rtp.host if rtp.host != "0.0.0.0" else self.advertised_host)
+        self.rooms = rooms = ConferenceStore(self.data_dir / "conferences.sqlite3", self.config)
         self.conferences = Conferences(core, clock, self.config, self.relay.pool,
-                                       self.config.conferences.get, Prompts(resource("prompts")),
+                                       rooms.room, Prompts(resource("prompts")),
                                        self._spawn, media_address, time.time, time.monotonic)
         self.b2bua = B2bua(core, self.config, auth, self.location, self.relay, store, clock,
                            time.time, self._spawn, media_address,
@@ -122,7 +125,8 @@ class Pbx:
             self.door_log = DoorLog(self.data_dir / "doors.sqlite3")
             app = create_api(self.config, presence, users, bans, self._nonce_secret(),
                              time.time, time.monotonic, pickup=self.b2bua.pickup_for,
-                             door_log=self.door_log, groups=groups)
+                             door_log=self.door_log, groups=groups,
+                             conference_store=rooms, live_rooms=self.conferences)
             tls = tls_context(api.tls_cert, api.tls_key) if api.tls_cert and api.tls_key else None
             self.api = ApiServer(app, api.host, api.port, tls)
             await self.api.start()
@@ -205,4 +209,6 @@ class Pbx:
             self.door_log.close()
         if self.groups is not None:
             self.groups.close()
+        if self.rooms is not None:
+            self.rooms.close()
         log.info("PBX stopped", extra={"event": "stopped"})

@@ -7,10 +7,14 @@ mode through the API and the next caller is asked for the PIN."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
+import aiohttp
 import numpy as np
 import pytest
 
@@ -209,3 +213,91 @@ def test_ten_wrong_pins_shut_the_guesser_out_and_nobody_else(
     colleague = make_agent("colleague").register_at(pbx.sip_port, "101")
     join(colleague, pbx, "300", "4711#")
     pbx.wait_for("conference_join", number="101")
+
+
+class Api:
+    """The daemon's client API, signed in per user (test users' passwords: "pw<number>")."""
+
+    def __init__(self, http: aiohttp.ClientSession, url: str) -> None:
+        self.http, self.url, self.tokens = http, url + "/api/v1", {}
+
+    async def token(self, user: str) -> str:
+        if user not in self.tokens:
+            async with self.http.post(self.url + "/auth/token",
+                                      json={"user": user, "password": f"pw{user}"}) as r:
+                assert r.status == 200
+                self.tokens[user] = (await r.json())["token"]
+        return str(self.tokens[user])
+
+    async def call(self, user: str, method: str, path: str, **kwargs: Any) -> tuple[int, Any]:
+        headers = {"Authorization": f"Bearer {await self.token(user)}"}
+        async with self.http.request(method, self.url + path, headers=headers, **kwargs) as r:
+            return r.status, (await r.json() if r.status != 204 else None)
+
+
+async def next_event(ws: aiohttp.ClientWebSocketResponse, kind: str,
+                     **match: object) -> dict[str, Any]:
+    """The next WebSocket message of type `kind` with the given fields."""
+    while True:
+        message = json.loads((await asyncio.wait_for(ws.receive(), 10)).data)
+        if message["type"] == kind and all(message.get(k) == v for k, v in match.items()):
+            return dict(message)
+
+
+async def test_admins_change_rooms_through_the_api_and_see_who_is_in(
+        make_agent: Callable[..., Agent], conf_pbx: PbxProcess,  # noqa: F811
+        tmp_path: Path) -> None:
+    pbx = conf_pbx
+    async with aiohttp.ClientSession() as http:
+        api = Api(http, pbx.api_url())
+        ws = await http.ws_connect(api.url + f"/events?token={await api.token('100')}")
+        await next_event(ws, "snapshot")
+        status, body = await api.call("101", "GET", "/directory", params={"type": "conference"})
+        assert status == 200
+        assert [(e["number"], e["access"], e["participant_control"], e["participants"])
+                for e in body["entries"]] == [("300", "pin", True, 0),
+                                              ("302", "open", False, 0),
+                                              ("301", "whitelist", True, 0)]
+        # Only administrators change rooms; every change is checked, no PIN repeated.
+        assert (await api.call("101", "PATCH", "/conferences/302",
+                               json={"access": "pin", "pin": "2468"}))[0] == 403
+        status, body = await api.call("100", "PATCH", "/conferences/302",
+                                      json={"access": "pin", "pin": "24a8"})
+        assert (status, body["field"]) == (422, "pin") and "24a8" not in body["message"]
+        assert (await api.call("100", "PUT", "/conferences/101", json={}))[0] == 409
+        status, body = await api.call("100", "PATCH", "/conferences/302",
+                                      json={"access": "pin", "pin": "2468"})
+        assert status == 200 and body["settings"]["pin"] == "2468"
+
+        # The next caller to 302 is asked for the PIN: answered, but not in the room ...
+        caller = make_agent("caller").register_at(pbx.sip_port, "101").play_tone(500, tmp_path)
+        join(caller, pbx, "302")
+        status, body = await api.call("100", "GET", "/conferences/302")
+        assert (status, body["access"], body["participants"]) == (200, "pin", [])
+        # ... until the PIN and hash.
+        caller.send(cmd="dtmf", digits="2468#")
+        joined = await next_event(ws, "conference", event="join", room="302")
+        assert joined["participant"]["number"] == "101"
+        status, body = await api.call("101", "GET", "/conferences/302")   # a participant
+        assert status == 200 and "settings" not in body       # sees who is in, no PIN
+        [me] = body["participants"]
+        assert (me["number"], me["name"], me["muted"]) == ("101", "Vertrieb", False)
+        assert (await api.call("102", "GET", "/conferences/302"))[0] == 403
+        # The caller's tone makes it a talker; the admin mutes it, which stops that.
+        talking = await next_event(ws, "conference", event="talking", room="302")
+        assert talking["talking"] == {me["id"]: True}
+        status, body = await api.call("100", "PUT", f"/conferences/302/participants/"
+                                                    f"{me['id']}/mute")
+        assert status == 200 and body["participants"][0]["muted"] is True
+        await next_event(ws, "conference", event="mute", room="302", muted=True)
+        assert (await next_event(ws, "conference", event="talking"))["talking"] == {
+            me["id"]: False}
+        # Removed by the admin: the PBX hangs up.
+        status, body = await api.call("100", "DELETE",
+                                      f"/conferences/302/participants/{me['id']}")
+        assert status == 200 and body["participants"] == []
+        caller.wait_for("call_state", state="DISCONNECTED")
+        await next_event(ws, "conference_count", room="302", participants=0)
+        assert (await api.call("100", "DELETE", "/conferences/302"))[0] == 204
+        assert (await api.call("100", "GET", "/conferences/302"))[0] == 404
+        await ws.close()

@@ -17,17 +17,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 from collections.abc import Callable, Coroutine
 from typing import Any
 
 from softphone.pbx.conferences import Room
 from softphone.pbx.config import PbxConfig
-from softphone.pbx.features.conference import ConferenceRoom, Emit, Participant
+from softphone.pbx.features.conference import ConferenceRoom, Participant
 from softphone.pbx.features.conference_entry import PinEntry
 from softphone.pbx.features.confleg import SDP, ConferenceLeg
 from softphone.pbx.features.confsdp import Negotiated, negotiate
 from softphone.pbx.features.pinguard import PinGuard
 from softphone.pbx.features.prompts import Prompts
+from softphone.pbx.listeners import Listeners
 from softphone.pbx.media.codecs import Codec
 from softphone.pbx.media.endpoint import RtpEndpoint
 from softphone.pbx.media.mixer import MixPort
@@ -52,8 +54,7 @@ class Conferences:
     def __init__(self, core: SipCore, clock: Clock, config: PbxConfig, pool: PortPool,
                  rooms: Callable[[str], Room | None], prompts: Prompts,
                  spawn: Callable[[Coroutine[Any, Any, None]], object], media_address: str,
-                 wall_clock: Callable[[], float], monotonic: Callable[[], float],
-                 emit: Emit = lambda room, event, fields: None) -> None:
+                 wall_clock: Callable[[], float], monotonic: Callable[[], float]) -> None:
         self.core = core
         self.clock = clock
         self.config = config
@@ -63,7 +64,7 @@ class Conferences:
         self.spawn = spawn
         self.media_address = media_address
         self.wall_clock = wall_clock
-        self.emit = emit
+        self.events: Listeners[[str, str, dict[str, Any]]] = Listeners("conference listener")
         self.guard = PinGuard(monotonic)
         self.live: dict[str, ConferenceRoom] = {}
         self._legs: dict[tuple[str, str], tuple[ConferenceRoom, Participant]] = {}
@@ -73,8 +74,49 @@ class Conferences:
     def is_room(self, number: str) -> bool:
         return self.rooms(number) is not None
 
+    def subscribe(self, listener: Callable[[str, str, dict[str, Any]], None]
+                  ) -> Callable[[], None]:
+        """``listener(room, event, fields)`` for join, leave, mute, lock and talking."""
+        return self.events.subscribe(listener)
+
     def room(self, number: str) -> ConferenceRoom | None:
         return self.live.get(number)
+
+    # -- what the client API does (api/conferences.py's LiveRooms) --------------------
+
+    def view(self, number: str) -> dict[str, Any] | None:
+        room = self.live.get(number)
+        return room.view() if room is not None else None
+
+    def lock(self, number: str, locked: bool, by: str) -> bool:
+        room = self.live.get(number)
+        if room is None or not room.members:
+            return False
+        room.set_locked(locked, by)
+        return True
+
+    def mute(self, number: str, pid: str | None, muted: bool, by: str) -> bool:
+        """Mute or unmute participant ``pid``, or everyone (None)."""
+        room = self.live.get(number)
+        if room is None or not room.members:
+            return False
+        if pid is None:
+            room.mute_others(None, muted, by)
+            return True
+        p = room.participants.get(pid)
+        if p is None or not p.in_room:
+            return False
+        room.set_muted(p, muted, by)
+        return True
+
+    def kick(self, number: str, pid: str, by: str) -> bool:
+        room = self.live.get(number)
+        p = room.participants.get(pid) if room is not None else None
+        if room is None or p is None or not p.in_room:
+            return False
+        room.remove(p, by)
+        self._forget(p)
+        return True
 
     # -- a new caller -------------------------------------------------------------------
 
@@ -115,11 +157,12 @@ class Conferences:
         room = self.live.get(number)
         if room is None:
             room = self.live[number] = ConferenceRoom(
-                settings, self.prompts, asyncio.get_running_loop(), self.emit, self.wall_clock)
+                settings, self.prompts, asyncio.get_running_loop(), self.events.notify,
+                self.wall_clock)
         room.settings = settings
         ext = self.config.extension(caller)
         port = MixPort(Codec(media.payload_type), endpoint.send)
-        p = Participant(id=f"{req.call_id}/{req.from_tag}", number=caller,
+        p = Participant(id=secrets.token_hex(6), number=caller,
                         name=ext.display_name if ext else caller,
                         leg=ConferenceLeg(self.core, self.clock, req, tx, number),
                         endpoint=endpoint, port=port, origin=origin, source=tx.source[0])
@@ -188,10 +231,6 @@ class Conferences:
 
     def _hang_up(self, p: Participant, reason: str) -> None:
         p.leg.bye(reason)
-        self._forget(p)
-
-    def remove(self, room: ConferenceRoom, p: Participant, by: str) -> None:
-        room.remove(p, by)
         self._forget(p)
 
     def _forget(self, p: Participant) -> None:
