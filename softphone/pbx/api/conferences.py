@@ -210,6 +210,9 @@ def _fields(body: dict[str, Any]) -> dict[str, Any]:
         if name not in EDITABLE:
             raise invalid(f"'{name}' is not a conference setting; settings are " +
                           ", ".join(EDITABLE), field=name, code="unknown_field")
+    most = body.get("max_participants")
+    if isinstance(most, float) and most.is_integer():
+        body = {**body, "max_participants": int(most)}    # JSON Schema: 6.0 is an integer
     return dict(body)
 
 
@@ -259,7 +262,8 @@ class ConferenceEvents:
 # -- the OpenAPI description (openapi.py merges it) ---------------------------------------
 
 _NUMBER = {"type": "string", "pattern": NUMBER_PATTERN}
-_PIN = {"type": "string", "pattern": "^[0-9]{4,10}$"}
+_PIN = {"type": ["string", "null"], "pattern": "^[0-9]{4,10}$",
+        "description": "4-10 digits; null: none"}
 _PARAMS = [{"name": "number", "in": "path", "required": True, "schema": _NUMBER,
             "description": "The room's number"}]
 _PID = {"name": "pid", "in": "path", "required": True,
@@ -327,12 +331,12 @@ SCHEMAS: dict[str, Any] = {
 }
 
 
-def _moderation(what: str, params: list[dict[str, Any]], name: str) -> dict[str, Any]:
+def _moderation(do: str, undo: str, params: list[dict[str, Any]],
+                names: tuple[str, str]) -> dict[str, Any]:
     op = {"parameters": params, "responses": {"200": _ROOM_OK, "403": _ADMIN,
                                               "404": _NOT_FOUND, **errors(401)}}
-    return {"put": {**op, "operationId": f"conference{name}", "summary": what},
-            "delete": {**op, "operationId": f"conferenceUn{name.lower()}",
-                       "summary": f"Undo: {what}"}}
+    return {"put": {**op, "operationId": names[0], "summary": do},
+            "delete": {**op, "operationId": names[1], "summary": undo}}
 
 
 PATHS: dict[str, Any] = {
@@ -353,7 +357,8 @@ PATHS: dict[str, Any] = {
                 "parameters": _PARAMS,
                 "requestBody": {"required": True, "content": {"application/json": {
                     "schema": ref("schemas", "ConferenceSettings")}}},
-                "responses": {"200": _ROOM_OK, "403": _ADMIN, "409": error_response(
+                "responses": {"200": _ROOM_OK, "403": _ADMIN, "404": error_response(
+                    "Not a number of 2-6 digits (not_found)"), "409": error_response(
                     "The number is an extension, ring group or door (number_taken)"),
                     **errors(400, 401, 413, 422)}},
         "patch": {"operationId": "patchConference",
@@ -380,11 +385,14 @@ PATHS: dict[str, Any] = {
                                  **errors(401, 422)}},
     },
     "/api/v1/conferences/{number}/lock": _moderation(
-        "Lock the room: nobody else gets in", _PARAMS, "Lock"),
+        "Lock the room: nobody else gets in", "Unlock the room", _PARAMS,
+        ("conferenceLock", "conferenceUnlock")),
     "/api/v1/conferences/{number}/mute": _moderation(
-        "Mute everyone in the room", _PARAMS, "MuteAll"),
+        "Mute everyone in the room", "Unmute everyone", _PARAMS,
+        ("conferenceMuteAll", "conferenceUnmuteAll")),
     "/api/v1/conferences/{number}/participants/{pid}/mute": _moderation(
-        "Mute a participant", [*_PARAMS, _PID], "Mute"),
+        "Mute a participant", "Unmute a participant", [*_PARAMS, _PID],
+        ("conferenceMute", "conferenceUnmute")),
     "/api/v1/conferences/{number}/participants/{pid}": {"delete": {
         "operationId": "removeConferenceParticipant", "summary": "Remove a participant "
                                                                  "(the PBX hangs up)",
