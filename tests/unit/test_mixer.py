@@ -9,7 +9,7 @@ import pytest
 
 from softphone.pbx.media.codecs import PT_G722, PT_PCMA, PT_PCMU, Codec
 from softphone.pbx.media.jitter import JitterBuffer
-from softphone.pbx.media.mixer import Mixer, MixPort, mix_minus
+from softphone.pbx.media.mixer import MAX_QUEUED, Mixer, MixPort, mix_minus
 from softphone.pbx.media.talk import HANGOVER, TalkDetector
 from softphone.pbx.media.ticker import Ticker
 from softphone.pbx.media.tones import sine
@@ -187,3 +187,11 @@ def test_ticks_follow_deadlines_without_drift_and_skip_after_a_stall() -> None:
     fire()                               # type: ignore[operator]
     # Ticks 102-150 fell into the stall: skipped, not sent in a burst.
     assert ticker.skipped == 49 and loop.due[-1][0] > loop.now
+
+
+def test_a_full_prompt_queue_drops_more_prompts() -> None:
+    port = MixPort(Codec(PT_PCMU), lambda payload: None)
+    done: list[int] = []
+    for i in range(MAX_QUEUED + 5):
+        port.play(np.zeros(160, np.int16), then=lambda i=i: done.append(i))
+    assert done == list(range(MAX_QUEUED, MAX_QUEUED + 5))   # told at once: dropped

@@ -29,6 +29,7 @@ from softphone.pbx.media.resample import Downsampler, Upsampler
 from softphone.pbx.media.talk import TalkDetector
 
 Int16Array = npt.NDArray[np.int16]
+MAX_QUEUED = 8     # prompts and tones waiting for one port; more are dropped (join storms)
 
 
 def mix_minus(frames: npt.NDArray[np.int16]) -> npt.NDArray[np.int16]:
@@ -61,7 +62,11 @@ class MixPort:
 
     def play(self, samples: Int16Array, then: Callable[[], None] | None = None) -> None:
         """Queue ``samples`` (at the codec's rate) for this port alone; ``then`` runs once
-        the last of them has been sent."""
+        the last of them has been sent (at once when the queue is full: dropped)."""
+        if len(self._prompts) >= MAX_QUEUED:
+            if then is not None:
+                then()
+            return
         self._prompts.append((samples, then))
 
     def stop_prompts(self) -> None:

@@ -1,0 +1,60 @@
+"""A conference room's talking events: gathered and sent at most five times a second per
+room, each carrying every change since the last, so the last state always arrives."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+from softphone.pbx.conferences import Room
+from softphone.pbx.features.conference import ConferenceRoom
+from softphone.pbx.features.prompts import Prompts
+
+
+class Loop:
+    now = 0.0
+
+    def time(self) -> float:
+        return self.now
+
+
+def test_talking_events_are_at_most_five_a_second_and_lose_nothing() -> None:
+    loop = Loop()
+    sent: list[tuple[float, dict[str, Any]]] = []
+    room = ConferenceRoom(Room("300", "Konferenz"), Prompts(Path("/nonexistent")),
+                          loop,  # type: ignore[arg-type]
+                          lambda n, event, fields: sent.append((loop.now, fields)),
+                          wall_clock=lambda: 0.0)
+    a, b = SimpleNamespace(id="a"), SimpleNamespace(id="b")
+    for tick in range(100):                      # two seconds of ticks
+        loop.now = 10.0 + tick * 0.02
+        room._talking(a, tick % 2 == 0)          # type: ignore[arg-type]  # flickers
+        if tick == 60:
+            room._talking(b, True)               # type: ignore[arg-type]
+        room._tick()
+    times = [t for t, _ in sent]
+    assert len(sent) <= 10
+    assert all(t2 - t1 >= 0.2 - 1e-9 for t1, t2 in itertools.pairwise(times))
+    assert any(f["talking"].get("b") is True for _, f in sent)      # b's start arrived
+    assert sent[-1][1]["talking"]["a"] is False                     # the last state of a
+
+
+def test_prompts_are_read_per_language_and_rate() -> None:
+    from softphone.common.resources import resource
+
+    prompts = Prompts(resource("prompts"))
+    de, en = prompts.get("enter_pin", "de", 8000), prompts.get("enter_pin", "en", 8000)
+    assert len(de) > 8000 and len(en) > 8000 and len(de) != len(en)
+    assert abs(len(prompts.get("enter_pin", "de", 16000)) - 2 * len(de)) <= 1
+    assert prompts.get("join", "de", 8000) is prompts.get("join", "de", 8000)   # cached
+
+
+def test_every_prompt_exists_in_both_languages() -> None:
+    from softphone.common.resources import resource
+    from softphone.pbx.features.prompts import NAMES
+
+    for language in ("de", "en"):
+        for name in NAMES:
+            assert (resource("prompts") / language / f"{name}.wav").is_file(), (language, name)
