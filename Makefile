@@ -28,6 +28,7 @@ bench:
 	$(PY) bench/client.py
 	$(PY) bench/presence.py
 	$(PY) bench/door.py
+	$(PY) bench/conference.py
 
 clean:
 	rm -rf .venv .pytest_cache .mypy_cache .ruff_cache

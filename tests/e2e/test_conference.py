@@ -190,6 +190,15 @@ def test_a_g722_and_a_g711_phone_hear_each_other(
     (wide_heard, wide_rate), (narrow_heard, narrow_rate) = record([wide, narrow], tmp_path)
     assert tone_ratio(wide_heard, wide_rate, 1100) > 0.6
     assert tone_ratio(narrow_heard, narrow_rate, 700) > 0.6
+    # *6 mutes oneself (with a short prompt to oneself alone) and *6 again unmutes.
+    narrow.send(cmd="dtmf", digits="*6")
+    pbx.wait_for("conference_mute", number="101", muted=True)
+    (wide_heard, wide_rate), _ = record([wide, narrow], tmp_path)
+    assert tone_blocks(wide_heard, wide_rate, 1100) == 0
+    narrow.send(cmd="dtmf", digits="*6")
+    pbx.wait_for("conference_mute", number="101", muted=False)
+    (wide_heard, wide_rate), _ = record([wide, narrow], tmp_path)
+    assert tone_ratio(wide_heard, wide_rate, 1100) > 0.5
 
 
 def test_ten_wrong_pins_shut_the_guesser_out_and_nobody_else(

@@ -139,6 +139,10 @@ class ConferenceRoom:
             return
         p.port.muted = muted
         self.play(p, "muted" if muted else "unmuted")
+        log.info("conference %s: %s %s by %s", self.number, p.number,
+                 "muted" if muted else "unmuted", by,
+                 extra={"event": "conference_mute", "room": self.number, "number": p.number,
+                        "muted": muted, "by": by})
         self.emit(self.number, "mute", {"participant": p.id, "number": p.number,
                                         "muted": muted, "by": by})
 
