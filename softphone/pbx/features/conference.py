@@ -46,6 +46,7 @@ class Participant:
     source: str = ""
     joined_at: float | None = None
     moderator: bool = False
+    hidden: bool = False        # withheld its number (RFC 3323): others see "anonymous"
     keys: str = field(default="", repr=False)
 
     @property
@@ -53,7 +54,8 @@ class Participant:
         return self.port.in_mix
 
     def view(self) -> dict[str, Any]:
-        return {"id": self.id, "number": self.number, "name": self.name,
+        number, name = ("anonymous", "") if self.hidden else (self.number, self.name)
+        return {"id": self.id, "number": number, "name": name,
                 "joined_at": self.joined_at, "muted": self.port.muted,
                 "talking": self.port.talk.talking, "moderator": self.moderator}
 
@@ -124,7 +126,7 @@ class ConferenceRoom:
             log.info("conference %s: %s left", self.number, p.number,
                      extra={"event": "conference_leave", "room": self.number,
                             "number": p.number, "participant": p.id})
-            self.emit(self.number, "leave", {"participant": p.id, "number": p.number,
+            self.emit(self.number, "leave", {"participant": p.id, "number": p.view()["number"],
                                              "count": len(self.members)})
         if not self.participants:
             self.ticker.stop()
@@ -143,7 +145,7 @@ class ConferenceRoom:
                  "muted" if muted else "unmuted", by,
                  extra={"event": "conference_mute", "room": self.number, "number": p.number,
                         "muted": muted, "by": by})
-        self.emit(self.number, "mute", {"participant": p.id, "number": p.number,
+        self.emit(self.number, "mute", {"participant": p.id, "number": p.view()["number"],
                                         "muted": muted, "by": by})
 
     def mute_others(self, keep: Participant | None, muted: bool, by: str) -> None:

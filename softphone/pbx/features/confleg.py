@@ -77,16 +77,18 @@ class ConferenceLeg:
             self.tx = None
         self.ended = True
 
-    def bye(self, reason: str | None = None) -> None:
-        """End the call from the PBX's side (after an answer), or refuse it before."""
+    def bye(self, reason: str, cause: int = 200) -> None:
+        """End the call from the PBX's side (after an answer), or refuse it before. The
+        Reason header (RFC 3326) tells the phone why, as a SIP status code and text: a
+        client shows "wrong PIN" (403) or "the conference is full" (486) in words."""
         if self.ended:
             return
         if not self.confirmed:
-            self.refuse(480, reason or "Temporarily Unavailable")
+            self.refuse(cause if cause >= 400 else 480, reason)
             return
         self.ended = True
         self.acked()
-        extra = [("Reason", f'SIP;cause=200;text="{reason}"')] if reason else None
+        extra = [("Reason", f'SIP;cause={cause};text="{reason}"')]
         bye = self.dialog.request("BYE", extra=extra)
         self.core.send_request(bye, self.dialog.dest, self.dialog.transport,
                                lambda r: None, lambda: None)

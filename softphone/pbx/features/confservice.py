@@ -165,7 +165,8 @@ class Conferences:
         p = Participant(id=secrets.token_hex(6), number=caller,
                         name=ext.display_name if ext else caller,
                         leg=ConferenceLeg(self.core, self.clock, req, tx, number),
-                        endpoint=endpoint, port=port, origin=origin, source=tx.source[0])
+                        endpoint=endpoint, port=port, origin=origin, source=tx.source[0],
+                        hidden=hidden)
         endpoint.audio_pt, endpoint.dtmf_pt = int(media.offered_pt), media.dtmf_pt
         self._apply(p, media)
         endpoint.on_audio = port.receive
@@ -189,7 +190,7 @@ class Conferences:
             return
         entry = PinEntry(room, p, self.clock, lambda: self.guard.wrong(p.number, p.source),
                          admit=lambda moderator: self._admit_after_pin(room, p),
-                         reject=lambda: self._hang_up(p, "Wrong PIN"))
+                         reject=lambda: self._hang_up(p, "Wrong PIN", 403))
         self._entries[p.id] = entry
         entry.start()
 
@@ -212,9 +213,12 @@ class Conferences:
 
     def _admit_after_pin(self, room: ConferenceRoom, p: Participant) -> None:
         self._entries.pop(p.id, None)
-        if room.full or room.locked:
-            room.play(p, "full" if room.full else "locked",
-                      then=lambda: self._hang_up(p, "Conference full or locked"))
+        if room.full:
+            room.play(p, "full", then=lambda: self._hang_up(p, "The conference is full", 486))
+            return
+        if room.locked:
+            room.play(p, "locked",
+                      then=lambda: self._hang_up(p, "The conference is locked", 403))
             return
         room.admit(p)
 
@@ -229,8 +233,8 @@ class Conferences:
         p.leg.refuse(status, reason)
         self._forget(p)
 
-    def _hang_up(self, p: Participant, reason: str) -> None:
-        p.leg.bye(reason)
+    def _hang_up(self, p: Participant, reason: str, cause: int = 200) -> None:
+        p.leg.bye(reason, cause)
         self._forget(p)
 
     def _forget(self, p: Participant) -> None:
@@ -249,7 +253,7 @@ class Conferences:
     def hangup_all(self) -> int:
         everyone = [p for _, p in self._legs.values()]
         for p in everyone:
-            self._hang_up(p, "shutdown")
+            self._hang_up(p, "The PBX is shutting down")
         return len(everyone)
 
     # -- requests inside a participant's dialog ----------------------------------------
