@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -20,7 +21,7 @@ import pytest
 
 from tests.helpers.agent import Agent, make_agent  # noqa: F401  (make_agent is a fixture)
 from tests.helpers.audio import goertzel_power, read_wav, tone_ratio
-from tests.helpers.pbxproc import PbxProcess, free_port, write_config
+from tests.helpers.pbxproc import PbxProcess, free_port, start_tls_pbx, write_config
 
 pytestmark = pytest.mark.e2e
 ROOMS = """
@@ -310,3 +311,30 @@ async def test_admins_change_rooms_through_the_api_and_see_who_is_in(
         assert (await api.call("100", "DELETE", "/conferences/302"))[0] == 204
         assert (await api.call("100", "GET", "/conferences/302"))[0] == 404
         await ws.close()
+
+
+def test_an_srtp_phone_and_a_plain_phone_hear_each_other(
+        make_agent: Callable[..., Agent], tmp_path: Path) -> None:  # noqa: F811
+    """SRTP ends at the room like at a relayed call's leg: a phone that insists on SRTP
+    (keys by SDES over TLS) and a plain UDP phone talk in one room."""
+    pbx, tls_port, _ = start_tls_pbx(tmp_path, 'srtp = "optional"\n', extra=ROOMS)
+    try:
+        secure = make_agent("secure", transport="tls", srtp="mandatory").register_at(
+            tls_port, "100", transport="tls").play_tone(700, tmp_path)
+        plain = make_agent("plain").register_at(pbx.sip_port, "101").play_tone(1100, tmp_path)
+        mark = secure.mark()
+        secure.send(cmd="call", uri=f"sip:302@127.0.0.1:{tls_port}")
+        secure.wait_for("media_state", since=mark, active=True)
+        join(plain, pbx, "302")
+        pbx.wait_for("conference_join", number="101")
+        (secure_heard, secure_rate), (plain_heard, plain_rate) = record([secure, plain],
+                                                                        tmp_path)
+        assert tone_ratio(secure_heard, secure_rate, 1100) > 0.6
+        assert tone_ratio(plain_heard, plain_rate, 700) > 0.6
+        log = secure.log_path.read_text(errors="replace")
+        # The room's own answer: RTP/SAVP with its key (pjsua2 insists, or no call at all).
+        answer = re.search(r"s=softphone conference\r?\n(?:.*\n){0,3}?m=audio \d+ RTP/SAVP "
+                           r"(?:.*\n){0,8}?a=crypto:\d+ AES_CM_128_HMAC_SHA1_80", log)
+        assert answer is not None
+    finally:
+        assert pbx.stop() == 0
