@@ -54,5 +54,6 @@ def test_the_tables_are_bounded() -> None:
     for n in range(1000):
         guard.wrong(str(n), f"198.51.100.{n % 250}")
         guard.wrong(str(n), f"198.51.100.{n % 250}")
-    assert len(guard._failures) <= 50 and len(guard._blocked) <= 50
+    assert guard.numbers.tracked <= 50 and len(guard.numbers.banned()) <= 50
+    assert guard.addresses.tracked <= 50
     assert guard.blocked("999") and not guard.blocked("0")   # the oldest went first
