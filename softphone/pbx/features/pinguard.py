@@ -52,4 +52,5 @@ class PinGuard:
 
     def _guessing(self, address: str) -> None:
         log.warning("conference PINs: %d wrong PINs within %d s from %s", self.limit,
-                    self.window, address, extra={"event": "conference_pin_guessing", "address": address})
+                    self.window, address,
+                    extra={"event": "conference_pin_guessing", "address": address})
