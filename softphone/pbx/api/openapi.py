@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from softphone.common.directory import EntryType, Presence
-from softphone.pbx.api import conferences, doorvideo, ringgroups
+from softphone.pbx.api import conference_schema, doorvideo, ringgroups
 from softphone.pbx.api.doors import AUDIT_LIMIT_DEFAULT, AUDIT_LIMIT_MAX
 from softphone.pbx.api.favorites import MAX_FAVORITES
 from softphone.pbx.api.oas import (
@@ -336,10 +336,10 @@ def openapi_document(server_url: str | None = None) -> dict[str, Any]:
                            "'Authorization: Bearer <token>'. Every error is "
                            "{\"error\": code, \"message\": text}.",
         },
-        "paths": {**PATHS, **doorvideo.PATHS, **ringgroups.PATHS, **conferences.PATHS},
+        "paths": {**PATHS, **doorvideo.PATHS, **ringgroups.PATHS, **conference_schema.PATHS},
         "components": {
             "schemas": {**SCHEMAS, **doorvideo.SCHEMAS, **ringgroups.SCHEMAS,
-                        **conferences.SCHEMAS},
+                        **conference_schema.SCHEMAS},
             "responses": RESPONSES,
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },

@@ -79,9 +79,6 @@ class Conferences:
         """``listener(room, event, fields)`` for join, leave, mute, lock and talking."""
         return self.events.subscribe(listener)
 
-    def room(self, number: str) -> ConferenceRoom | None:
-        return self.live.get(number)
-
     # -- what the client API does (api/conferences.py's LiveRooms) --------------------
 
     def view(self, number: str) -> dict[str, Any] | None:
