@@ -58,3 +58,26 @@ def test_every_prompt_exists_in_both_languages() -> None:
     for language in ("de", "en"):
         for name in NAMES:
             assert (resource("prompts") / language / f"{name}.wav").is_file(), (language, name)
+
+
+def test_a_participant_silent_for_a_minute_is_hung_up_unless_holding() -> None:
+    from softphone.pbx.features.conference import CHECK_EVERY, RTP_TIMEOUT
+
+    now = [100.0]
+    gone: list[str] = []
+    room = ConferenceRoom(Room("302", "Offen"), Prompts(Path("/nonexistent")),
+                          Loop(),  # type: ignore[arg-type]
+                          lambda n, event, fields: None, wall_clock=lambda: 0.0,
+                          on_gone=lambda p: gone.append(p.number),
+                          monotonic=lambda: now[0])
+
+    def member(number: str, sending: bool) -> SimpleNamespace:
+        return SimpleNamespace(number=number, in_room=True,
+                               endpoint=SimpleNamespace(sending=sending, last_rx=100.0))
+
+    room.participants = {n: member(n, n != "103") for n in ("101", "102", "103")}
+    room.participants["102"].endpoint.last_rx = 100.0 + RTP_TIMEOUT    # still talking
+    now[0] = 100.0 + RTP_TIMEOUT + 1
+    for _ in range(CHECK_EVERY):
+        room._tick()
+    assert gone == ["101"]             # 102 sent lately, 103 holds the call

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,6 +32,10 @@ from softphone.pbx.media.ticker import Ticker
 
 log = logging.getLogger(__name__)
 TALK_INTERVAL = 0.2
+# A participant whose phone sent no RTP for this long (and is not holding) is gone without
+# a BYE (crashed, lost its network): the PBX hangs up so the seat is free again.
+RTP_TIMEOUT = 60.0
+CHECK_EVERY = 50       # ticks (1 s) between checks for such participants
 Emit = Callable[[str, str, dict[str, Any]], None]
 
 
@@ -62,7 +67,9 @@ class Participant:
 
 class ConferenceRoom:
     def __init__(self, settings: Room, prompts: Prompts, loop: asyncio.AbstractEventLoop,
-                 emit: Emit, wall_clock: Callable[[], float]) -> None:
+                 emit: Emit, wall_clock: Callable[[], float],
+                 on_gone: Callable[[Participant], None] = lambda p: None,
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
         self.settings = settings
         self.number = settings.number
         self.prompts = prompts
@@ -75,6 +82,8 @@ class ConferenceRoom:
         self._talk_changes: dict[str, bool] = {}
         self._talk_sent = 0.0
         self._loop = loop
+        self.on_gone = on_gone
+        self.monotonic = monotonic
 
     # -- who is here ------------------------------------------------------------------
 
@@ -189,6 +198,15 @@ class ConferenceRoom:
 
     def _tick(self) -> None:
         self.mixer.tick()
+        if self.mixer.ticks % CHECK_EVERY == 0:
+            now = self.monotonic()
+            for p in [p for p in self.members
+                      if p.endpoint.sending and now - p.endpoint.last_rx > RTP_TIMEOUT]:
+                log.info("conference %s: no RTP from %s for %d s; hanging up", self.number,
+                         p.number, RTP_TIMEOUT, extra={"event": "conference_rtp_timeout",
+                                                      "room": self.number,
+                                                      "number": p.number})
+                self.on_gone(p)
         if self._talk_changes:
             now = self._loop.time()
             if now - self._talk_sent >= TALK_INTERVAL:

@@ -155,7 +155,7 @@ class Conferences:
         if room is None:
             room = self.live[number] = ConferenceRoom(
                 settings, self.prompts, asyncio.get_running_loop(), self.events.notify,
-                self.wall_clock)
+                self.wall_clock, on_gone=lambda gone: self._hang_up(gone, "No media", 408))
         room.settings = settings
         ext = self.config.extension(caller)
         port = MixPort(Codec(media.payload_type), endpoint.send)

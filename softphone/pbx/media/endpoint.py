@@ -18,6 +18,7 @@ import asyncio
 import logging
 import secrets
 import socket
+import time
 from collections.abc import Callable
 from typing import Any, cast
 
@@ -58,6 +59,7 @@ class RtpEndpoint(asyncio.DatagramProtocol):
         self._marker = True
         self._last_event: int | None = None   # timestamp of the last digit reported
         self.received = self.sent = self.dropped = 0
+        self.last_rx = time.monotonic()   # the participant's last packet (or the start)
         self.closed = False
 
     @classmethod
@@ -104,6 +106,7 @@ class RtpEndpoint(asyncio.DatagramProtocol):
             self.dropped += 1
             return
         self.received += 1
+        self.last_rx = time.monotonic()
         payload = header.payload(data)
         if header.payload_type == self.dtmf_pt:
             self._event(header, payload)
