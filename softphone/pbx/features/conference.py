@@ -186,6 +186,7 @@ class ConferenceRoom:
             self.set_muted(p, not p.port.muted, by=p.number)
         elif p.moderator and command == "*5":
             self.set_locked(not self.locked, by=p.number)
+            # "The conference is locked"; unlocking is acknowledged with the join tone.
             self.play(p, "locked" if self.locked else "join")
         elif p.moderator and command in ("*7", "*8"):
             self.mute_others(p, command == "*7", by=p.number)
