@@ -81,3 +81,41 @@ def test_a_participant_silent_for_a_minute_is_hung_up_unless_holding() -> None:
     for _ in range(CHECK_EVERY):
         room._tick()
     assert gone == ["101"]             # 102 sent lately, 103 holds the call
+
+
+def test_keypad_mutes_oneself_and_moderators_lock_and_mute_the_others() -> None:
+    from softphone.common.resources import resource
+    from softphone.pbx.features.conference import Participant
+    from softphone.pbx.media.codecs import Codec
+    from softphone.pbx.media.mixer import MixPort
+
+    events: list[tuple[str, dict[str, Any]]] = []
+    room = ConferenceRoom(Room("300", "Konferenz"), Prompts(resource("prompts")),
+                          Loop(),  # type: ignore[arg-type]
+                          lambda n, event, fields: events.append((event, fields)),
+                          wall_clock=lambda: 0.0)
+
+    def person(number: str, moderator: bool = False) -> Participant:
+        p = Participant(id=number, number=number, name=number, leg=None,  # type: ignore[arg-type]
+                        endpoint=None, port=MixPort(Codec(0), lambda b: None),  # type: ignore[arg-type]
+                        origin=None, moderator=moderator)  # type: ignore[arg-type]
+        p.port.in_mix = True
+        room.participants[number] = p
+        return p
+
+    boss, guest, other = person("100", moderator=True), person("101"), person("102")
+    for key in "*6":
+        room.keypad(guest, key)
+    assert guest.port.muted and guest.port.playing          # "you are muted", to it alone
+    for key in "*7":
+        room.keypad(guest, key)                              # not a moderator: nothing
+    assert not other.port.muted
+    for key in "*7":
+        room.keypad(boss, key)
+    assert other.port.muted and not boss.port.muted
+    for key in "*8*5":
+        room.keypad(boss, key)
+    assert not other.port.muted and not guest.port.muted and room.locked
+    assert [(e, f.get("number"), f.get("muted", f.get("locked"))) for e, f in events] == [
+        ("mute", "101", True), ("mute", "102", True),
+        ("mute", "101", False), ("mute", "102", False), ("lock", None, True)]
