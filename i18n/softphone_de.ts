@@ -225,6 +225,18 @@
         <translation>nicht stören</translation>
     </message>
     <message>
+        <source>with PIN</source>
+        <translation>mit PIN</translation>
+    </message>
+    <message>
+        <source>listed numbers only</source>
+        <translation>nur freigegebene Nummern</translation>
+    </message>
+    <message>
+        <source>open to everyone</source>
+        <translation>offen für alle</translation>
+    </message>
+    <message>
         <source>Favorites</source>
         <translation>Favoriten</translation>
     </message>
@@ -255,6 +267,14 @@
     <message>
         <source>door</source>
         <translation>Tür</translation>
+    </message>
+    <message>
+        <source>conference room</source>
+        <translation>Konferenzraum</translation>
+    </message>
+    <message>
+        <source>in the room: {0}</source>
+        <translation>im Raum: {0}</translation>
     </message>
     <message>
         <source>favorite</source>

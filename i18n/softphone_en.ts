@@ -225,6 +225,18 @@
         <translation>do not disturb</translation>
     </message>
     <message>
+        <source>with PIN</source>
+        <translation>with PIN</translation>
+    </message>
+    <message>
+        <source>listed numbers only</source>
+        <translation>listed numbers only</translation>
+    </message>
+    <message>
+        <source>open to everyone</source>
+        <translation>open to everyone</translation>
+    </message>
+    <message>
         <source>Favorites</source>
         <translation>Favorites</translation>
     </message>
@@ -255,6 +267,14 @@
     <message>
         <source>door</source>
         <translation>door</translation>
+    </message>
+    <message>
+        <source>conference room</source>
+        <translation>conference room</translation>
+    </message>
+    <message>
+        <source>in the room: {0}</source>
+        <translation>in the room: {0}</translation>
     </message>
     <message>
         <source>favorite</source>

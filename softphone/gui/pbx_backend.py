@@ -93,6 +93,7 @@ class PbxBackend(QObject):
         door_open_failed(number, code, message)   a DoorError value and the PBX's message
         door_video_link(number, DoorVideoLink)    answer to request_door_video
         door_video_failed(number, code, message)  a DoorError value and the PBX's message
+        conference_count_changed(number, count)   how many are in a conference room now
     """
 
     directory_changed = Signal(list)
@@ -105,6 +106,7 @@ class PbxBackend(QObject):
     door_open_failed = Signal(str, str, str)
     door_video_link = Signal(str, object)
     door_video_failed = Signal(str, str, str)
+    conference_count_changed = Signal(str, int)
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)

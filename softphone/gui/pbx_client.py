@@ -127,6 +127,9 @@ class PbxClient(PbxBackend):
             self.door_video_link.emit(number, link)
         elif kind == "door_video_failed":
             self.door_video_failed.emit(*payload)  # type: ignore[misc]
+        elif kind == "conference_count":
+            room, count = payload  # type: ignore[misc]
+            self.conference_count_changed.emit(room, count)
         elif kind == "error":
             code, detail = payload  # type: ignore[misc]
             self.error.emit(str(code.value if isinstance(code, PbxError) else code), detail)

@@ -128,6 +128,7 @@ class ContactsView(QWidget):
         pbx.directory_changed.connect(self._on_directory)
         pbx.presence_changed.connect(self._on_presence)
         pbx.favorites_changed.connect(self._on_favorites)
+        pbx.conference_count_changed.connect(self._on_conference_count)
         pbx.connection_state_changed.connect(self._on_state)
         pbx.error.connect(self._on_error)
         self.rebuild()
@@ -167,6 +168,10 @@ class ContactsView(QWidget):
     def _on_presence(self, update: PresenceUpdate) -> None:
         if self._pbx_mode and self.model.update_presence(update.number, update.presence):
             self._update_blink()
+
+    def _on_conference_count(self, number: str, count: int) -> None:
+        if self._pbx_mode:
+            self.model.update_participants(number, count)
 
     def _on_favorites(self, _numbers: list[str]) -> None:
         if self._pbx_mode:
