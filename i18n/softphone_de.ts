@@ -864,6 +864,21 @@
     </message>
 </context>
 <context>
+    <name>PinDialog</name>
+    <message>
+        <source>Join conference room</source>
+        <translation>Konferenzraum betreten</translation>
+    </message>
+    <message>
+        <source>PIN for “{name}” ({number}), 4 to 10 digits:</source>
+        <translation>PIN für „{name}“ ({number}), 4 bis 10 Ziffern:</translation>
+    </message>
+    <message>
+        <source>Remember the PIN for this room</source>
+        <translation>PIN für diesen Raum merken</translation>
+    </message>
+</context>
+<context>
     <name>SettingsDialog</name>
     <message>
         <source>System default</source>

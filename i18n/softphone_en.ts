@@ -864,6 +864,21 @@
     </message>
 </context>
 <context>
+    <name>PinDialog</name>
+    <message>
+        <source>Join conference room</source>
+        <translation>Join conference room</translation>
+    </message>
+    <message>
+        <source>PIN for “{name}” ({number}), 4 to 10 digits:</source>
+        <translation>PIN for “{name}” ({number}), 4 to 10 digits:</translation>
+    </message>
+    <message>
+        <source>Remember the PIN for this room</source>
+        <translation>Remember the PIN for this room</translation>
+    </message>
+</context>
+<context>
     <name>SettingsDialog</name>
     <message>
         <source>System default</source>

@@ -17,8 +17,10 @@ from pathlib import Path
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QDialog
 
-from softphone.common.directory import UserSettings
+from softphone.common.directory import DirectoryEntry, UserSettings
 from softphone.common.engine_protocol import AccountConfig, CallInfo
+from softphone.gui.conference.join import ConferenceJoiner, RoomPins
+from softphone.gui.conference.pin import PinDialog
 from softphone.gui.contacts.local import LocalContacts
 from softphone.gui.contacts.view import ContactsView
 from softphone.gui.credentials import CredentialStore
@@ -81,6 +83,10 @@ class Client:
         self.window.hide_on_close = self.tray.available
         app.setQuitOnLastWindowClosed(not self.tray.available)
 
+        # Conference rooms: the PIN asked for (or remembered) and keyed in once answered.
+        self.joiner = ConferenceJoiner(self.engine, self.window.call, RoomPins(),
+                                       ask=self._ask_room_pin, parent=self.window)
+        self.contacts_view.room_join_requested.connect(self.joiner.join)
         self.window.call_ended.connect(self._record_call)
         self.pbx.settings_changed.connect(self._pbx_settings)
         self.window.account_requested.connect(self.open_account_dialog)
@@ -88,6 +94,12 @@ class Client:
         self.window.quit_requested.connect(app.quit)
         self.tray.quit_requested.connect(app.quit)
         app.aboutToQuit.connect(self.shutdown)
+
+    def _ask_room_pin(self, entry: DirectoryEntry) -> tuple[str, bool] | None:
+        dialog = PinDialog(entry.name, entry.number, self.window)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return None
+        return dialog.pin, dialog.remember
 
     def start(self, minimized: bool = False) -> None:
         try:

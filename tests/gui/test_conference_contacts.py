@@ -62,6 +62,12 @@ def test_rooms_show_icon_access_and_count_and_follow_the_pbx(qtbot, tmp_path: Pa
         pbx.conference_count_changed.emit("302", 4)
         assert "open to everyone, in the room: 4" in row(view, "302").data(
             Qt.ItemDataRole.AccessibleTextRole)
+        # Activating a room asks to join it (the PIN first), not for a plain call.
+        calls: list[str] = []
+        view.call_requested.connect(calls.append)
+        with qtbot.waitSignal(view.room_join_requested) as blocker:
+            view.tree.activated.emit(row(view, "300"))
+        assert blocker.args[0].number == "300" and calls == []
     finally:
         local.close()
 
