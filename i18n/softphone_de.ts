@@ -168,6 +168,25 @@
     </message>
 </context>
 <context>
+    <name>ConferenceJoiner</name>
+    <message>
+        <source>{room}: the conference room is full</source>
+        <translation>{room}: Der Konferenzraum ist voll</translation>
+    </message>
+    <message>
+        <source>{room}: your number is not admitted to this conference room (or it was withheld)</source>
+        <translation>{room}: Ihre Nummer ist für diesen Konferenzraum nicht zugelassen (oder sie wurde unterdrückt)</translation>
+    </message>
+    <message>
+        <source>{room}: the conference room is locked, or too many wrong PINs were tried from your number; try again later</source>
+        <translation>{room}: Der Konferenzraum ist gesperrt, oder von Ihrer Nummer wurden zu viele falsche PINs versucht; bitte später noch einmal versuchen</translation>
+    </message>
+    <message>
+        <source>{room}: the PIN was not accepted</source>
+        <translation>{room}: Die PIN wurde nicht angenommen</translation>
+    </message>
+</context>
+<context>
     <name>ContactDialog</name>
     <message>
         <source>Edit contact</source>

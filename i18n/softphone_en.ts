@@ -168,6 +168,25 @@
     </message>
 </context>
 <context>
+    <name>ConferenceJoiner</name>
+    <message>
+        <source>{room}: the conference room is full</source>
+        <translation>{room}: the conference room is full</translation>
+    </message>
+    <message>
+        <source>{room}: your number is not admitted to this conference room (or it was withheld)</source>
+        <translation>{room}: your number is not admitted to this conference room (or it was withheld)</translation>
+    </message>
+    <message>
+        <source>{room}: the conference room is locked, or too many wrong PINs were tried from your number; try again later</source>
+        <translation>{room}: the conference room is locked, or too many wrong PINs were tried from your number; try again later</translation>
+    </message>
+    <message>
+        <source>{room}: the PIN was not accepted</source>
+        <translation>{room}: the PIN was not accepted</translation>
+    </message>
+</context>
+<context>
     <name>ContactDialog</name>
     <message>
         <source>Edit contact</source>

@@ -84,9 +84,14 @@ class Client:
         app.setQuitOnLastWindowClosed(not self.tray.available)
 
         # Conference rooms: the PIN asked for (or remembered) and keyed in once answered.
-        self.joiner = ConferenceJoiner(self.engine, self.window.call, RoomPins(),
-                                       ask=self._ask_room_pin, parent=self.window)
+        self.joiner = ConferenceJoiner(
+            self.engine, self.window.call, RoomPins(), ask=self._ask_room_pin,
+            me=lambda: self.settings.account.user if self.settings.account else "",
+            parent=self.window)
         self.contacts_view.room_join_requested.connect(self.joiner.join)
+        self.pbx.conference_event.connect(self.joiner.on_conference_event)
+        # After the window's own "call ended" line: the room's reason in words replaces it.
+        self.joiner.explained.connect(lambda text: self.window.status.showMessage(text, 10000))
         self.window.call_ended.connect(self._record_call)
         self.pbx.settings_changed.connect(self._pbx_settings)
         self.window.account_requested.connect(self.open_account_dialog)

@@ -94,6 +94,8 @@ class PbxBackend(QObject):
         door_video_link(number, DoorVideoLink)    answer to request_door_video
         door_video_failed(number, code, message)  a DoorError value and the PBX's message
         conference_count_changed(number, count)   how many are in a conference room now
+        conference_event(dict)                    a room's join/leave/mute/lock/talking event
+                                                  (to its participants and administrators)
     """
 
     directory_changed = Signal(list)
@@ -107,6 +109,7 @@ class PbxBackend(QObject):
     door_video_link = Signal(str, object)
     door_video_failed = Signal(str, str, str)
     conference_count_changed = Signal(str, int)
+    conference_event = Signal(object)
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)

@@ -127,6 +127,8 @@ class PbxClient(PbxBackend):
             self.door_video_link.emit(number, link)
         elif kind == "door_video_failed":
             self.door_video_failed.emit(*payload)  # type: ignore[misc]
+        elif kind == "conference":
+            self.conference_event.emit(payload)
         elif kind == "conference_count":
             room, count = payload  # type: ignore[misc]
             self.conference_count_changed.emit(room, count)

@@ -256,6 +256,8 @@ class Worker(QThread):
                 float(data.get("since") or time.time())))
         elif kind == "favorites":
             self._emit("favorites", [str(n) for n in data.get("favorites") or []])
+        elif kind == "conference":
+            self._emit("conference", dict(data))
         elif kind == "conference_count":
             self._emit("conference_count", (str(data["room"]), int(data["participants"])))
         elif kind == "settings":

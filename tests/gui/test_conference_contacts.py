@@ -86,5 +86,10 @@ def test_the_real_client_passes_conference_counts_on(qtbot, server, client,  # n
             server.push({"type": "conference_count", "room": "300", "participants": 3})
         assert blocker.args == ["300", 3]
         assert "in the room: 3" in row(view, "300").data(Qt.ItemDataRole.ToolTipRole)
+        event = {"type": "conference", "event": "join", "room": "300", "count": 3,
+                 "participant": {"id": "0a1b2c3d4e5f", "number": "100", "name": "Anna"}}
+        with qtbot.waitSignal(client.conference_event, timeout=5000) as blocker:
+            server.push(event)
+        assert blocker.args == [event]
     finally:
         local.close()

@@ -99,3 +99,36 @@ def test_cancelling_the_dialog_places_no_call(qtbot) -> None:
     join, _, calls = joiner(qtbot, asked, None, MemoryKeyring())
     join.join(PIN_ROOM)
     assert asked == ["300"] and calls == []
+
+
+def ended(engine: FakeEngine, number: str, code: int, connected: bool = False) -> None:
+    engine.call_changed.emit(CallInfo("c1", CallState.ENDED, Direction.OUT,
+                                      remote_number=number, code=code,
+                                      connected_at=5.0 if connected else 0.0))
+
+
+def test_refusals_and_a_wrong_pin_are_explained_and_a_failed_pin_forgotten(qtbot) -> None:
+    keys = MemoryKeyring()
+    join, engine, _ = joiner(qtbot, [], ("4711", True), keys)
+    join._me = lambda: "101"
+    said: list[str] = []
+    join.explained.connect(said.append)
+    whitelist = DirectoryEntry(EntryType.CONFERENCE, "301", "Vorstand", access="whitelist")
+    join.join(whitelist)
+    ended(engine, "301", 403)
+    join.join(OPEN_ROOM)
+    ended(engine, "302", 486)
+    join.join(PIN_ROOM)                                  # PIN asked for and remembered
+    answered(engine, "300")
+    ended(engine, "300", 200, connected=True)            # hung up before letting it in
+    assert said == ["Vorstand: your number is not admitted to this conference room "
+                    "(or it was withheld)", "Offene Runde: the conference room is full",
+                    "Konferenz: the PIN was not accepted"]
+    assert keys.store == {}                              # the dialog asks next time
+    # Admitted (its own join event came), then left: nothing to explain.
+    join.join(PIN_ROOM)
+    answered(engine, "300")
+    join.on_conference_event({"type": "conference", "event": "join", "room": "300",
+                              "participant": {"number": "101"}})
+    ended(engine, "300", 200, connected=True)
+    assert len(said) == 3
