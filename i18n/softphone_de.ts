@@ -883,6 +883,53 @@
     </message>
 </context>
 <context>
+    <name>ParticipantPanel</name>
+    <message>
+        <source>talking</source>
+        <translation>spricht</translation>
+    </message>
+    <message>
+        <source>muted</source>
+        <translation>stumm</translation>
+    </message>
+    <message>
+        <source>Conference room {name}: {count} in the room</source>
+        <translation>Konferenzraum {name}: {count} im Raum</translation>
+    </message>
+    <message>
+        <source>locked</source>
+        <translation>gesperrt</translation>
+    </message>
+    <message>
+        <source>Unmute me</source>
+        <translation>Mich laut schalten</translation>
+    </message>
+    <message>
+        <source>Mute me</source>
+        <translation>Mich stumm schalten</translation>
+    </message>
+    <message>
+        <source>Mute</source>
+        <translation>Stumm schalten</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>Entfernen</translation>
+    </message>
+    <message>
+        <source>Mute everyone</source>
+        <translation>Alle stumm schalten</translation>
+    </message>
+    <message>
+        <source>Unlock</source>
+        <translation>Entsperren</translation>
+    </message>
+    <message>
+        <source>Lock</source>
+        <translation>Sperren</translation>
+    </message>
+</context>
+<context>
     <name>PinDialog</name>
     <message>
         <source>Join conference room</source>

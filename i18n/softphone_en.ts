@@ -883,6 +883,53 @@
     </message>
 </context>
 <context>
+    <name>ParticipantPanel</name>
+    <message>
+        <source>talking</source>
+        <translation>talking</translation>
+    </message>
+    <message>
+        <source>muted</source>
+        <translation>muted</translation>
+    </message>
+    <message>
+        <source>Conference room {name}: {count} in the room</source>
+        <translation>Conference room {name}: {count} in the room</translation>
+    </message>
+    <message>
+        <source>locked</source>
+        <translation>locked</translation>
+    </message>
+    <message>
+        <source>Unmute me</source>
+        <translation>Unmute me</translation>
+    </message>
+    <message>
+        <source>Mute me</source>
+        <translation>Mute me</translation>
+    </message>
+    <message>
+        <source>Mute</source>
+        <translation>Mute</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>Remove</translation>
+    </message>
+    <message>
+        <source>Mute everyone</source>
+        <translation>Mute everyone</translation>
+    </message>
+    <message>
+        <source>Unlock</source>
+        <translation>Unlock</translation>
+    </message>
+    <message>
+        <source>Lock</source>
+        <translation>Lock</translation>
+    </message>
+</context>
+<context>
     <name>PinDialog</name>
     <message>
         <source>Join conference room</source>
