@@ -30,6 +30,7 @@ number = "300"
 name = "Konferenz"
 access = "pin"
 pin = "4711"
+moderator_pin = "9876"
 language = "en"
 
 [[conferences]]
@@ -313,6 +314,19 @@ async def test_admins_change_rooms_through_the_api_and_see_who_is_in(
         await next_event(ws, "conference_count", room="302", participants=0)
         assert (await api.call("100", "DELETE", "/conferences/302"))[0] == 204
         assert (await api.call("100", "GET", "/conferences/302"))[0] == 404
+
+        # A participant who entered the moderator PIN moderates through the API too; the
+        # others may not.
+        boss = make_agent("boss").register_at(pbx.sip_port, "102").play_tone(700, tmp_path)
+        join(boss, pbx, "300", "9876#")
+        await next_event(ws, "conference", event="join", room="300")
+        guest = make_agent("guest").register_at(pbx.sip_port, "103")
+        join(guest, pbx, "300", "4711#")
+        await next_event(ws, "conference", event="join", room="300")
+        assert (await api.call("103", "PUT", "/conferences/300/lock"))[0] == 403
+        status, body = await api.call("102", "PUT", "/conferences/300/lock")
+        assert status == 200 and body["locked"] is True
+        assert [p["moderator"] for p in body["participants"]] == [True, False]
         await ws.close()
 
 

@@ -127,3 +127,12 @@ def test_the_real_client_asks_the_real_pbx_for_a_room(qtbot, tmp_path) -> None:
     finally:
         client.disconnect()
         assert daemon.stop() == 0
+
+
+def test_a_moderator_gets_the_controls_too(qtbot) -> None:
+    panel = ParticipantPanel(me="101")
+    qtbot.addWidget(panel)
+    panel.set_room({**room(admin=False), "participants": [ANNA, {**JOE, "moderator": True}]})
+    assert all(b.isVisibleTo(panel) for b in panel.admin_buttons)
+    panel.set_room(room(admin=False))
+    assert not any(b.isVisibleTo(panel) for b in panel.admin_buttons)

@@ -63,8 +63,10 @@ class ParticipantPanel(QWidget):
 
     @property
     def admin(self) -> bool:
-        """The PBX shows a room's settings to administrators only."""
-        return "settings" in self.room
+        """May moderate: an administrator (the PBX shows a room's settings to them only)
+        or a moderator in the room (entered the moderator PIN)."""
+        return "settings" in self.room or any(
+            p.get("moderator") for p in self.people.values() if p.get("number") == self.me)
 
     @property
     def locked(self) -> bool:

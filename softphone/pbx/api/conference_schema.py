@@ -30,7 +30,8 @@ _SETTINGS: dict[str, Any] = {
 _ROOM_OK = json_response(ref("schemas", "Conference"), "The room as it is now")
 _NOT_FOUND = error_response("No such room (unknown_conference), or nobody by that id in it "
                             "(not_in_room)")
-_ADMIN = error_response("Only administrators may do this (forbidden)")
+_ADMIN = error_response("Only administrators may do this, or for a room in use its "
+                        "moderators (forbidden)")
 _SUMMARY: dict[str, Any] = {
     "number": _NUMBER, "name": {"type": "string"},
     "access": {"enum": ["pin", "whitelist", "open"]},
@@ -45,12 +46,15 @@ SCHEMAS: dict[str, Any] = {
     "ConferenceList": {"type": "object", "required": ["conferences"], "properties": {
         "conferences": {"type": "array", "items": ref("schemas", "ConferenceSummary")}}},
     "ConferenceParticipant": {
-        "type": "object", "required": ["id", "number", "name", "joined_at", "muted", "talking"],
+        "type": "object",
+        "required": ["id", "number", "name", "joined_at", "muted", "talking", "moderator"],
         "properties": {"id": {"type": "string"}, "number": {"type": "string"},
                        "name": {"type": "string"},
                        "joined_at": {"type": ["number", "null"],
                                      "description": "Epoch seconds"},
-                       "muted": {"type": "boolean"}, "talking": {"type": "boolean"}}},
+                       "muted": {"type": "boolean"}, "talking": {"type": "boolean"},
+                       "moderator": {"type": "boolean",
+                                     "description": "Entered the moderator PIN"}}},
     "ConferenceSettings": {
         "type": "object", "additionalProperties": False, "properties": _SETTINGS,
         "description": "PUT: the whole room (missing settings take their defaults); PATCH: "

@@ -8,8 +8,9 @@ and change them: PUT puts a number into conference mode (or replaces its room), 
 changes some settings, DELETE takes the number out of conference mode, PUT/DELETE
 .../whitelist/{phone} add and remove whitelist entries. Every change is checked by the
 same rules as the configuration (conferences.check_room) and counts from the next
-caller; people already in stay in. Administrators moderate a room in use: lock and
-unlock it, mute and unmute one participant or everyone, remove a participant.
+caller; people already in stay in. Administrators, and participants who entered the
+room's moderator PIN, moderate a room in use: lock and unlock it, mute and unmute one
+participant or everyone, remove a participant.
 """
 
 from __future__ import annotations
@@ -110,7 +111,8 @@ class ConferenceHandlers:
             raise ApiError(403, "not_a_participant", "Only the room's participants and "
                                                      "administrators see who is in it")
         body = {**summary(room, live), "participants": [
-            {k: p[k] for k in ("id", "number", "name", "joined_at", "muted", "talking")}
+            {k: p[k] for k in ("id", "number", "name", "joined_at", "muted", "talking",
+                               "moderator")}
             for p in people]}
         if me.role == "admin":
             body["settings"] = {k: v for k, v in room_settings(room).items() if k != "number"}
@@ -196,8 +198,14 @@ class ConferenceHandlers:
         return self._moderate(request, lambda n, by: self._live.kick(n, pid, by))
 
     def _moderate(self, request: web.Request, action: Any) -> web.Response:
-        by = self._admin(request, "moderate a conference")
+        """Administrators, and the room's moderators (who entered its moderator PIN)."""
         room = self._room(request)
+        me = caller(request)
+        live = self._live.view(room.number)
+        moderators = {p["number"] for p in live["participants"] if p.get("moderator")} \
+            if live else set()
+        by = me.number if me.number in moderators else self._admin(
+            request, "moderate a conference (or a moderator in the room)")
         if not action(room.number, by):
             raise ApiError(404, "not_in_room", "Nobody by that id is in the room (or "
                                                "nobody at all)")
