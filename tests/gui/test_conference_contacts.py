@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QModelIndex, Qt
-from PySide6.QtGui import QImage, QPainter
-from PySide6.QtWidgets import QStyleOptionViewItem
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage
 
 from softphone.common.directory import DirectoryEntry, EntryType
 from softphone.gui.contacts.local import LocalContacts
 from softphone.gui.contacts.view import ContactsView
+from tests.gui.test_door_contacts import paint_row, row
 from tests.gui.test_pbx_client import connect, server  # noqa: F401  (server is a fixture)
 from tests.helpers.fake_pbx import FakePbx, FakePbxServer
 
@@ -25,22 +25,6 @@ def rooms() -> list[DirectoryEntry]:
             DirectoryEntry(EntryType.CONFERENCE, "302", "Offene Runde", access="open",
                            participant_control=False, participants=0),
             DirectoryEntry(EntryType.USER, "100", "Anna Müller")]
-
-
-def row(view: ContactsView, number: str) -> QModelIndex:
-    return view.proxy.mapFromSource(view.model.items_for(number)[0].index())
-
-
-def paint_row(view: ContactsView, number: str) -> QImage:
-    image = QImage(300, 30, QImage.Format.Format_ARGB32)
-    image.fill(Qt.GlobalColor.white)
-    option = QStyleOptionViewItem()
-    option.rect = image.rect()
-    option.widget = view.tree
-    painter = QPainter(image)
-    view.delegate.paint(painter, option, row(view, number))
-    painter.end()
-    return image
 
 
 def test_rooms_show_icon_access_and_count_and_follow_the_pbx(qtbot, tmp_path: Path) -> None:
