@@ -168,6 +168,25 @@
     </message>
 </context>
 <context>
+    <name>ConferenceJoiner</name>
+    <message>
+        <source>{room}: the conference room is full</source>
+        <translation>{room}: Der Konferenzraum ist voll</translation>
+    </message>
+    <message>
+        <source>{room}: your number is not admitted to this conference room (or it was withheld)</source>
+        <translation>{room}: Ihre Nummer ist für diesen Konferenzraum nicht zugelassen (oder sie wurde unterdrückt)</translation>
+    </message>
+    <message>
+        <source>{room}: the conference room is locked, or too many wrong PINs were tried from your number; try again later</source>
+        <translation>{room}: Der Konferenzraum ist gesperrt, oder von Ihrer Nummer wurden zu viele falsche PINs versucht; bitte später noch einmal versuchen</translation>
+    </message>
+    <message>
+        <source>{room}: the PIN was not accepted</source>
+        <translation>{room}: Die PIN wurde nicht angenommen</translation>
+    </message>
+</context>
+<context>
     <name>ContactDialog</name>
     <message>
         <source>Edit contact</source>
@@ -225,6 +244,18 @@
         <translation>nicht stören</translation>
     </message>
     <message>
+        <source>with PIN</source>
+        <translation>mit PIN</translation>
+    </message>
+    <message>
+        <source>listed numbers only</source>
+        <translation>nur freigegebene Nummern</translation>
+    </message>
+    <message>
+        <source>open to everyone</source>
+        <translation>offen für alle</translation>
+    </message>
+    <message>
         <source>Favorites</source>
         <translation>Favoriten</translation>
     </message>
@@ -255,6 +286,14 @@
     <message>
         <source>door</source>
         <translation>Tür</translation>
+    </message>
+    <message>
+        <source>conference room</source>
+        <translation>Konferenzraum</translation>
+    </message>
+    <message>
+        <source>in the room: {0}</source>
+        <translation>im Raum: {0}</translation>
     </message>
     <message>
         <source>favorite</source>
@@ -881,6 +920,68 @@
     <message>
         <source>Only digits, +, * and # can be dialled (or paste a SIP address)</source>
         <translation>Nur Ziffern, +, * und # sind wählbar (oder eine SIP-Adresse einfügen)</translation>
+    </message>
+</context>
+<context>
+    <name>ParticipantPanel</name>
+    <message>
+        <source>talking</source>
+        <translation>spricht</translation>
+    </message>
+    <message>
+        <source>muted</source>
+        <translation>stumm</translation>
+    </message>
+    <message>
+        <source>Conference room {name}: {count} in the room</source>
+        <translation>Konferenzraum {name}: {count} im Raum</translation>
+    </message>
+    <message>
+        <source>locked</source>
+        <translation>gesperrt</translation>
+    </message>
+    <message>
+        <source>Unmute me</source>
+        <translation>Mich laut schalten</translation>
+    </message>
+    <message>
+        <source>Mute me</source>
+        <translation>Mich stumm schalten</translation>
+    </message>
+    <message>
+        <source>Mute</source>
+        <translation>Stumm schalten</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>Entfernen</translation>
+    </message>
+    <message>
+        <source>Mute everyone</source>
+        <translation>Alle stumm schalten</translation>
+    </message>
+    <message>
+        <source>Unlock</source>
+        <translation>Entsperren</translation>
+    </message>
+    <message>
+        <source>Lock</source>
+        <translation>Sperren</translation>
+    </message>
+</context>
+<context>
+    <name>PinDialog</name>
+    <message>
+        <source>Join conference room</source>
+        <translation>Konferenzraum betreten</translation>
+    </message>
+    <message>
+        <source>PIN for “{name}” ({number}), 4 to 10 digits:</source>
+        <translation>PIN für „{name}“ ({number}), 4 bis 10 Ziffern:</translation>
+    </message>
+    <message>
+        <source>Remember the PIN for this room</source>
+        <translation>PIN für diesen Raum merken</translation>
     </message>
 </context>
 <context>

@@ -168,6 +168,25 @@
     </message>
 </context>
 <context>
+    <name>ConferenceJoiner</name>
+    <message>
+        <source>{room}: the conference room is full</source>
+        <translation>{room}: the conference room is full</translation>
+    </message>
+    <message>
+        <source>{room}: your number is not admitted to this conference room (or it was withheld)</source>
+        <translation>{room}: your number is not admitted to this conference room (or it was withheld)</translation>
+    </message>
+    <message>
+        <source>{room}: the conference room is locked, or too many wrong PINs were tried from your number; try again later</source>
+        <translation>{room}: the conference room is locked, or too many wrong PINs were tried from your number; try again later</translation>
+    </message>
+    <message>
+        <source>{room}: the PIN was not accepted</source>
+        <translation>{room}: the PIN was not accepted</translation>
+    </message>
+</context>
+<context>
     <name>ContactDialog</name>
     <message>
         <source>Edit contact</source>
@@ -225,6 +244,18 @@
         <translation>do not disturb</translation>
     </message>
     <message>
+        <source>with PIN</source>
+        <translation>with PIN</translation>
+    </message>
+    <message>
+        <source>listed numbers only</source>
+        <translation>listed numbers only</translation>
+    </message>
+    <message>
+        <source>open to everyone</source>
+        <translation>open to everyone</translation>
+    </message>
+    <message>
         <source>Favorites</source>
         <translation>Favorites</translation>
     </message>
@@ -255,6 +286,14 @@
     <message>
         <source>door</source>
         <translation>door</translation>
+    </message>
+    <message>
+        <source>conference room</source>
+        <translation>conference room</translation>
+    </message>
+    <message>
+        <source>in the room: {0}</source>
+        <translation>in the room: {0}</translation>
     </message>
     <message>
         <source>favorite</source>
@@ -881,6 +920,68 @@
     <message>
         <source>Only digits, +, * and # can be dialled (or paste a SIP address)</source>
         <translation>Only digits, +, * and # can be dialled (or paste a SIP address)</translation>
+    </message>
+</context>
+<context>
+    <name>ParticipantPanel</name>
+    <message>
+        <source>talking</source>
+        <translation>talking</translation>
+    </message>
+    <message>
+        <source>muted</source>
+        <translation>muted</translation>
+    </message>
+    <message>
+        <source>Conference room {name}: {count} in the room</source>
+        <translation>Conference room {name}: {count} in the room</translation>
+    </message>
+    <message>
+        <source>locked</source>
+        <translation>locked</translation>
+    </message>
+    <message>
+        <source>Unmute me</source>
+        <translation>Unmute me</translation>
+    </message>
+    <message>
+        <source>Mute me</source>
+        <translation>Mute me</translation>
+    </message>
+    <message>
+        <source>Mute</source>
+        <translation>Mute</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>Remove</translation>
+    </message>
+    <message>
+        <source>Mute everyone</source>
+        <translation>Mute everyone</translation>
+    </message>
+    <message>
+        <source>Unlock</source>
+        <translation>Unlock</translation>
+    </message>
+    <message>
+        <source>Lock</source>
+        <translation>Lock</translation>
+    </message>
+</context>
+<context>
+    <name>PinDialog</name>
+    <message>
+        <source>Join conference room</source>
+        <translation>Join conference room</translation>
+    </message>
+    <message>
+        <source>PIN for “{name}” ({number}), 4 to 10 digits:</source>
+        <translation>PIN for “{name}” ({number}), 4 to 10 digits:</translation>
+    </message>
+    <message>
+        <source>Remember the PIN for this room</source>
+        <translation>Remember the PIN for this room</translation>
     </message>
 </context>
 <context>

@@ -38,6 +38,9 @@ class DirectoryEntry:
     presence: Presence | None = None     # users and doors (is the door station online)
     can_open: bool | None = None         # doors only: may the asking user open it
     has_video: bool | None = None        # doors only: is there a camera to look at
+    access: str | None = None            # conferences only: "pin", "whitelist" or "open"
+    participant_control: bool | None = None   # conferences only: a PIN or a whitelist
+    participants: int | None = None      # conferences only: how many are in the room now
 
 
 @dataclass

@@ -14,11 +14,14 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QDialog
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QDialog, QDockWidget, QWidget
 
-from softphone.common.directory import UserSettings
+from softphone.common.directory import DirectoryEntry, UserSettings
 from softphone.common.engine_protocol import AccountConfig, CallInfo
+from softphone.gui.conference.calls import ConferenceCalls
+from softphone.gui.conference.join import ConferenceJoiner, RoomPins
+from softphone.gui.conference.pin import PinDialog
 from softphone.gui.contacts.local import LocalContacts
 from softphone.gui.contacts.view import ContactsView
 from softphone.gui.credentials import CredentialStore
@@ -81,6 +84,22 @@ class Client:
         self.window.hide_on_close = self.tray.available
         app.setQuitOnLastWindowClosed(not self.tray.available)
 
+        # Conference rooms: the PIN asked for (or remembered) and keyed in once answered.
+        self.joiner = ConferenceJoiner(
+            self.engine, self.window.call, RoomPins(), ask=self._ask_room_pin,
+            me=self._me,
+            parent=self.window)
+        self.contacts_view.room_join_requested.connect(self.joiner.join)
+        self.pbx.conference_event.connect(self.joiner.on_conference_event)
+        # In a conference call: who is in the room, beside the calls.
+        self.room_dock = QDockWidget(self.window)
+        self.room_dock.setObjectName("conference_room")
+        self.room_dock.hide()
+        self.window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.room_dock)
+        self.room_calls = ConferenceCalls(self.engine, self.pbx, me=self._me,
+                                          show=self._show_room, parent=self.window)
+        # After the window's own "call ended" line: the room's reason in words replaces it.
+        self.joiner.explained.connect(lambda text: self.window.status.showMessage(text, 10000))
         self.window.call_ended.connect(self._record_call)
         self.pbx.settings_changed.connect(self._pbx_settings)
         self.window.account_requested.connect(self.open_account_dialog)
@@ -88,6 +107,20 @@ class Client:
         self.window.quit_requested.connect(app.quit)
         self.tray.quit_requested.connect(app.quit)
         app.aboutToQuit.connect(self.shutdown)
+
+    def _me(self) -> str:
+        return self.settings.account.user if self.settings.account else ""
+
+    def _show_room(self, panel: QWidget | None) -> None:
+        if panel is not None:
+            self.room_dock.setWidget(panel)
+        self.room_dock.setVisible(panel is not None)
+
+    def _ask_room_pin(self, entry: DirectoryEntry) -> tuple[str, bool] | None:
+        dialog = PinDialog(entry.name, entry.number, self.window)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return None
+        return dialog.pin, dialog.remember
 
     def start(self, minimized: bool = False) -> None:
         try:

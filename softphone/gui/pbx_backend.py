@@ -93,6 +93,10 @@ class PbxBackend(QObject):
         door_open_failed(number, code, message)   a DoorError value and the PBX's message
         door_video_link(number, DoorVideoLink)    answer to request_door_video
         door_video_failed(number, code, message)  a DoorError value and the PBX's message
+        conference_count_changed(number, count)   how many are in a conference room now
+        conference_event(dict)                    a room's join/leave/mute/lock/talking event
+                                                  (to its participants and administrators)
+        conference_room(dict)                     a room and who is in it (request_conference)
     """
 
     directory_changed = Signal(list)
@@ -105,6 +109,9 @@ class PbxBackend(QObject):
     door_open_failed = Signal(str, str, str)
     door_video_link = Signal(str, object)
     door_video_failed = Signal(str, str, str)
+    conference_count_changed = Signal(str, int)
+    conference_event = Signal(object)
+    conference_room = Signal(object)
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
@@ -156,6 +163,12 @@ class PbxBackend(QObject):
 
     def request_door_video(self, number: str) -> None:
         """Ask for a fresh video link of door `number` (links expire: one per connection)."""
+        raise NotImplementedError
+
+    def request_conference(self, number: str, action: tuple[str, str] | None = None) -> None:
+        """Ask for room `number` as it is now (conference_room answers); `action` is an
+        administrator's (method, sub-path) to do first, e.g. ("PUT", "lock") or
+        ("DELETE", "participants/<id>")."""
         raise NotImplementedError
 
     # -- queries ---------------------------------------------------------------------------

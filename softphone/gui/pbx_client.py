@@ -88,6 +88,9 @@ class PbxClient(PbxBackend):
         if not self._submit_door("door_video", number):
             self.door_video_failed.emit(number, DoorError.NOT_CONNECTED.value, "")
 
+    def request_conference(self, number: str, action: tuple[str, str] | None = None) -> None:
+        self._request("conference", (number, action))
+
     def _submit_door(self, op: str, number: str) -> bool:
         return (self.state == PbxState.CONNECTED and self._worker is not None
                 and self._worker.submit(op, number))
@@ -127,6 +130,13 @@ class PbxClient(PbxBackend):
             self.door_video_link.emit(number, link)
         elif kind == "door_video_failed":
             self.door_video_failed.emit(*payload)  # type: ignore[misc]
+        elif kind == "conference":
+            self.conference_event.emit(payload)
+        elif kind == "conference_room":
+            self.conference_room.emit(payload)
+        elif kind == "conference_count":
+            room, count = payload  # type: ignore[misc]
+            self.conference_count_changed.emit(room, count)
         elif kind == "error":
             code, detail = payload  # type: ignore[misc]
             self.error.emit(str(code.value if isinstance(code, PbxError) else code), detail)

@@ -256,6 +256,10 @@ class Worker(QThread):
                 float(data.get("since") or time.time())))
         elif kind == "favorites":
             self._emit("favorites", [str(n) for n in data.get("favorites") or []])
+        elif kind == "conference":
+            self._emit("conference", dict(data))
+        elif kind == "conference_count":
+            self._emit("conference_count", (str(data["room"]), int(data["participants"])))
         elif kind == "settings":
             values = data.get("settings")
             if not isinstance(values, dict):
@@ -287,6 +291,7 @@ class Worker(QThread):
             "add_favorite": self._op_add_favorite,
             "remove_favorite": self._op_remove_favorite,
             "settings": self._op_settings,
+            "conference": self._op_conference,
         }
         while True:
             op, args = await self._ops.get()
@@ -301,11 +306,20 @@ class Worker(QThread):
             except (aiohttp.ClientError, TimeoutError, HttpError, ValueError) as exc:
                 log.warning("PBX request %s failed: %s", op, exc)
                 self._emit("error", (PbxError.REQUEST_FAILED, f"{op}: {exc}"))
-                if op != "settings":            # show the PBX's list, not our guess
+                if op in ("set_favorites", "add_favorite", "remove_favorite"):
+                    # show the PBX's list, not our guess
                     try:
                         await self._favorites_from(None)
                     except (aiohttp.ClientError, TimeoutError, HttpError, ValueError):
                         pass
+
+    async def _op_conference(self, request: tuple[str, tuple[str, str] | None]) -> None:
+        number, action = request
+        base = "/conferences/" + quote(number, safe="")
+        if action is not None:
+            method, sub = action
+            await self._http(method, f"{base}/{sub}" if sub else base)
+        self._emit("conference_room", await self._http("GET", base))
 
     async def _favorites_from(self, data: Any) -> None:
         if not (isinstance(data, dict) and "favorites" in data):

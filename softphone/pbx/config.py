@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from softphone.common.resources import resource
+from softphone.pbx.conferences import Room, parse_rooms
 from softphone.pbx.doors import Door, parse_doors
 from softphone.pbx.ringgroups import RingGroup, parse_ring_groups
 from softphone.pbx.validate import DEMO_SOURCE, ConfigError, Validator, describe
@@ -122,6 +123,7 @@ class PbxConfig:
     api: ApiSettings = field(default_factory=ApiSettings)
     ring_groups: dict[str, RingGroup] = field(default_factory=dict)
     doors: dict[str, Door] = field(default_factory=dict)
+    conferences: dict[str, Room] = field(default_factory=dict)
 
     def users(self) -> list[Extension]:
         """The extensions people use (not the doors' accounts)."""
@@ -170,11 +172,11 @@ def _read(path: Path, source: str) -> PbxConfig:
 
 
 class _Validator(Validator):
-    """The PbxConfig sections (doors.py and ringgroups.py add theirs)."""
+    """The PbxConfig sections (doors.py, ringgroups.py and conferences.py add theirs)."""
 
     def config(self, data: dict[str, Any]) -> PbxConfig:
         self.known_keys(data, "", ("sip", "rtp", "security", "extensions", "api", "ring_groups",
-                                   "doors"))
+                                   "doors", "conferences"))
         sip = self.sip(self.table(data, "sip", ""))
         rtp = self.rtp(self.table(data, "rtp", ""), sip)
         security = self.security(self.table(data, "security", ""))
@@ -197,8 +199,10 @@ class _Validator(Validator):
                                            ROLES)
         groups = parse_ring_groups(self, data.get("ring_groups", []), set(extensions),
                                    taken=set(doors))
+        rooms = parse_rooms(self, data.get("conferences", []),
+                            set(extensions) | set(doors) | set(groups))
         extensions.update((ext.number, ext) for ext in door_accounts)
-        return PbxConfig(self.source, sip, rtp, security, extensions, api, groups, doors)
+        return PbxConfig(self.source, sip, rtp, security, extensions, api, groups, doors, rooms)
 
     def api(self, t: dict[str, Any]) -> ApiSettings:
         p, d = "api.", ApiSettings()

@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"softphone-pbx: {err}", file=sys.stderr)
             return EXIT_CONFIG
         counts = ((len(cfg.users()), "extension"), (len(cfg.ring_groups), "ring group"),
-                  (len(cfg.doors), "door"))
+                  (len(cfg.doors), "door"), (len(cfg.conferences), "conference room"))
         print(f"{args.check_config}: OK, " +
               ", ".join(f"{n} {what}{'' if n == 1 else 's'}" for n, what in counts))
         return 0

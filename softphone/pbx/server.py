@@ -15,17 +15,21 @@ from pathlib import Path
 from typing import Any
 
 from softphone.common.directory import UserSettings
+from softphone.common.resources import resource
 from softphone.pbx.api.app import ApiServer, create_api, tls_context
 from softphone.pbx.api.userstore import UserStore
+from softphone.pbx.conferencestore import ConferenceStore
 from softphone.pbx.config import PbxConfig
 from softphone.pbx.doorlog import DoorLog
 from softphone.pbx.features.auth import DigestAuthenticator
 from softphone.pbx.features.authgate import AuthGate
 from softphone.pbx.features.b2bua import B2bua
 from softphone.pbx.features.ban import BanList
+from softphone.pbx.features.confservice import Conferences
 from softphone.pbx.features.digestpolicy import DigestMemory, DigestPolicy
 from softphone.pbx.features.location import Location
 from softphone.pbx.features.presence import PresenceService
+from softphone.pbx.features.prompts import Prompts
 from softphone.pbx.features.registrar import Registrar
 from softphone.pbx.features.subscriptions import Subscriptions
 from softphone.pbx.groupstore import GroupStore
@@ -59,6 +63,7 @@ class Pbx:
         self.door_log: DoorLog | None = None
         self.groups: GroupStore | None = None
         self.digest_memory: DigestMemory | None = None
+        self.rooms: ConferenceStore | None = None
         self._timers: dict[str, asyncio.TimerHandle] = {}
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -97,10 +102,15 @@ class Pbx:
         self.relay = RtpRelay(rtp.host, rtp.port_min, rtp.port_max)
         media_address = self.config.sip.public_address or (
             rtp.host if rtp.host != "0.0.0.0" else self.advertised_host)
+        self.rooms = rooms = ConferenceStore(self.data_dir / "conferences.sqlite3", self.config)
+        self.conferences = Conferences(core, clock, self.config, self.relay.pool,
+                                       rooms.room, Prompts(resource("prompts")),
+                                       self._spawn, media_address, time.time, time.monotonic)
         self.b2bua = B2bua(core, self.config, auth, self.location, self.relay, store, clock,
                            time.time, self._spawn, media_address,
                            on_call_change=presence.call_changed, settings=users.settings,
-                           ring_group=groups.group, logged_out=groups.logged_out)
+                           ring_group=groups.group, logged_out=groups.logged_out,
+                           conferences=self.conferences)
         self.subscriptions = Subscriptions(core, self.config, auth, presence, clock)
         core.register(OptionsHandler(core))
         core.register(Registrar(core, self.config, auth, self.location, time.time))
@@ -125,7 +135,8 @@ class Pbx:
             self.door_log = DoorLog(self.data_dir / "doors.sqlite3")
             app = create_api(self.config, presence, users, bans, self._nonce_secret(),
                              time.time, time.monotonic, pickup=self.b2bua.pickup_for,
-                             door_log=self.door_log, groups=groups)
+                             door_log=self.door_log, groups=groups,
+                             conference_store=rooms, live_rooms=self.conferences)
             tls = tls_context(api.tls_cert, api.tls_key) if api.tls_cert and api.tls_key else None
             self.api = ApiServer(app, api.host, api.port, tls)
             await self.api.start()
@@ -210,4 +221,6 @@ class Pbx:
             self.groups.close()
         if self.digest_memory is not None:
             self.digest_memory.close()
+        if self.rooms is not None:
+            self.rooms.close()
         log.info("PBX stopped", extra={"event": "stopped"})

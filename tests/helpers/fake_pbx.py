@@ -35,6 +35,7 @@ class FakePbxServer:
     video_refusals: list[tuple[str, str]] = field(default_factory=list)  # next link answers
     link_requests: dict[str, int] = field(default_factory=dict)     # door -> links asked
     opened: list[tuple[str, str]] = field(default_factory=list)     # (user, door) opened
+    rooms: dict[str, dict[str, Any]] = field(default_factory=dict)  # GET /conferences/{n}
 
 
 class FakePbx(PbxBackend):
@@ -118,6 +119,11 @@ class FakePbx(PbxBackend):
         else:
             url = f"{self.server.video_urls[number]}?token=link{count}"
             self.door_video_link.emit(number, DoorVideoLink(url, 60.0))
+
+    def request_conference(self, number: str, action: tuple[str, str] | None = None) -> None:
+        self.requests.append(("request_conference", (number, action)))
+        if number in self.server.rooms:
+            self.conference_room.emit(self.server.rooms[number])
 
     # -- test helpers ----------------------------------------------------------------------
 

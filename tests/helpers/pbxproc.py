@@ -81,15 +81,16 @@ class PbxProcess(JsonLogProcess):
         return str(self.wait_for("api_ready")["url"])
 
 
-def start_tls_pbx(tmp_path: Path, rtp_extra: str = "") -> tuple[PbxProcess, int, Path]:
+def start_tls_pbx(tmp_path: Path, rtp_extra: str = "",
+                  extra: str = "") -> tuple[PbxProcess, int, Path]:
     """The PBX with UDP, TCP and TLS (any free TLS port, a throwaway self-signed
-    certificate): (process, TLS port, certificate)."""
+    certificate): (process, TLS port, certificate). ``extra``: more tables (rooms)."""
     from tests.helpers.certs import self_signed
 
     cert, key = self_signed(tmp_path, "sip")
     port = free_port()
     cfg = write_config(tmp_path / "pbx.toml", sip_port=port, rtp_base=24000 + (port % 40) * 200,
-                       transports=("udp", "tcp", "tls"),
+                       transports=("udp", "tcp", "tls"), extra=extra,
                        sip_extra=f'tls_port = 0\ntls_cert = "{cert.name}"\n'
                                  f'tls_key = "{key.name}"\n')
     if rtp_extra:

@@ -278,8 +278,13 @@ class PjAgent:
             uri += f";transport={acc.transport}"
         call = AgentCall(self, acc)
         self.calls.append(call)
+        prm = op()
+        for name, value in cmd.get("headers", {}).items():  # e.g. {"Privacy": "id"}
+            header = pj.SipHeader()
+            header.hName, header.hValue = name, value
+            prm.txOption.headers.append(header)
         try:
-            call.makeCall(uri, op())
+            call.makeCall(uri, prm)
         except pj.Error:
             self.calls.remove(call)
             self._bury(call)
@@ -309,7 +314,9 @@ class PjAgent:
     def cmd_dtmf(self, cmd: dict[str, Any]) -> None:
         prm = pj.CallSendDtmfParam()
         prm.digits = str(cmd["digits"])
-        prm.method = pj.PJSUA_DTMF_METHOD_RFC2833  # RFC 4733 telephone-event
+        # RFC 4733 telephone-event, or "info": SIP INFO with application/dtmf-relay
+        prm.method = (pj.PJSUA_DTMF_METHOD_SIP_INFO if cmd.get("method") == "info"
+                      else pj.PJSUA_DTMF_METHOD_RFC2833)
         if "duration" in cmd:
             prm.duration = int(cmd["duration"])
         self._call(cmd).sendDtmf(prm)

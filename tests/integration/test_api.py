@@ -72,7 +72,8 @@ async def test_sign_in_with_sip_credentials(harness: ApiHarness,
     status, me = await call(http, "GET", harness.url + API + "/me", body["token"])
     assert status == 200
     assert me == {"type": "user", "number": "200", "name": "Reception", "department": "",
-                  "presence": "offline", "can_open": None, "has_video": None}
+                  "presence": "offline", "can_open": None, "has_video": None,
+                  "access": None, "participant_control": None, "participants": None}
 
 
 async def test_wrong_password_and_unknown_user_look_the_same(
@@ -139,7 +140,8 @@ async def test_directory_search(harness: ApiHarness, http: aiohttp.ClientSession
     _, body = await call(http, "GET", url, token, params={"q": "mueller"})
     assert body["entries"] == [{"type": "user", "number": "100", "name": "Anna Müller",
                                 "department": "Sales", "presence": "busy", "can_open": None,
-                                "has_video": None}]
+                                "has_video": None, "access": None,
+                                "participant_control": None, "participants": None}]
     _, body = await call(http, "GET", url, token, params={"q": "10", "type": "user"})
     assert [e["number"] for e in body["entries"]] == ["100", "101", "102"]
     _, body = await call(http, "GET", url, token, params={"type": "door"})

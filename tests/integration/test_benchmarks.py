@@ -35,6 +35,7 @@ FIGURES: dict[str, list[str]] = {
         "click_to_ringing.agent_ms.median", "click_to_ringing.ratio_gui_to_agent",
         "audio.round_trip_engine_ms.median", "audio.round_trip_baseline_ms.median",
     ],
+    "conference": ["steps.*.participants"],
     "door": [
         "frame_delay.direct.frames", "frame_delay.direct.p95_ms", "frame_delay.relay.frames",
         "frame_delay.relay.p95_ms", "frame_delay.ratio_p95", "bell_to_first_frame.median_ms",
@@ -62,6 +63,8 @@ FIGURES: dict[str, list[str]] = {
 # differences, or the best rate of a ramp whose one step missed its pass criteria.
 NUMBERS: dict[str, list[str]] = {
     "client": ["gui.idle_cpu_total_pct", "audio.one_way_added_ms"],
+    "conference": ["steps.*.loss_pct", "steps.*.p99_jitter_ms", "steps.*.delay_ms_median",
+                   "floor.delay_ms_median", "max_participants_in_time"],
     "door": ["frame_delay.relay_added_median_ms"],
     "pbx_signalling": ["summary.*.pbx", "summary.*.kamailio"],
     "rtp_relay": ["summary.asyncio.max_calls_passing", "summary.uvloop.max_calls_passing"],

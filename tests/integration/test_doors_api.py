@@ -185,7 +185,8 @@ async def test_directory_shows_doors_for_the_asking_user(site: Site,
     assert site.pbx is not None
     api = Client(http, site.pbx.api_url())
     door = {"type": "door", "number": "150", "name": "Haustür", "department": "Empfang",
-            "presence": "offline", "has_video": True}
+            "presence": "offline", "has_video": True, "access": None,
+            "participant_control": None, "participants": None}
     for user, may in (("100", True), ("101", False), ("103", True)):
         status, body = await api.call(user, "GET", "/directory", params={"type": "door"})
         assert status == 200

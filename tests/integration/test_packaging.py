@@ -36,6 +36,8 @@ DATA = [
     "share/softphone/demo/pbx.toml",
     "share/softphone/sounds/ring.wav",
     "share/softphone/sounds/knock.wav",
+    "share/softphone/prompts/de/enter_pin.wav",
+    "share/softphone/prompts/en/enter_pin.wav",
     "share/softphone/icons/softphone.svg",
     "share/softphone/icons/door.svg",
     "share/applications/softphone.desktop",

@@ -136,7 +136,8 @@ def test_check_config_counts_the_doors_apart_from_the_extensions(
     path = tmp_path / "pbx.toml"
     path.write_text(USERS + GOOD, encoding="utf-8")
     assert main(["--check-config", str(path)]) == 0
-    assert capsys.readouterr().out == f"{path}: OK, 3 extensions, 0 ring groups, 1 door\n"
+    assert capsys.readouterr().out == (f"{path}: OK, 3 extensions, 0 ring groups, 1 door, "
+                                       "0 conference rooms\n")
     path.write_text(USERS + replace("open_users", '["199"]'), encoding="utf-8")
     assert main(["--check-config", str(path)]) == 2
     assert capsys.readouterr().err == (f"softphone-pbx: {path}: doors[0].open_users[0]: "

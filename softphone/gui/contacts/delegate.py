@@ -24,6 +24,7 @@ from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPalette, QPen, QPolygo
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
 from softphone.common.directory import EntryType, Presence
+from softphone.common.resources import resource
 from softphone.gui.contacts.model import contact_at
 from softphone.gui.contacts.roles import FAVORITE_ROLE, NUMBER_ROLE, PRESENCE_ROLE
 from softphone.gui.door.icon import DoorIcon
@@ -68,6 +69,7 @@ class ContactDelegate(QStyledItemDelegate):
         # painted for every visible row on every keystroke: made once, moved into place
         self._star = star_polygon(QRect(0, 0, STAR - 2, STAR - 2))
         self._door_icon = DoorIcon()
+        self._room_icon = DoorIcon(resource("icons", "conference.svg"))
 
     def icon_rect(self, rect: QRect) -> QRect:
         """Where a door row's icon is painted (after the presence dot)."""
@@ -109,11 +111,15 @@ class ContactDelegate(QStyledItemDelegate):
         palette: QPalette = opt.palette  # type: ignore[attr-defined]
         role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
         text_rect = rect.adjusted(MARGIN * 2 + DOT, 0, -(MARGIN * 2 + STAR), 0)
-        if contact.entry.type == EntryType.DOOR:
+        entry = contact.entry
+        if entry.type in (EntryType.DOOR, EntryType.CONFERENCE):
             icon = self.icon_rect(rect)
-            painter.drawPixmap(icon, self._door_icon.pixmap(ICON))
+            mark = self._door_icon if entry.type == EntryType.DOOR else self._room_icon
+            painter.drawPixmap(icon, mark.pixmap(ICON))
             text_rect.setLeft(icon.right() + MARGIN)
         number = str(index.data(NUMBER_ROLE) or "")
+        if entry.type == EntryType.CONFERENCE and entry.participants:
+            number = f"({entry.participants})  {number}"   # how many are in, beside it
         metrics = opt.fontMetrics  # type: ignore[attr-defined]
         number_width = metrics.horizontalAdvance(number) + MARGIN
         painter.setFont(opt.font)  # type: ignore[attr-defined]

@@ -48,6 +48,16 @@ def presence_text(presence: Presence | str | None) -> str:
     return words.get(Presence(presence), "") if presence else ""
 
 
+def access_text(access: str | None) -> str:
+    """How callers get into a conference room, in words (the PBX sends a code)."""
+    words = {
+        "pin": translate("ContactsModel", "with PIN"),
+        "whitelist": translate("ContactsModel", "listed numbers only"),
+        "open": translate("ContactsModel", "open to everyone"),
+    }
+    return words.get(access or "", "")
+
+
 def group_title(key: str) -> str:
     if key == FAVORITES:
         return translate("ContactsModel", "Favorites")
@@ -190,6 +200,11 @@ class ContactsModel(QStandardItemModel):
         parts = [entry.name or entry.number, entry.number]
         if entry.type == EntryType.DOOR:       # the icon says it too, but not to everyone
             parts.insert(1, translate("ContactsModel", "door"))
+        if entry.type == EntryType.CONFERENCE:
+            parts[1:1] = [translate("ContactsModel", "conference room"),
+                          access_text(entry.access),
+                          translate("ContactsModel", "in the room: {0}").format(
+                              entry.participants or 0)]
         state = presence_text(item.data(PRESENCE_ROLE))
         if state:
             parts.append(state)
@@ -200,6 +215,15 @@ class ContactsModel(QStandardItemModel):
         item.setData(text, Qt.ItemDataRole.ToolTipRole)
 
     # -- events --------------------------------------------------------------------------
+
+    def update_participants(self, number: str, count: int) -> bool:
+        """Show how many are in conference room `number` now; False when no row has it."""
+        items = [*self._items.get(number, ()), *self._fav_items.get(number, ())]
+        for item in items:
+            item.data(CONTACT_ROLE).entry.participants = count
+            self._describe(item)
+            item.emitDataChanged()
+        return bool(items)
 
     def update_presence(self, number: str, presence: Presence) -> bool:
         """Show `number`'s new state; False when no row has that number."""

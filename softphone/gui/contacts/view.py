@@ -6,7 +6,8 @@ the directory; with no API (a plain SIP server, PbxState.UNAVAILABLE) or before 
 connection, the local contacts and local favorites alone - without error noise.
 
 Double-click or Enter on a contact (or Enter in the search field: the first match, else
-the typed number) asks for a call with call_requested(number); the app passes it down.
+the typed number) asks for a call with call_requested(number); the app passes it down. A
+conference room asks with room_join_requested(entry) instead (its PIN: conference/join.py).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from softphone.common.directory import DirectoryEntry, PresenceUpdate
+from softphone.common.directory import DirectoryEntry, EntryType, PresenceUpdate
 from softphone.gui.contacts.delegate import ContactDelegate
 from softphone.gui.contacts.dialogs import ContactDialog, DetailsDialog
 from softphone.gui.contacts.filter import ContactFilter
@@ -51,6 +52,7 @@ _OFF = (PbxState.DISCONNECTED, PbxState.UNAVAILABLE, PbxState.AUTH_FAILED)
 
 class ContactsView(QWidget):
     call_requested = Signal(str)
+    room_join_requested = Signal(object)    # a conference room's DirectoryEntry
 
     def __init__(self, pbx: PbxBackend, local: LocalContacts,
                  parent: QWidget | None = None) -> None:
@@ -128,6 +130,7 @@ class ContactsView(QWidget):
         pbx.directory_changed.connect(self._on_directory)
         pbx.presence_changed.connect(self._on_presence)
         pbx.favorites_changed.connect(self._on_favorites)
+        pbx.conference_count_changed.connect(self._on_conference_count)
         pbx.connection_state_changed.connect(self._on_state)
         pbx.error.connect(self._on_error)
         self.rebuild()
@@ -167,6 +170,10 @@ class ContactsView(QWidget):
     def _on_presence(self, update: PresenceUpdate) -> None:
         if self._pbx_mode and self.model.update_presence(update.number, update.presence):
             self._update_blink()
+
+    def _on_conference_count(self, number: str, count: int) -> None:
+        if self._pbx_mode:
+            self.model.update_participants(number, count)
 
     def _on_favorites(self, _numbers: list[str]) -> None:
         if self._pbx_mode:
@@ -214,6 +221,9 @@ class ContactsView(QWidget):
             self.show_message(self.tr("Favorites can be changed when the PBX is reachable."))
 
     def call_contact(self, contact: Contact) -> None:
+        if contact.entry.type == EntryType.CONFERENCE:
+            self.room_join_requested.emit(contact.entry)    # a PIN room asks for the PIN
+            return
         self.call_requested.emit(contact.entry.number)
 
     def _on_activated(self, index: QModelIndex) -> None:

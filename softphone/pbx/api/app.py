@@ -23,6 +23,13 @@ from aiohttp import web
 from softphone.common.directory import to_json
 from softphone.pbx.api.auth import PasswordChecker, TokenSigner, derive_token_key
 from softphone.pbx.api.calls import CallsHandlers, Pickup
+from softphone.pbx.api.conferences import (
+    ConferenceEvents,
+    LiveRooms,
+    NoLiveRooms,
+    directory_entries,
+)
+from softphone.pbx.api.conferences import add_routes as add_conference_routes
 from softphone.pbx.api.directory import Directory, DirectoryHandlers, PresenceSource
 from softphone.pbx.api.doors import DoorRelay, DoorsHandlers
 from softphone.pbx.api.doorvideo import add_video_routes
@@ -34,6 +41,7 @@ from softphone.pbx.api.openapi import openapi_document
 from softphone.pbx.api.ringgroups import add_routes as add_ring_group_routes
 from softphone.pbx.api.settings import SettingsHandlers
 from softphone.pbx.api.userstore import UserChange, UserStore
+from softphone.pbx.conferencestore import ConferenceStore
 from softphone.pbx.config import PbxConfig
 from softphone.pbx.doorlog import DoorLog
 from softphone.pbx.features.ban import BanList
@@ -49,7 +57,9 @@ def create_api(config: PbxConfig, presence: PresenceSource, users: UserStore, ba
                secret: bytes, clock: Callable[[], float],
                ban_clock: Callable[[], float], pickup: Pickup | None = None,
                door_log: DoorLog | None = None,
-               groups: GroupStore | None = None) -> web.Application:
+               groups: GroupStore | None = None,
+               conference_store: ConferenceStore | None = None,
+               live_rooms: LiveRooms | None = None) -> web.Application:
     """The application; ``secret`` is the daemon's secret (tokens use a key derived from
     it), ``clock`` is wall time (token expiry, audit times), ``ban_clock`` the clock
     ``bans`` runs on. ``door_log`` is the caller's to close; without one the door audit
@@ -57,7 +67,9 @@ def create_api(config: PbxConfig, presence: PresenceSource, users: UserStore, ba
     signer = TokenSigner(derive_token_key(secret), config.api.token_ttl, clock)
     guard = Guard(config, signer, PasswordChecker(config.sip.realm, config.extension),
                   bans, ban_clock)
-    directory = Directory(config, presence)
+    rooms = conference_store if conference_store is not None else ConferenceStore(None, config)
+    live = live_rooms if live_rooms is not None else NoLiveRooms()
+    directory = Directory(config, presence, lambda: directory_entries(rooms, live))
     favorites = Favorites(users, directory)
     group_store = groups if groups is not None else GroupStore(None, config)
     hub = EventHub(presence, users, favorites, groups=group_store)
@@ -76,6 +88,8 @@ def create_api(config: PbxConfig, presence: PresenceSource, users: UserStore, ba
 
     async def on_startup(_: web.Application) -> None:
         hub.start()
+        if live_rooms is not None:
+            unsubscribe.append(live_rooms.subscribe(ConferenceEvents(config, live, hub.send)))
         unsubscribe.append(users.subscribe(on_user_change))
         await relay.start()
 
@@ -90,6 +104,8 @@ def create_api(config: PbxConfig, presence: PresenceSource, users: UserStore, ba
             audit.close()
         if groups is None:
             group_store.close()
+        if conference_store is None:
+            rooms.close()
 
     app.on_startup.append(on_startup)
     app.on_shutdown.append(on_shutdown)
@@ -133,6 +149,7 @@ def create_api(config: PbxConfig, presence: PresenceSource, users: UserStore, ba
     r.add_post(f"/api/v1/doors/{number}/open", doors.open)
     add_video_routes(app, config, secret, clock)
     add_ring_group_routes(app, config, group_store)
+    add_conference_routes(app, rooms, live)
     return app
 
 

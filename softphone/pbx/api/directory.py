@@ -3,8 +3,9 @@
 Users, ring groups and doors come from the configuration, the presence of users and doors
 from the PresenceService (a door station registers like a phone, so "offline" means the
 door is not reachable). A door entry says whether the asking user may open it, so the
-directory is built for someone: the handler passes the caller. Conferences and shared
-lines join later as more EntryTypes; the type filter already works for them.
+directory is built for someone: the handler passes the caller. Conference rooms come as
+they are at run time (``rooms``), with their access mode and participant count. Shared
+lines join later as another EntryType; the type filter already works for them.
 
 Search is a case-insensitive substring match on name or number that ignores umlauts and
 accents both ways: "mueller", "muller" and "Müller" all find "Müller", and "Mueller" is
@@ -66,9 +67,12 @@ def matches(query_forms: set[str], *fields: str) -> bool:
 
 
 class Directory:
-    def __init__(self, config: PbxConfig, presence: PresenceSource) -> None:
+    def __init__(self, config: PbxConfig, presence: PresenceSource,
+                 rooms: Callable[[], list[DirectoryEntry]] = list) -> None:
+        """``rooms``: the conference rooms as they are now (run-time changes, counts)."""
         self._config = config
         self._presence = presence
+        self._rooms = rooms
 
     def _user(self, ext: Extension) -> DirectoryEntry:
         return DirectoryEntry(EntryType.USER, ext.number, ext.display_name, ext.department,
@@ -83,6 +87,7 @@ class Directory:
                                    can_open=asker is not None and door.may_open(asker),
                                    has_video=door.video_url is not None)
                     for door in self._config.doors.values()]
+        entries += self._rooms()
         # Alphabetical as a German reader expects it: "Müller" sorts as "Mueller".
         return sorted(entries, key=lambda e: (
             _strip_accents(e.name.casefold().translate(_GERMAN)), e.number))
@@ -106,7 +111,8 @@ class Directory:
         """Is ``number`` something in the directory (what favorites may hold)."""
         return (self._config.extension(number) is not None
                 or self._config.ring_group(number) is not None
-                or self._config.door(number) is not None)
+                or self._config.door(number) is not None
+                or any(room.number == number for room in self._rooms()))
 
 
 class DirectoryHandlers:

@@ -1,5 +1,6 @@
 """The events WebSocket: presence of everyone, this user's favorites and settings, and the
-ring groups the user is a member of (someone logged in or out, the settings changed).
+ring groups the user is a member of (someone logged in or out, the settings changed), and
+conference rooms (api/conferences.py says who hears what).
 
 On connect a client gets one "snapshot" message, then a message per change; it never has
 to poll. Each connection has a bounded queue and its own sender task, so a client on a bad
@@ -15,7 +16,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
 from aiohttp import web
@@ -151,6 +152,14 @@ class EventHub:
             if not group:
                 del self._clients[client.user]
         client.close(CLOSE_GOING_AWAY, "")
+
+    def send(self, message: dict[str, Any], to: Iterable[str] | None = None) -> None:
+        """``message`` to the clients of the numbers ``to`` (None: to every client)."""
+        text = _dump(message)
+        numbers = list(self._clients) if to is None else set(to)
+        for number in numbers:
+            for client in list(self._clients.get(number, ())):
+                client.offer(text)
 
     def _on_presence(self, update: PresenceUpdate) -> None:
         message = _dump({"type": "presence", "number": update.number,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from softphone.common.directory import EntryType, Presence
-from softphone.pbx.api import doorvideo, ringgroups
+from softphone.pbx.api import conference_schema, doorvideo, ringgroups
 from softphone.pbx.api.doors import AUDIT_LIMIT_DEFAULT, AUDIT_LIMIT_MAX
 from softphone.pbx.api.favorites import MAX_FAVORITES
 from softphone.pbx.api.oas import (
@@ -72,7 +72,8 @@ SCHEMAS: dict[str, Any] = {
     },
     "DirectoryEntry": {
         "type": "object", "required": ["type", "number", "name", "department", "presence",
-                                       "can_open", "has_video"],
+                                       "can_open", "has_video", "access",
+                                       "participant_control", "participants"],
         "properties": {
             "type": {"enum": [t.value for t in EntryType]},
             "number": {"type": "string"}, "name": {"type": "string"},
@@ -83,6 +84,13 @@ SCHEMAS: dict[str, Any] = {
                          "description": "Doors only: may the asking user open it"},
             "has_video": {"type": ["boolean", "null"],
                           "description": "Doors only: has a camera"},
+            "access": {"enum": ["pin", "whitelist", "open", None],
+                       "description": "Conference rooms only: how callers get in"},
+            "participant_control": {"type": ["boolean", "null"],
+                                    "description": "Conference rooms only: a PIN or a "
+                                                   "whitelist decides who gets in"},
+            "participants": {"type": ["integer", "null"], "minimum": 0,
+                             "description": "Conference rooms only: how many are in now"},
         },
     },
     "Directory": {
@@ -323,14 +331,15 @@ def openapi_document(server_url: str | None = None) -> dict[str, Any]:
         "info": {
             "title": "softphone-pbx client API", "version": "1",
             "description": "Directory, presence, favorites, self-service settings, "
-                           "ring groups and doors. Sign in "
+                           "ring groups, conference rooms and doors. Sign in "
                            "with the SIP credentials at /api/v1/auth/token, then send "
                            "'Authorization: Bearer <token>'. Every error is "
                            "{\"error\": code, \"message\": text}.",
         },
-        "paths": {**PATHS, **doorvideo.PATHS, **ringgroups.PATHS},
+        "paths": {**PATHS, **doorvideo.PATHS, **ringgroups.PATHS, **conference_schema.PATHS},
         "components": {
-            "schemas": {**SCHEMAS, **doorvideo.SCHEMAS, **ringgroups.SCHEMAS},
+            "schemas": {**SCHEMAS, **doorvideo.SCHEMAS, **ringgroups.SCHEMAS,
+                        **conference_schema.SCHEMAS},
             "responses": RESPONSES,
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },

@@ -20,6 +20,7 @@ from softphone.pbx.features.anchor import SDP, AnchorError, MediaAnchor
 from softphone.pbx.features.authgate import AuthGate
 from softphone.pbx.features.call import Call
 from softphone.pbx.features.callinfo import CallInfo
+from softphone.pbx.features.confservice import Conferences
 from softphone.pbx.features.leftover import Leftovers
 from softphone.pbx.features.location import Location
 from softphone.pbx.features.outcome import FAILED, reason_header
@@ -48,8 +49,10 @@ class B2bua:
         settings: Callable[[str], UserSettings] = lambda number: UserSettings(),
         ring_group: Callable[[str], RingGroup | None] | None = None,
         logged_out: Callable[[str], frozenset[str]] = lambda group: frozenset(),
+        conferences: Conferences | None = None,
     ) -> None:
         self.core = core
+        self.conferences = conferences
         self.config = config
         self.auth = auth
         self.location = location
@@ -77,10 +80,14 @@ class B2bua:
         caller = self.auth.user(req, tx, proxy=True)
         if caller is None:
             return
+        callee = _dialled_number(req)
+        if self.conferences is not None and self.conferences.is_room(callee):
+            # Before the From check: a caller may withhold its number (RFC 3323).
+            self.conferences.invite(req, tx, caller, callee)
+            return
         if (req.from_.uri.user or "") != caller:
             self.core.respond(tx, 403, "From does not match the authenticated user")
             return
-        callee = _dialled_number(req)
         if callee == PICKUP_GROUP or callee.startswith(PICKUP_DIRECTED):
             self._pickup(req, tx, caller, callee)
             return
@@ -213,6 +220,8 @@ class B2bua:
         return self.find_dialog(req.call_id, req.to_tag or "")
 
     def _in_dialog(self, req: Request, tx: ServerTransaction) -> None:
+        if self.conferences is not None and self.conferences.in_dialog(req, tx):
+            return
         found = self._find(req)
         if found is None:
             if not self.leftovers.handle(req, tx):
@@ -246,10 +255,15 @@ class B2bua:
         call = self._by_invite.get((req.call_id, req.from_tag or ""))
         if call is not None:
             call.caller_cancelled()
-        elif invite_tx.last_response is None or invite_tx.last_response.status < 200:
+            return
+        if self.conferences is not None and self.conferences.cancel(req):
+            return   # a caller hearing a refusal prompt: 487 from the room
+        if invite_tx.last_response is None or invite_tx.last_response.status < 200:
             self.core.respond(invite_tx, 487)
 
     def handle_ack_2xx(self, ack: Request, source: Addr, transport: str) -> None:
+        if self.conferences is not None and self.conferences.ack(ack):
+            return
         found = self._find(ack)
         if found is not None:
             found[0].acked(found[1])
@@ -305,7 +319,8 @@ class B2bua:
         for call in calls:
             call.hangup(reason="shutdown")
         self.leftovers.hang_up_all()
-        return len(calls)
+        rooms = self.conferences.hangup_all() if self.conferences is not None else 0
+        return len(calls) + rooms
 
 
 PICKUP_GROUP = "*8"       # feature codes as on most office PBXs

@@ -321,6 +321,11 @@ class RtpRelay:
         self._closed = False
 
     @property
+    def pool(self) -> PortPool:
+        """The port range, for media the PBX terminates itself (conference rooms)."""
+        return self._ports
+
+    @property
     def active_sessions(self) -> int:
         return len(self._sessions)
 
