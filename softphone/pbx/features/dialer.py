@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from softphone.pbx.features.outbound import flow_target
+from softphone.pbx.sip.client_tx import TRANSPORT_ERROR
 from softphone.pbx.sip.clock import Clock, TimerHandle
 from softphone.pbx.sip.core import SipCore
 from softphone.pbx.sip.dialog import Dialog
@@ -27,6 +28,8 @@ SDP = "application/sdp"
 COMPLETED_ELSEWHERE = 'SIP;cause=200;text="Call completed elsewhere"'
 # RFC 3261 16.7 step 6 has no strict order for 4xx; these are what a caller most needs to
 # hear (busy before "not found" before the rest), with 6xx always winning.
+# Fork.final of a device no connection could be opened to (a status of our own, never sent).
+NO_PATH = 0
 _PREFERENCE = {486: 0, 600: 0, 603: 1, 480: 2, 404: 3, 408: 4}
 
 
@@ -137,7 +140,9 @@ class Dialer:
             self._on_2xx(fork, resp)
         else:
             fork.final = resp.status
-            self._failed(resp.status, resp.reason)
+            if resp.status == 503 and resp.reason == TRANSPORT_ERROR:
+                fork.final = NO_PATH  # no path to the device: not the device's own 503
+            self._failed(fork.final, resp.reason)
 
     def _on_2xx(self, fork: Fork, resp: Response) -> None:
         if fork.dialog is not None:  # retransmitted 2xx: our ACK got lost (13.2.2.4)
@@ -185,8 +190,9 @@ class Dialer:
         finals = [f.final for f in self.forks if f.final is not None]
         best = min(finals, key=lambda s: (s < 600, _PREFERENCE.get(s, 9), s))
         # A device challenged us, or could not be reached (a 503 of our own for a
-        # connection that failed, RFC 3261 8.1.3.1): to the caller it is unavailable.
-        if best in (401, 407, 503):
+        # connection that failed, RFC 3261 8.1.3.1): to the caller it is unavailable. A
+        # device's own 503 is passed on (the call failed there).
+        if best in (401, 407, NO_PATH):
             best, reason = 480, ""
         self.on_fail(best, reason if best == status else "")
 

@@ -23,6 +23,10 @@ COMPLETED = "Completed"
 ACCEPTED = "Accepted"  # RFC 6026 section 7.2
 TERMINATED = "Terminated"
 
+# The reason phrase of the 503 a client transaction makes itself for a connection that
+# could not be opened (8.1.3.1), so a TU can tell it from a 503 the far end sent.
+TRANSPORT_ERROR = "Transport Error"
+
 
 def build_ack(invite: Request, response: Response) -> Request:
     """The ACK for a non-2xx final response to `invite` (RFC 3261 17.1.1.3): same
@@ -155,7 +159,7 @@ class ClientTransaction:
         8.1.3.1 has the TU treat it as a 503 at once, not wait for timer B."""
         if self.state in (CALLING, TRYING):
             self._terminate()
-            self._on_response(make_response(self.request, 503, "Service Unavailable"))
+            self._on_response(make_response(self.request, 503, TRANSPORT_ERROR))
 
     # -- timers ---------------------------------------------------------------------------
 
