@@ -101,9 +101,10 @@ def test_cancelling_the_dialog_places_no_call(qtbot) -> None:
     assert asked == ["300"] and calls == []
 
 
-def ended(engine: FakeEngine, number: str, code: int, connected: bool = False) -> None:
+def ended(engine: FakeEngine, number: str, code: int, connected: bool = False,
+          cause: str = "") -> None:
     engine.call_changed.emit(CallInfo("c1", CallState.ENDED, Direction.OUT,
-                                      remote_number=number, code=code,
+                                      remote_number=number, code=code, cause=cause,
                                       connected_at=5.0 if connected else 0.0))
 
 
@@ -120,7 +121,12 @@ def test_refusals_and_a_wrong_pin_are_explained_and_a_failed_pin_forgotten(qtbot
     ended(engine, "302", 486)
     join.join(PIN_ROOM)                                  # PIN asked for and remembered
     answered(engine, "300")
-    ended(engine, "300", 200, connected=True)            # hung up before letting it in
+    ended(engine, "300", 200, connected=True)            # the user gave up: nothing said
+    assert said == ["Vorstand: your number is not admitted to this conference room "
+                    "(or it was withheld)", "Offene Runde: the conference room is full"]
+    join.join(PIN_ROOM)
+    answered(engine, "300")
+    ended(engine, "300", 200, connected=True, cause="SIP;403")  # the room's BYE: wrong PIN
     assert said == ["Vorstand: your number is not admitted to this conference room "
                     "(or it was withheld)", "Offene Runde: the conference room is full",
                     "Konferenz: the PIN was not accepted"]
@@ -132,3 +138,8 @@ def test_refusals_and_a_wrong_pin_are_explained_and_a_failed_pin_forgotten(qtbot
                               "participant": {"number": "101"}})
     ended(engine, "300", 200, connected=True)
     assert len(said) == 3
+    # A room that filled up while the PIN was keyed says so in its BYE.
+    join.join(PIN_ROOM)
+    answered(engine, "300")
+    ended(engine, "300", 200, connected=True, cause="SIP;486")
+    assert said[-1] == "Konferenz: the conference room is full"

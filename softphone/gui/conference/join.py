@@ -6,9 +6,10 @@ and "#" as DTMF (RFC 4733, through the engine): the room counts digits keyed whi
 prompt plays, so there is nothing to wait for. Rooms without a PIN are simply called.
 
 When a room turns the call away, ``explained(text)`` says why in words: from the status
-code (403 not admitted, 486 full), and for a PIN the room hung up on without letting the
-user in (no "join" event for them came from the PBX) that the PIN was not accepted; a
-remembered PIN that failed is forgotten, so the dialog asks next time.
+code (403 not admitted, 486 full) before the answer, and after it from the Reason of the
+room's BYE (403 for a PIN it did not accept, unless the user's own "join" event came:
+then the PIN was right); a remembered PIN that failed is forgotten, so the dialog asks
+next time. A user who hangs up during the PIN entry is told nothing.
 """
 
 from __future__ import annotations
@@ -117,6 +118,18 @@ class ConferenceJoiner(QObject):
 
     def _why(self, entry: DirectoryEntry, info: CallInfo, keyed: bool) -> str:
         name = entry.name or entry.number
+        if info.connected_at:
+            # After the answer the room says why it hung up in its BYE's Reason (RFC 3326):
+            # 403 the PIN, 486 full. Without one the user (or the network) ended the call.
+            protocol, _, cause = info.cause.partition(";")
+            if protocol != "SIP" or not cause.isdigit():
+                return ""
+            if keyed and int(cause) == 403:
+                self._pins.forget(entry.number)
+                return self.tr("{room}: the PIN was not accepted").format(room=name)
+            if int(cause) == 486:
+                return self.tr("{room}: the conference room is full").format(room=name)
+            return ""
         if info.code == 486:
             return self.tr("{room}: the conference room is full").format(room=name)
         if info.code == 403 and entry.access == "whitelist":
@@ -125,7 +138,4 @@ class ConferenceJoiner(QObject):
         if info.code == 403:
             return self.tr("{room}: the conference room is locked, or too many wrong PINs "
                            "were tried from your number; try again later").format(room=name)
-        if keyed and info.connected_at:
-            self._pins.forget(entry.number)
-            return self.tr("{room}: the PIN was not accepted").format(room=name)
         return ""
