@@ -241,7 +241,8 @@ def _plain_headers(section: bytes, limits: Limits) -> Headers | None:
         return None
     # Anchored at line starts and ends: a line that is not a whole field matches nothing.
     fields = _FIELD_RE.findall(text)
-    if len(fields) != lines + 1 or max(map(len, text.split("\r\n"))) > limits.max_line:
+    if len(fields) != lines + 1 or (len(text) > limits.max_line and
+                                    max(map(len, text.split("\r\n"))) > limits.max_line):
         return None
     return Headers.canonical([(canonical_name(name), value.rstrip(" \t"))
                               for name, value in fields])
