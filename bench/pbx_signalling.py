@@ -13,8 +13,9 @@ Each load ramps its rate (geometric steps, each ~step-seconds long, all bounded 
 time) until calls fail, the server no longer keeps up with the offered rate, or the rate
 stops rising; one more step then bisects between the last rate kept up with and that one.
 Steps marked "*" are those bisecting steps; ">=" marks a figure the ladder capped. The
-server runs on core 0 and every sipp on core 1. Prints a table and writes
-bench/results/pbx_signalling.json. Not a test: figures depend on the machine.
+server runs on core 0 and every sipp on core 1. Each step also gives the server's CPU time
+per successful call (/proc), which other load on the machine changes least. Prints a table
+and writes bench/results/pbx_signalling.json. Not a test: figures depend on the machine.
 """
 
 from __future__ import annotations
@@ -57,7 +58,9 @@ def sustained_rate(result: SippResult) -> float:
     return statistics.fmean(middle) if middle else 0.0
 
 
-def step_record(rate: int, result: SippResult, extra: dict[str, object]) -> dict[str, object]:
+def step_record(rate: int, result: SippResult, cpu_s: float,
+                extra: dict[str, object]) -> dict[str, object]:
+    """One step's figures; ``cpu_s`` is the server's CPU time during the step."""
     stats = result.stats
     # Calls still open when sipp's global timeout ended the step count as failed too.
     unfinished = max(0, stats.created - stats.successful - stats.failed)
@@ -66,7 +69,9 @@ def step_record(rate: int, result: SippResult, extra: dict[str, object]) -> dict
         "offered_per_s": rate, "sustained_per_s": round(sustained_rate(result), 1),
         "created": stats.created, "successful": stats.successful, "failed": stats.failed,
         "unfinished": unfinished, "failed_ratio": round(failed_ratio, 5),
-        "retransmissions": stats.retransmissions, "sipp_exit": result.returncode, **extra,
+        "retransmissions": stats.retransmissions, "sipp_exit": result.returncode,
+        "server_cpu_us": round(cpu_s * 1e6 / stats.successful) if stats.successful else None,
+        **extra,
     }
 
 
@@ -103,7 +108,8 @@ def ramp(name: str, rates: tuple[int, ...], run_step: Callable[[int], dict[str, 
         retrans, created = _number(step["retransmissions"]), _number(step["created"])
         print(f"  {name:<22} offered {rate:>6}/s{label:<2} sustained "
               f"{step['sustained_per_s']:>8}/s  failed {step['failed']:>5}  retrans {retrans:>6.0f}"
-              f" ({retrans / created if created else 0:.0%})", flush=True)
+              f" ({retrans / created if created else 0:.0%})  server CPU "
+              f"{step.get('server_cpu_us') or '-':>5} us each", flush=True)
         ok = _number(step["failed_ratio"]) <= MAX_FAILED and step.get("error") is None
         sustained = _number(step["sustained_per_s"])
         rising = sustained > best * 1.05
@@ -142,11 +148,13 @@ def register_step(server: Server, workdir: Path, users: Path, seconds: float,
                 timeout_is_error=False, keys={"domain": REALM, "expires": "3600"},
                 auth_uri=REALM, stats_period_s=1, trace_messages=False, cpu=SIPP_CPU,
                 max_open_calls=max(200, rate))
+    cpu = server.cpu_seconds()
     result = sipp.run()
+    cpu = server.cpu_seconds() - cpu
     extra: dict[str, object] = {}
     if result.md5_refused:
         extra["error"] = "first challenge not MD5: sipp cannot authenticate"
-    return step_record(rate, result, extra)
+    return step_record(rate, result, cpu, extra)
 
 
 def call_step(server: Server, workdir: Path, users: Path, seconds: float,
@@ -169,12 +177,14 @@ def call_step(server: Server, workdir: Path, users: Path, seconds: float,
                keys={"domain": REALM, "callee": CALLEE.number},
                auth_uri=f"{CALLEE.number}@{server.target}", stats_period_s=1,
                trace_messages=False, cpu=SIPP_CPU, max_open_calls=max(100, rate))
+    cpu = server.cpu_seconds()
     result = uac.run()
+    cpu = server.cpu_seconds() - cpu
     uas.stop()
     extra: dict[str, object] = {}
     if result.md5_refused:
         extra["error"] = "first challenge not MD5: sipp cannot authenticate"
-    return step_record(rate, result, extra)
+    return step_record(rate, result, cpu, extra)
 
 
 def measure(start: Callable[[str], Server], workdir: Path, users: Path,
@@ -212,6 +222,14 @@ def measure_load(start: Callable[[], Server], rates: tuple[int, ...],
     finally:
         exits.append(current[0].stop())
     return result, max(exits, key=abs)
+
+
+def cpu_cost(ramp_result: dict[str, Any]) -> int | None:
+    """Median server CPU time per successful call over a ramp's steps without failures."""
+    costs = [step["server_cpu_us"] for step in ramp_result["steps"]
+             if step.get("server_cpu_us") and step.get("error") is None
+             and step["failed_ratio"] <= MAX_FAILED]
+    return round(statistics.median(costs)) if costs else None
 
 
 def ratio(ours: float, reference: float) -> float | None:
@@ -288,6 +306,13 @@ def summarize(results: dict[str, Any], args: argparse.Namespace,
             f"{TARGETS[key]:>9.0f}  {'yes' if row['meets_target'] else 'NO'}"
         print(f"{label:<34}{shown('pbx', load):>10}{shown('kamailio', load):>10}"
               f"{row['ratio'] or 0:>8.2f}{target}")
+    for load, label in (("register", "CPU us/REGISTER"),
+                        ("calls", "CPU us/call")):
+        cost = {server: cpu_cost(results[server][load]) for server in ("pbx", "kamailio")}
+        rows.append({"load": f"{load}_cpu_us", **cost,
+                     "ratio": ratio(cost["pbx"] or 0, cost["kamailio"] or 0)})
+        print(f"{label + ' (lower=better)':<34}{cost['pbx'] or '-':>10}"
+              f"{cost['kamailio'] or '-':>10}{rows[-1]['ratio'] or 0:>8.2f}")
     return {
         "benchmark": "pbx_signalling", "smoke": args.smoke,
         "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),

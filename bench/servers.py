@@ -28,6 +28,35 @@ KAMAILIO_CFG = Path(__file__).resolve().parent / "kamailio" / "kamailio.cfg"
 REALM = "softphone.test"  # the realm tests/helpers/pbxproc.py configures
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time the processes ``pids`` have used so far (Linux /proc).
+
+    CPU time per request is the figure a loaded machine changes least: a server that gets
+    half a core keeps up with half the rate, but each request costs what it costs."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # exited meanwhile
+        total += int(fields[11]) + int(fields[12])  # utime, stime (proc(5) fields 14, 15)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def session_pids(sid: int) -> list[int]:
+    """The processes of session ``sid`` (Kamailio and the children it forked)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            if int(fields[3]) == sid:  # proc(5) field 6, session
+                pids.append(int(entry.name))
+    return pids
+
+
 def pin(pid: int, cpu: int) -> None:
     """Pin every thread of ``pid`` to ``cpu`` (no-op without taskset)."""
     if shutil.which("taskset"):
@@ -59,6 +88,10 @@ class PbxServer:
     @property
     def target(self) -> str:
         return f"127.0.0.1:{self.port}"
+
+    def cpu_seconds(self) -> float:
+        assert self.process.proc is not None
+        return cpu_seconds([self.process.proc.pid])
 
     def stop(self) -> int:
         return self.process.stop()
@@ -117,6 +150,9 @@ class KamailioServer:
     @property
     def target(self) -> str:
         return f"127.0.0.1:{self.port}"
+
+    def cpu_seconds(self) -> float:
+        return cpu_seconds(session_pids(self.process.pid))
 
     def stop(self) -> int:
         if self.process.poll() is None:
