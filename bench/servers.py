@@ -28,32 +28,35 @@ KAMAILIO_CFG = Path(__file__).resolve().parent / "kamailio" / "kamailio.cfg"
 REALM = "softphone.test"  # the realm tests/helpers/pbxproc.py configures
 
 
+def _stat(pid: int | str) -> list[str] | None:
+    """The fields of /proc/PID/stat after the command name (proc(5) field 3 on), or None
+    if the process is gone."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+
+
 def cpu_seconds(pids: list[int]) -> float:
     """User + system CPU time the processes ``pids`` have used so far (Linux /proc).
 
     CPU time per request is the figure a loaded machine changes least: a server that gets
     half a core keeps up with half the rate, but each request costs what it costs."""
-    total = 0
+    ticks = 0
     for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue  # exited meanwhile
-        total += int(fields[11]) + int(fields[12])  # utime, stime (proc(5) fields 14, 15)
-    return total / os.sysconf("SC_CLK_TCK")
+        fields = _stat(pid)
+        if fields is not None:
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime (fields 14, 15)
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def session_pids(sid: int) -> list[int]:
     """The processes of session ``sid`` (Kamailio and the children it forked)."""
     pids = []
     for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except (OSError, IndexError):
-                continue
-            if int(fields[3]) == sid:  # proc(5) field 6, session
-                pids.append(int(entry.name))
+        fields = _stat(entry.name) if entry.name.isdigit() else None
+        if fields is not None and int(fields[3]) == sid:  # field 6, session
+            pids.append(int(entry.name))
     return pids
 
 

@@ -32,8 +32,7 @@ AUTO_TRYING_DELAY = 0.2
 class ServerTransaction:
     __slots__ = (
         "_clock", "_g_interval", "_h_retx", "_h_timeout", "_h_trying", "_j_deadline", "_last",
-        "_layer",
-        "_reliable", "_send", "_timers", "key", "request", "source", "state",
+        "_layer", "_reliable", "_send", "_timers", "key", "request", "source", "state",
         "timeout_callback", "transport",
     )
 
