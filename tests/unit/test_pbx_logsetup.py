@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Iterator
-
-import pytest
 
 from softphone.pbx.logsetup import setup_logging
 
@@ -27,17 +24,8 @@ class CountingRaw(io.RawIOBase):
         return len(chunk)
 
 
-@pytest.fixture
-def restore_root() -> Iterator[None]:
-    """setup_logging replaces the root handlers (pytest's capture among them)."""
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
-
-
-def test_records_reach_the_descriptor_only_when_the_owner_flushes(restore_root: None) -> None:
+def test_records_reach_the_descriptor_only_when_the_owner_flushes(
+        restore_logging: None) -> None:
     raw = CountingRaw()
     stream = io.TextIOWrapper(io.BufferedWriter(raw, 64 * 1024), encoding="utf-8")
     setup_logging("json", stream=stream)
