@@ -1,6 +1,7 @@
 """Signalling capacity of our PBX beside Kamailio, both on one core, driven by sipp.
 
-    .venv/bin/python bench/pbx_signalling.py [--step-seconds 8] [--max-steps 5] [--users 300]
+    .venv/bin/python bench/pbx_signalling.py [--step-seconds 8] [--max-steps 6] [--users 300]
+    .venv/bin/python bench/pbx_signalling.py --smoke [--results-dir DIR]   # seconds
 
 (a) Authenticated REGISTER/s: sipp cycles through N users doing REGISTER, 401, REGISTER with
     MD5 digest, 200 (tests/interop/scenarios/register.xml).
@@ -12,14 +13,14 @@ Each load ramps its rate (geometric steps, each ~step-seconds long, all bounded 
 time) until calls fail, the server no longer keeps up with the offered rate, or the rate
 stops rising; one more step then bisects between the last rate kept up with and that one.
 Steps marked "*" are those bisecting steps; ">=" marks a figure the ladder capped. The
-server runs on core 0 and every sipp on core 1. Prints a table and writes
-bench/results/pbx_signalling.json. Not a test: figures depend on the machine.
+server runs on core 0 and every sipp on core 1. Each step also gives the server's CPU time
+per successful call (/proc), which other load on the machine changes least. Prints a table
+and writes bench/results/pbx_signalling.json. Not a test: figures depend on the machine.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import statistics
@@ -37,7 +38,6 @@ from bench import cli  # noqa: E402
 from bench.servers import REALM, KamailioServer, PbxServer  # noqa: E402
 from tests.helpers.sipp import Sipp, SippResult, User, start_callee, write_users  # noqa: E402
 
-RESULTS = ROOT / "bench" / "results" / "pbx_signalling.json"
 TARGETS = {"register_per_s": 3000.0, "calls_per_s": 300.0}
 SERVER_CPU, SIPP_CPU = 0, 1
 REGISTER_RATES = (500, 1000, 2000, 4000, 8000, 12000)
@@ -57,7 +57,9 @@ def sustained_rate(result: SippResult) -> float:
     return statistics.fmean(middle) if middle else 0.0
 
 
-def step_record(rate: int, result: SippResult, extra: dict[str, object]) -> dict[str, object]:
+def step_record(rate: int, result: SippResult, cpu_s: float,
+                extra: dict[str, object]) -> dict[str, object]:
+    """One step's figures; ``cpu_s`` is the server's CPU time during the step."""
     stats = result.stats
     # Calls still open when sipp's global timeout ended the step count as failed too.
     unfinished = max(0, stats.created - stats.successful - stats.failed)
@@ -66,7 +68,9 @@ def step_record(rate: int, result: SippResult, extra: dict[str, object]) -> dict
         "offered_per_s": rate, "sustained_per_s": round(sustained_rate(result), 1),
         "created": stats.created, "successful": stats.successful, "failed": stats.failed,
         "unfinished": unfinished, "failed_ratio": round(failed_ratio, 5),
-        "retransmissions": stats.retransmissions, "sipp_exit": result.returncode, **extra,
+        "retransmissions": stats.retransmissions, "sipp_exit": result.returncode,
+        "server_cpu_us": round(cpu_s * 1e6 / stats.successful) if stats.successful else None,
+        **extra,
     }
 
 
@@ -103,7 +107,8 @@ def ramp(name: str, rates: tuple[int, ...], run_step: Callable[[int], dict[str, 
         retrans, created = _number(step["retransmissions"]), _number(step["created"])
         print(f"  {name:<22} offered {rate:>6}/s{label:<2} sustained "
               f"{step['sustained_per_s']:>8}/s  failed {step['failed']:>5}  retrans {retrans:>6.0f}"
-              f" ({retrans / created if created else 0:.0%})", flush=True)
+              f" ({retrans / created if created else 0:.0%})  server CPU "
+              f"{step.get('server_cpu_us') or '-':>5} us each", flush=True)
         ok = _number(step["failed_ratio"]) <= MAX_FAILED and step.get("error") is None
         sustained = _number(step["sustained_per_s"])
         rising = sustained > best * 1.05
@@ -142,11 +147,13 @@ def register_step(server: Server, workdir: Path, users: Path, seconds: float,
                 timeout_is_error=False, keys={"domain": REALM, "expires": "3600"},
                 auth_uri=REALM, stats_period_s=1, trace_messages=False, cpu=SIPP_CPU,
                 max_open_calls=max(200, rate))
+    cpu = server.cpu_seconds()
     result = sipp.run()
+    cpu = server.cpu_seconds() - cpu
     extra: dict[str, object] = {}
     if result.md5_refused:
         extra["error"] = "first challenge not MD5: sipp cannot authenticate"
-    return step_record(rate, result, extra)
+    return step_record(rate, result, cpu, extra)
 
 
 def call_step(server: Server, workdir: Path, users: Path, seconds: float,
@@ -169,12 +176,14 @@ def call_step(server: Server, workdir: Path, users: Path, seconds: float,
                keys={"domain": REALM, "callee": CALLEE.number},
                auth_uri=f"{CALLEE.number}@{server.target}", stats_period_s=1,
                trace_messages=False, cpu=SIPP_CPU, max_open_calls=max(100, rate))
+    cpu = server.cpu_seconds()
     result = uac.run()
+    cpu = server.cpu_seconds() - cpu
     uas.stop()
     extra: dict[str, object] = {}
     if result.md5_refused:
         extra["error"] = "first challenge not MD5: sipp cannot authenticate"
-    return step_record(rate, result, extra)
+    return step_record(rate, result, cpu, extra)
 
 
 def measure(start: Callable[[str], Server], workdir: Path, users: Path,
@@ -214,6 +223,15 @@ def measure_load(start: Callable[[], Server], rates: tuple[int, ...],
     return result, max(exits, key=abs)
 
 
+def cpu_cost(ramp_result: dict[str, Any]) -> int | None:
+    """Server CPU time per successful call: the least of a ramp's steps without failures,
+    where a server's background work (timers, Kamailio's idle processes) is spread thinnest."""
+    costs = [step["server_cpu_us"] for step in ramp_result["steps"]
+             if step.get("server_cpu_us") and step.get("error") is None
+             and step["failed_ratio"] <= MAX_FAILED]
+    return min(costs) if costs else None
+
+
 def ratio(ours: float, reference: float) -> float | None:
     return round(ours / reference, 3) if reference else None
 
@@ -244,9 +262,7 @@ def main(argv: list[str] | None = None) -> int:
             lambda load: PbxServer(workdir / f"pbx-{load}", args.users, SERVER_CPU),
             workdir, users, args, deadline)
     report = summarize(results, args, time.monotonic() - started)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(report, indent=2) + "\n")
-    print(f"\nwritten to {args.output}")
+    cli.write_results(args, "pbx_signalling", report)
     return 0
 
 
@@ -261,7 +277,9 @@ def summarize(results: dict[str, Any], args: argparse.Namespace,
         return f"{mark}{best(server, load):.0f}"
 
     rows = []
-    print(f"\n{'load':<34}{'PBX':>10}{'Kamailio':>10}{'ratio':>8}{'target':>9}  meets")
+    # A smoke run's figures are those of its lowest step: no target applies to them.
+    head = "" if args.smoke else f"{'target':>9}  meets"
+    print(f"\n{'load':<34}{'PBX':>10}{'Kamailio':>10}{'ratio':>8}{head}")
     for load, key, label in (("register", "register_per_s", "authenticated REGISTER/s"),
                              ("calls", "calls_per_s", "call setups/s (INVITE..BYE)")):
         ours, ref = best("pbx", load), best("kamailio", load)
@@ -269,11 +287,19 @@ def summarize(results: dict[str, Any], args: argparse.Namespace,
                "target": TARGETS[key], "meets_target": ours >= TARGETS[key]}
         rows.append(row)
         row["kamailio_capped_by_ladder"] = bool(results["kamailio"][load].get("capped"))
+        target = "" if args.smoke else \
+            f"{TARGETS[key]:>9.0f}  {'yes' if row['meets_target'] else 'NO'}"
         print(f"{label:<34}{shown('pbx', load):>10}{shown('kamailio', load):>10}"
-              f"{row['ratio'] or 0:>8.2f}"
-              f"{TARGETS[key]:>9.0f}  {'yes' if row['meets_target'] else 'NO'}")
+              f"{row['ratio'] or 0:>8.2f}{target}")
+    for load, label in (("register", "CPU us/REGISTER"),
+                        ("calls", "CPU us/call")):
+        cost = {server: cpu_cost(results[server][load]) for server in ("pbx", "kamailio")}
+        rows.append({"load": f"{load}_cpu_us", **cost,
+                     "ratio": ratio(cost["pbx"] or 0, cost["kamailio"] or 0)})
+        print(f"{label + ' (lower=better)':<34}{cost['pbx'] or '-':>10}"
+              f"{cost['kamailio'] or '-':>10}{rows[-1]['ratio'] or 0:>8.2f}")
     return {
-        "benchmark": "pbx_signalling", "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                     "platform": platform.platform()},
         "setup": {"server_cpu": SERVER_CPU, "sipp_cpu": SIPP_CPU, "users": args.users,

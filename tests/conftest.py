@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,3 +32,13 @@ def pbx(tmp_path: Path) -> Iterator[PbxProcess]:
     proc = PbxProcess(cfg, tmp_path / "data", sip_port=port).start()
     yield proc
     assert proc.stop() == 0
+
+
+@pytest.fixture
+def restore_logging() -> Iterator[None]:
+    """setup_logging replaces the root handlers (pytest's capture among them): put them back."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)

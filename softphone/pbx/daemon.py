@@ -115,6 +115,8 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         print(f"softphone-pbx: cannot listen: {exc}", file=sys.stderr)
         return 1
+    finally:
+        log_stream.flush()  # what the loop's shutdown logged (the handler never flushes)
     return 0
 
 

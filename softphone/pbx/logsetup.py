@@ -37,8 +37,21 @@ def buffered_stderr() -> TextIO:
                             errors="backslashreplace")
 
 
+class _BlockHandler(logging.StreamHandler):
+    """A StreamHandler that leaves flushing to the stream's owner.
+
+    StreamHandler.emit flushes after every record, and flushing buffered_stderr's
+    TextIOWrapper writes its buffer out: a write(2) per line again, 10 % of a call setup's
+    CPU at 300 calls/s (py-spy: StreamHandler.flush).
+    """
+
+    def flush(self) -> None:
+        pass
+
+
 def setup_logging(fmt: str, level: int = logging.INFO, stream: TextIO | None = None) -> None:
-    handler = logging.StreamHandler(stream or sys.stderr)
+    """Log to ``stream`` (flushed by its owner, see buffered_stderr) or to stderr."""
+    handler = logging.StreamHandler(sys.stderr) if stream is None else _BlockHandler(stream)
     handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
 
 import pytest
 
@@ -13,16 +12,6 @@ from softphone.gui.app import parse_args
 from softphone.gui.engine_backend import EngineState
 from softphone.gui.logsetup import log_engine_events, setup_logging
 from tests.helpers.fake_engine import FakeEngine
-
-
-@pytest.fixture
-def restore_logging() -> Iterator[None]:
-    """setup_logging replaces the root handlers (pytest's capture among them): put them back."""
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
 
 
 def json_lines(text: str) -> list[dict[str, object]]:

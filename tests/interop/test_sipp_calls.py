@@ -45,6 +45,7 @@ def test_call_is_set_up_and_torn_down_with_media_anchored_at_the_pbx(
     host, port = rtp_address(answered, "offer_rtp")
     assert host == pbx.rtp_host and port in pbx.rtp_ports, (host, port, pbx.rtp_ports)
     assert port != uac.media_port
+    pbx.process.wait_for("call_end")  # the daemon writes its log in blocks
     assert len(pbx.events("call_answered")) == 1, pbx.log_tail()
     assert len(pbx.events("call_end")) == 1, pbx.log_tail()
 

@@ -29,6 +29,7 @@ def test_register_with_digest_is_answered_with_the_binding(
     assert contact.startswith("<sip:100@127.0.0.1:"), contact
     (expires,) = re.findall(r";expires=(\d+)", contact)
     assert 60 <= int(expires) <= EXPIRES
+    pbx.process.wait_for("register", aor="100")  # the daemon writes its log in blocks
     assert [event["aor"] for event in pbx.events("register")] == ["100"], pbx.log_tail()
 
 

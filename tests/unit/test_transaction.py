@@ -246,6 +246,58 @@ def test_non_invite_server_retransmission_and_timer_j(
     assert tx.state == "Terminated"
 
 
+def test_timer_j_ends_each_transaction_64_t1_after_its_own_final_response(
+    layer: TransactionLayer, clock: FakeClock
+) -> None:
+    txs = [new_server(layer, request("REGISTER", branch=f"z9hG4bK{i}")) for i in range(3)]
+    for tx, at in zip(txs, (0, 1, 2.5), strict=True):
+        clock.advance(at - clock.now())
+        tx.respond(make_response(tx.request, 200, to_tag="tt"))
+    clock.advance(31.9 - clock.now())
+    assert [tx.state for tx in txs] == ["Completed"] * 3
+    clock.advance(0.1)
+    assert [tx.state for tx in txs] == ["Terminated", "Completed", "Completed"]
+    clock.advance(1)
+    assert [tx.state for tx in txs] == ["Terminated", "Terminated", "Completed"]
+    clock.advance(1.4)
+    assert txs[2].state == "Completed"
+    clock.advance(0.1)
+    assert txs[2].state == "Terminated" and len(layer) == 0
+
+
+def test_timer_j_of_an_evicted_transaction_spares_its_successor(
+    wire: Wire, clock: FakeClock
+) -> None:
+    layer = TransactionLayer(wire, clock, max_transactions=3)
+    first = new_server(layer, request("REGISTER", branch="z9hG4bK1"))
+    first.respond(make_response(first.request, 200, to_tag="a"))
+    clock.advance(5)
+    other = new_server(layer, request("REGISTER", branch="z9hG4bK2"))
+    new_server(layer, request("REGISTER", branch="z9hG4bK3"))  # never answered
+    other.respond(make_response(other.request, 200, to_tag="b"))
+    new_server(layer, request("REGISTER", branch="z9hG4bK4"))  # evicts the first
+    clock.advance(5)
+    again = new_server(layer, request("REGISTER", branch="z9hG4bK1"))  # same key, new one
+    again.respond(make_response(again.request, 200, to_tag="c"))
+    assert first.state == other.state == "Terminated"
+    clock.advance(22)  # the first one's timer J has run out: not the successor's
+    assert again.state == "Completed"
+    assert layer.handle_request(request("REGISTER", branch="z9hG4bK1"), PEER, "udp") is None
+    assert wire.times(200)[-1] == 32  # still absorbing retransmissions with its response
+    clock.advance(10)
+    assert again.state == "Terminated"
+
+
+def test_timer_j_queue_is_no_longer_than_the_table(wire: Wire, clock: FakeClock) -> None:
+    layer = TransactionLayer(wire, clock, max_transactions=3)
+    for i in range(50):  # each one evicts an older one
+        tx = new_server(layer, request("REGISTER", branch=f"z9hG4bK{i}"))
+        tx.respond(make_response(tx.request, 200, to_tag="t"))
+    assert len(layer) == 3 and len(layer._timer_j) == 3
+    clock.advance(32)
+    assert len(layer) == 0 and not layer._timer_j
+
+
 def test_non_invite_server_provisional_resent(layer: TransactionLayer, wire: Wire) -> None:
     tx = new_server(layer, request("REGISTER"))
     tx.respond(make_response(tx.request, 100))

@@ -25,6 +25,8 @@ PORT_RANGE = "port out of range (1-65535)"
 def _parse_params(text: str) -> dict[str, str]:
     """`;a=b;c` -> {"a": "b", "c": ""}; names are lower-cased (they compare case-insensitively)."""
     params: dict[str, str] = {}
+    if not text:
+        return params  # most URIs and To values have none
     for part in text.split(";"):
         part = part.strip()
         if not part:
@@ -176,7 +178,11 @@ class Via:
         m = _VIA.match(text.strip())
         if not m:
             raise AddressError(f"bad Via {text!r}")
-        host, port = split_hostport(_SPACES.sub("", m.group(2)))
+        hostport = m.group(2)
+        # LWS around ':' (RFC 4475 3.1.1.1); isprintable() is False for every other \s.
+        if " " in hostport or not hostport.isprintable():
+            hostport = _SPACES.sub("", hostport)
+        host, port = split_hostport(hostport)
         return cls(m.group(1).upper(), host, port, _parse_params(m.group(3) or ""))
 
     @property

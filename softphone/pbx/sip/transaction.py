@@ -20,13 +20,13 @@ Contract with the SIP core:
 from __future__ import annotations
 
 import secrets
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
 from softphone.pbx.sip.address import AddressError, Via
 from softphone.pbx.sip.client_tx import ClientTransaction, build_ack
-from softphone.pbx.sip.clock import Clock
+from softphone.pbx.sip.clock import Clock, TimerHandle
 from softphone.pbx.sip.message import Request, Response
 from softphone.pbx.sip.server_tx import ServerTransaction
 
@@ -44,6 +44,9 @@ OVERLOAD_RATIO = 0.9
 # Datagrams remembered for absorb_datagram: ~1.4 s of new requests at 3,000 REGISTER/s,
 # which covers the first two retransmissions (T1 = 0.5 s, then 1 s), ~6 MB at most.
 MAX_DATAGRAMS = 8192
+# Timer J may end this much early: loops round their timers (uvloop to 1 ms), and waiting
+# for the rounded rest again could come round to the same instant.
+TIMER_J_SLACK = 0.001
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +119,10 @@ class TransactionLayer:
         # (source, datagram) -> the server transaction that datagram created; oldest first.
         # An OrderedDict: next(iter(dict)) after many deletions at the front rescans them.
         self._datagrams: OrderedDict[tuple[Addr, bytes], ServerTransaction] = OrderedDict()
+        # Timer J of Completed non-INVITE server transactions (17.2.2): (end, key), oldest
+        # first, with one timer for the oldest (see start_timer_j).
+        self._timer_j: deque[tuple[float, Key]] = deque()
+        self._timer_j_handle: TimerHandle | None = None
         self.last_ack_was_2xx = False
         self.evicted = 0
 
@@ -307,6 +314,39 @@ class TransactionLayer:
         if tx.key is not None and self._table.get(tx.key) is tx:
             self._settled.setdefault(tx.key, None)
 
+    def start_timer_j(self, tx: ServerTransaction) -> float:
+        """Start timer J (64*T1, 17.2.2) for ``tx``, just Completed; returns when it ends.
+
+        Every such timer has the same length, so they end in the order they start: a queue
+        and one timer for its head do what a timer per transaction did, without its four
+        objects for the GC and its call_later and cancel (6,000 a second at 3,000
+        REGISTER/s). The queue is no longer than the table: it is in the order transactions
+        settled, which is the order _make_room evicts them in, so only its newest
+        ``max_transactions`` entries can still be in the table.
+        """
+        delay = 64 * self._timers.t1
+        end = self._clock.now() + delay
+        queue = self._timer_j
+        assert tx.key is not None  # a tracked transaction (only those get here)
+        queue.append((end, tx.key))
+        if len(queue) > self._max:
+            queue.popleft()
+        if self._timer_j_handle is None:
+            self._timer_j_handle = self._clock.call_later(delay, self._on_timer_j)
+        return end
+
+    def _on_timer_j(self) -> None:
+        self._timer_j_handle = None
+        now = self._clock.now()
+        queue = self._timer_j
+        while queue and queue[0][0] <= now + TIMER_J_SLACK:
+            end, key = queue.popleft()
+            tx = self._table.get(key)
+            if isinstance(tx, ServerTransaction):
+                tx.on_timer_j(end)
+        if queue:
+            self._timer_j_handle = self._clock.call_later(queue[0][0] - now, self._on_timer_j)
+
     def _tx_terminated(self, tx: Transaction) -> None:
         if tx.key is not None and self._table.get(tx.key) is tx:
             del self._table[tx.key]
@@ -319,3 +359,7 @@ class TransactionLayer:
         self._table.clear()
         self._settled.clear()
         self._datagrams.clear()
+        self._timer_j.clear()
+        if self._timer_j_handle is not None:
+            self._timer_j_handle.cancel()
+            self._timer_j_handle = None
