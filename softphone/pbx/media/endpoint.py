@@ -57,7 +57,9 @@ class RtpEndpoint(asyncio.DatagramProtocol):
         self._seq = secrets.randbits(16)   # random starts: RFC 3550 section 5.1
         self._ts = secrets.randbits(32)
         self._marker = True
-        self._last_event: int | None = None   # timestamp of the last digit reported
+        self._event_ts: int | None = None   # RTP timestamp of the newest event (RFC 4733)
+        self._event_digit = ""
+        self._event_reported = True
         self.received = self.sent = self.dropped = 0
         self.last_rx = time.monotonic()   # the participant's last packet (or the start)
         self.closed = False
@@ -116,14 +118,24 @@ class RtpEndpoint(asyncio.DatagramProtocol):
 
     def _event(self, header: RtpHeader, payload: bytes) -> None:
         """RFC 4733 section 2.5.1.3: a digit's end packet is sent three times with the same
-        timestamp; it is reported once, at the first of them."""
+        timestamp; it is reported once, at the first of them. An event with a newer
+        timestamp ends the one before (2.5.2.2): a digit whose end packets were all lost
+        is reported then, so one lost packet burst does not turn a right PIN into a wrong
+        one. Packets of an older event (reordered) are ignored."""
         event = TelephoneEvent.parse(payload)
-        if event is None or not event.end or event.event >= len(DTMF_EVENTS):
+        if event is None or event.event >= len(DTMF_EVENTS):
             return
-        if header.timestamp == self._last_event:
-            return
-        self._last_event = header.timestamp
-        self.on_digit(DTMF_EVENTS[event.event])
+        ts = header.timestamp
+        if ts != self._event_ts:
+            if self._event_ts is not None and (ts - self._event_ts) & 0xFFFFFFFF >= 1 << 31:
+                return
+            if not self._event_reported:
+                self.on_digit(self._event_digit)
+            self._event_ts, self._event_digit = ts, DTMF_EVENTS[event.event]
+            self._event_reported = False
+        if event.end and not self._event_reported:
+            self._event_reported = True
+            self.on_digit(self._event_digit)
 
     def send(self, payload: bytes) -> None:
         """One 20 ms frame of the participant's codec."""
