@@ -31,6 +31,7 @@ from softphone.pbx.features.location import Location
 from softphone.pbx.features.presence import PresenceService
 from softphone.pbx.features.prompts import Prompts
 from softphone.pbx.features.registrar import Registrar
+from softphone.pbx.features.sharedline import SharedLines
 from softphone.pbx.features.subscriptions import Subscriptions
 from softphone.pbx.groupstore import GroupStore
 from softphone.pbx.media.relay import RtpRelay
@@ -106,11 +107,12 @@ class Pbx:
         self.conferences = Conferences(core, clock, self.config, self.relay.pool,
                                        rooms.room, Prompts(resource("prompts")),
                                        self._spawn, media_address, time.time, time.monotonic)
+        self.lines = SharedLines(self.config.shared_lines, sip.realm, time.monotonic)
         self.b2bua = B2bua(core, self.config, auth, self.location, self.relay, store, clock,
                            time.time, self._spawn, media_address,
                            on_call_change=presence.call_changed, settings=users.settings,
                            ring_group=groups.group, logged_out=groups.logged_out,
-                           conferences=self.conferences)
+                           conferences=self.conferences, lines=self.lines)
         self.subscriptions = Subscriptions(core, self.config, auth, presence, clock)
         core.register(OptionsHandler(core))
         core.register(Registrar(core, self.config, auth, self.location, time.time))
@@ -130,6 +132,7 @@ class Pbx:
         self.sip_port = self.transport.port
         self._every(FLUSH_INTERVAL, store.flush)
         self._every(SWEEP_INTERVAL, self.location.sweep)
+        self._every(SWEEP_INTERVAL, self.lines.expire)
         api = self.config.api
         if api.enabled:
             self.door_log = DoorLog(self.data_dir / "doors.sqlite3")

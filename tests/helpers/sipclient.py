@@ -110,12 +110,13 @@ class SipClient:
         self.send_raw(req.to_bytes())
         return self.recv_final()
 
-    def call(self, user: str, password: str, callee: str, sdp: bytes) -> Request:
-        """INVITE `callee` as `user`: answers the 407 (and ACKs it), sends the authenticated
-        INVITE and returns it; its responses are for the caller to read."""
+    def call(self, user: str, password: str, callee: str, sdp: bytes,
+             extra: list[tuple[str, str]] | None = None) -> Request:
+        """INVITE `callee` as `user` (with `extra` headers): answers the 407 (and ACKs it),
+        sends the authenticated INVITE and returns it; its responses are for the caller."""
         uri = f"sip:{callee}@127.0.0.1"
         call_id = uuid.uuid4().hex
-        sdp_type = [("Content-Type", "application/sdp")]
+        sdp_type = [("Content-Type", "application/sdp"), *(extra or [])]
         self.send_raw(self.request("INVITE", uri, user, call_id=call_id, to_user=callee,
                                    headers=sdp_type, body=sdp).to_bytes())
         challenge = self.recv_final()
