@@ -27,6 +27,7 @@ from softphone.pbx.features.b2bua import B2bua
 from softphone.pbx.features.ban import BanList
 from softphone.pbx.features.confservice import Conferences
 from softphone.pbx.features.digestpolicy import DigestMemory, DigestPolicy
+from softphone.pbx.features.lineevents import LineEvents
 from softphone.pbx.features.location import Location
 from softphone.pbx.features.presence import PresenceService
 from softphone.pbx.features.prompts import Prompts
@@ -113,7 +114,8 @@ class Pbx:
                            on_call_change=presence.call_changed, settings=users.settings,
                            ring_group=groups.group, logged_out=groups.logged_out,
                            conferences=self.conferences, lines=self.lines)
-        self.subscriptions = Subscriptions(core, self.config, auth, presence, clock)
+        self.subscriptions = Subscriptions(core, self.config, auth, presence, clock,
+                                           lines=LineEvents(self.lines))
         core.register(OptionsHandler(core))
         core.register(Registrar(core, self.config, auth, self.location, time.time))
         core.register(self.b2bua)

@@ -14,6 +14,7 @@ import pytest
 from softphone.pbx.sip.message import Request, Response, make_response
 from tests.helpers.pbxproc import PbxProcess, free_port, write_config
 from tests.helpers.sipclient import SipClient
+from tests.helpers.watcher import Watcher
 
 SDP = (b"v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
        b"m=audio 40000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=sendrecv\r\n")
@@ -103,3 +104,56 @@ def test_a_non_member_can_not_call_as_the_line(phones: dict[str, SipClient]) -> 
     phones["103"].call("103", "pw103", "101", SDP, extra=PPI)
     refused = final(phones["103"])
     assert (refused.status, refused.reason) == (403, "Not a member of this shared line")
+
+
+def call_info(notify: Request) -> list[str]:
+    return notify.headers.get_all("Call-Info")
+
+
+def test_members_watch_the_line_with_call_info_notifies(
+        phones: dict[str, SipClient], pbx: PbxProcess) -> None:
+    watcher = Watcher(pbx.sip_port, "100")
+    try:
+        assert watcher.subscribe("250", "call-info").status == 200
+        first = watcher.notify()
+        assert first.body == b"" and first.headers.get("Event") == "call-info"
+        assert call_info(first) == [
+            "<sip:softphone.test>;appearance-index=1;appearance-state=idle"]
+        phones["101"].call("101", "pw101", "250", SDP)
+        ringing = watcher.notify()
+        assert call_info(ringing) == [
+            "<sip:softphone.test>;appearance-index=1;appearance-state=alerting;"
+            'appearance-uri="<sip:101@softphone.test>"']
+    finally:
+        watcher.close()
+
+
+def test_a_line_seize_has_one_winner_and_holds_the_appearance(
+        phones: dict[str, SipClient], pbx: PbxProcess) -> None:
+    seize = ["Call-Info: <sip:250@softphone.test>;appearance-index=1"]
+    winner, loser = Watcher(pbx.sip_port, "102"), Watcher(pbx.sip_port, "100")
+    try:
+        won = winner.subscribe("250", "line-seize", expires=15, extra=seize)
+        assert (won.status, won.headers.get("Expires")) == (200, "15")
+        lost = loser.subscribe("250", "line-seize", expires=15, extra=seize)
+        assert (lost.status, lost.reason) == (403, "Appearance in use")
+        phones["101"].call("101", "pw101", "250", SDP)     # the only appearance is seized
+        assert final(phones["101"]).status == 486
+        # The seizing member's next call goes out as the line, without asking again.
+        phones["102"].call("102", "pw102", "103", SDP)
+        invite = incoming(phones["103"])
+        assert (invite.headers.get("P-Asserted-Identity") or "").startswith(
+            '"Geschäftsführung" <sip:250@')
+    finally:
+        winner.close()
+        loser.close()
+
+
+@pytest.mark.parametrize("event", ["call-info", "line-seize"])
+def test_a_non_member_can_not_subscribe_to_the_line(pbx: PbxProcess, event: str) -> None:
+    watcher = Watcher(pbx.sip_port, "103")
+    try:
+        refused = watcher.subscribe("250", event, expires=15)
+        assert (refused.status, refused.reason) == (403, "Not a member of this shared line")
+    finally:
+        watcher.close()

@@ -114,7 +114,8 @@ class B2bua:
         (features/sharedline.py); with none free the caller is busy."""
         assert self.lines is not None
         call_id = f"{req.call_id}/{req.from_tag}"
-        claimed = self.lines.claimed(req)
+        # RFC 3325 section 9.2, or a line-seize the caller holds (lineevents.py).
+        claimed = self.lines.claimed(req) or self.lines.seized_line(caller)
         if claimed is not None:
             if caller not in claimed.members:
                 log.info("%s may not call as shared line %s", caller, claimed.number,

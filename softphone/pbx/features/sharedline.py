@@ -56,6 +56,10 @@ class SharedLines:
             return None
         return self.line(user)
 
+    def seized_line(self, member: str) -> SharedLine | None:
+        """The line on which ``member`` seized an appearance to dial (line-seize)."""
+        return next((s.line for s in self.states.values() if s.seized_by(member)), None)
+
     def take(self, call: str, line: SharedLine, *, incoming: bool, member: str | None,
              party: str) -> Appearance | None:
         """An appearance for a new call of ``line``; None when every one is in use."""
@@ -118,6 +122,9 @@ class SharedLines:
         for state in self.states.values():
             if state.expire():
                 self._changed(state)
+
+    def changed(self, number: str) -> None:
+        self._changed(self.states[number])
 
     def _changed(self, state: LineState) -> None:
         for listener in list(self.listeners):
