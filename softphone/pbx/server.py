@@ -35,6 +35,7 @@ from softphone.pbx.features.registrar import Registrar
 from softphone.pbx.features.sharedline import SharedLines
 from softphone.pbx.features.subscriptions import Subscriptions
 from softphone.pbx.groupstore import GroupStore
+from softphone.pbx.linelog import LineLog
 from softphone.pbx.media.relay import RtpRelay
 from softphone.pbx.sip.clock import LoopClock
 from softphone.pbx.sip.connector import client_tls_context
@@ -66,6 +67,7 @@ class Pbx:
         self.groups: GroupStore | None = None
         self.digest_memory: DigestMemory | None = None
         self.rooms: ConferenceStore | None = None
+        self.line_log: LineLog | None = None
         self._timers: dict[str, asyncio.TimerHandle] = {}
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -109,11 +111,13 @@ class Pbx:
                                        rooms.room, Prompts(resource("prompts")),
                                        self._spawn, media_address, time.time, time.monotonic)
         self.lines = SharedLines(self.config.shared_lines, sip.realm, time.monotonic)
+        self.line_log = LineLog(self.data_dir / "lines.sqlite3")
         self.b2bua = B2bua(core, self.config, auth, self.location, self.relay, store, clock,
                            time.time, self._spawn, media_address,
                            on_call_change=presence.call_changed, settings=users.settings,
                            ring_group=groups.group, logged_out=groups.logged_out,
-                           conferences=self.conferences, lines=self.lines)
+                           conferences=self.conferences, lines=self.lines,
+                           line_log=self.line_log)
         self.subscriptions = Subscriptions(core, self.config, auth, presence, clock,
                                            lines=LineEvents(self.lines))
         core.register(OptionsHandler(core))
@@ -222,6 +226,8 @@ class Pbx:
             self.users.close()
         if self.door_log is not None:
             self.door_log.close()
+        if self.line_log is not None:
+            self.line_log.close()
         if self.groups is not None:
             self.groups.close()
         if self.digest_memory is not None:

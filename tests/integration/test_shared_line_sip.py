@@ -30,10 +30,12 @@ PPI = [("P-Preferred-Identity", "<sip:250@softphone.test>")]
 
 
 @pytest.fixture
-def pbx(tmp_path: Path) -> Iterator[PbxProcess]:
+def pbx(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[PbxProcess]:
+    """The daemon with LINE; parametrized indirectly with more keys of the line."""
+    more = "".join(f"{k} = {v}\n" for k, v in getattr(request, "param", {}).items())
     port = free_port()
     cfg = write_config(tmp_path / "pbx.toml", sip_port=port,
-                       rtp_base=24000 + (port % 40) * 200, extra=LINE)
+                       rtp_base=24000 + (port % 40) * 200, extra=LINE + more)
     proc = PbxProcess(cfg, tmp_path / "data", sip_port=port).start()
     yield proc
     assert proc.stop() == 0
@@ -64,9 +66,25 @@ def final(phone: SipClient) -> Response:
     return resp
 
 
-def test_a_call_to_the_line_rings_every_member_naming_line_and_appearance(
-        phones: dict[str, SipClient], pbx: PbxProcess) -> None:
-    phones["101"].call("101", "pw101", "250", SDP)
+def answer(phone: SipClient, invite: Request, number: str) -> None:
+    phone.send_raw(make_response(
+        invite, 200, to_tag=f"t{number}", body=SDP,
+        extra=[("Contact", f"<sip:{number}@127.0.0.1:{phone.port}>"),
+               ("Content-Type", "application/sdp")]).to_bytes())
+
+
+def ack(phone: SipClient, invite: Request, ok: Response, user: str) -> None:
+    """The caller's ACK for a 2xx (RFC 3261 13.2.2.4), so the PBX stops resending it."""
+    contact = (ok.headers.get("Contact") or "").strip("<>")
+    req = phone.request("ACK", contact, user, call_id=invite.call_id, cseq=invite.cseq[0])
+    req.headers.set("From", invite.headers.get("From") or "")
+    req.headers.set("To", ok.headers.get("To") or "")
+    phone.send_raw(req.to_bytes())
+
+
+def connect_101_to_100(phones: dict[str, SipClient], pbx: PbxProcess) -> Request:
+    """101 calls the line, both members ring, 100 answers; returns 100's INVITE."""
+    invite_101 = phones["101"].call("101", "pw101", "250", SDP)
     invites = {n: incoming(phones[n]) for n in ("100", "102")}
     for invite in invites.values():
         assert invite.headers.get("To") == \
@@ -75,13 +93,18 @@ def test_a_call_to_the_line_rings_every_member_naming_line_and_appearance(
             "<sip:250@softphone.test>;appearance-index=1"
     for number, invite in invites.items():
         phones[number].send_raw(make_response(invite, 180, to_tag=f"t{number}").to_bytes())
-    phones["100"].send_raw(make_response(
-        invites["100"], 200, to_tag="t100", body=SDP,
-        extra=[("Contact", f"<sip:100@127.0.0.1:{phones['100'].port}>"),
-               ("Content-Type", "application/sdp")]).to_bytes())
+    answer(phones["100"], invites["100"], "100")
     cancel = incoming(phones["102"], "CANCEL")
     assert cancel.headers.get("Reason") == 'SIP;cause=200;text="Call completed elsewhere"'
-    assert final(phones["101"]).status == 200
+    ok = final(phones["101"])
+    assert ok.status == 200
+    ack(phones["101"], invite_101, ok, "101")
+    return invites["100"]
+
+
+def test_a_call_to_the_line_rings_every_member_naming_line_and_appearance(
+        phones: dict[str, SipClient], pbx: PbxProcess) -> None:
+    connect_101_to_100(phones, pbx)
     # The line's one appearance is taken: the next caller is busy.
     phones["103"].call("103", "pw103", "250", SDP)
     busy = final(phones["103"])
@@ -157,3 +180,92 @@ def test_a_non_member_can_not_subscribe_to_the_line(pbx: PbxProcess, event: str)
         assert (refused.status, refused.reason) == (403, "Not a member of this shared line")
     finally:
         watcher.close()
+
+
+def hold(phone: SipClient, invite: Request, number: str) -> None:
+    """A re-INVITE from the member's side of the PBX's dialog with a=sendonly (RFC 3264
+    section 8.4): the member puts the call on hold."""
+    contact = (invite.headers.get("Contact") or "").strip("<>")
+    req = phone.request("INVITE", contact, number, call_id=invite.call_id, cseq=10,
+                        headers=[("Content-Type", "application/sdp")],
+                        body=SDP.replace(b"a=sendrecv", b"a=sendonly"))
+    req.headers.set("From", f"{invite.headers.get('To')};tag=t{number}")
+    req.headers.set("To", invite.headers.get("From") or "")
+    phone.send_raw(req.to_bytes())
+
+
+def talking(sdp: bytes) -> bool:
+    """No hold in the SDP: sendrecv, written or by default (RFC 4566 section 6)."""
+    return not any(d in sdp for d in (b"a=sendonly", b"a=recvonly", b"a=inactive"))
+
+
+def relay_reinvite(phone: SipClient) -> Request:
+    """The other party answers the re-INVITE the PBX passes on, and says what it was."""
+    reinvite = incoming(phone)
+    phone.send_raw(make_response(reinvite, 200, body=SDP, extra=[
+        ("Content-Type", "application/sdp")]).to_bytes())
+    return reinvite
+
+
+def test_a_held_call_is_retrieved_on_the_other_members_phone(
+        phones: dict[str, SipClient], pbx: PbxProcess) -> None:
+    watcher = Watcher(pbx.sip_port, "102")
+    try:
+        assert watcher.subscribe("250", "call-info").status == 200
+        watcher.notify()
+        to_100 = connect_101_to_100(phones, pbx)
+        hold(phones["100"], to_100, "100")
+        assert b"a=sendonly" in relay_reinvite(phones["101"]).body
+        assert final(phones["100"]).status == 200
+        while "appearance-state=held" not in (watcher.notify().headers.get("Call-Info") or ""):
+            pass
+        phones["102"].call("102", "pw102", "250", SDP,
+                           extra=[("Call-Info", "<sip:250@softphone.test>;appearance-index=1")])
+        ok = final(phones["102"])
+        assert ok.status == 200 and talking(ok.body)
+        assert incoming(phones["100"], "BYE") is not None        # the old phone's leg ends
+        assert talking(relay_reinvite(phones["101"]).body)   # 101 is resumed
+        done = pbx.wait_for("line_retrieve")
+        assert (done["line"], done["appearance"], done["by"], done["from"]) == \
+            ("250", 1, "102", "100")
+    finally:
+        watcher.close()
+
+
+def test_a_barge_in_on_an_active_call_is_refused_when_the_line_forbids_it(
+        phones: dict[str, SipClient], pbx: PbxProcess) -> None:
+    connect_101_to_100(phones, pbx)
+    phones["102"].call("102", "pw102", "250", SDP,
+                       extra=[("Call-Info", "<sip:250@softphone.test>;appearance-index=1")])
+    refused = final(phones["102"])
+    assert (refused.status, refused.reason) == (403, "Barge-in is not allowed on this line")
+    for number in ("100", "101"):   # undisturbed: no BYE, no re-INVITE
+        assert requests_within(phones[number], 0.5) <= {"ACK"}
+
+
+def requests_within(phone: SipClient, seconds: float) -> set[str]:
+    """The methods of the requests that reach ``phone`` until it is quiet for ``seconds``."""
+    phone.sock.settimeout(seconds)
+    methods = set()
+    while (msg := phone.recv()) is not None:
+        if isinstance(msg, Request):
+            methods.add(msg.method)
+    return methods
+
+
+test_a_barge_in_on_an_active_call_is_refused_when_the_line_forbids_it = pytest.mark.parametrize(
+    "pbx", [{"barge_in": "false"}], indirect=True)(
+    test_a_barge_in_on_an_active_call_is_refused_when_the_line_forbids_it)
+
+
+def test_the_move_code_moves_the_lines_only_call_to_the_dialling_phone(
+        phones: dict[str, SipClient], pbx: PbxProcess) -> None:
+    connect_101_to_100(phones, pbx)
+    phones["102"].call("102", "pw102", "*11", SDP)
+    assert final(phones["102"]).status == 200
+    assert incoming(phones["100"], "BYE") is not None
+    moved = pbx.wait_for("line_move")
+    assert (moved["by"], moved["from"]) == ("102", "100")
+    # 103 carries no shared line: there is nothing it could move.
+    phones["103"].call("103", "pw103", "*11", SDP)
+    assert final(phones["103"]).status == 404

@@ -22,11 +22,13 @@ from softphone.pbx.features.call import Call
 from softphone.pbx.features.callinfo import CallInfo
 from softphone.pbx.features.confservice import Conferences
 from softphone.pbx.features.leftover import Leftovers
+from softphone.pbx.features.linetakeover import LineTakeover
 from softphone.pbx.features.location import Location
 from softphone.pbx.features.outcome import BUSY, FAILED, reason_header
 from softphone.pbx.features.routing import Decision, Reject, Ring, Router
 from softphone.pbx.features.sharedline import SharedLines
 from softphone.pbx.features.transfer import Transfers
+from softphone.pbx.linelog import LineLog
 from softphone.pbx.media.relay import RelayError, RtpRelay
 from softphone.pbx.ringgroups import RingGroup
 from softphone.pbx.sip.clock import Clock
@@ -51,7 +53,7 @@ class B2bua:
         ring_group: Callable[[str], RingGroup | None] | None = None,
         logged_out: Callable[[str], frozenset[str]] = lambda group: frozenset(),
         conferences: Conferences | None = None,
-        lines: SharedLines | None = None,
+        lines: SharedLines | None = None, line_log: LineLog | None = None,
     ) -> None:
         self.core = core
         self.lines = lines
@@ -73,6 +75,8 @@ class B2bua:
         self.calls: dict[str, Call] = {}                         # by CallInfo.id
         self._dialogs: dict[tuple[str, str], Call] = {}          # (call-id, our tag)
         self._by_invite: dict[tuple[str, str], Call] = {}        # (call-id, from tag) while ringing
+        self.takeover = LineTakeover(core, lines, self.calls.get, line_log, wall_clock) \
+            if lines is not None else None
 
     # -- new calls ------------------------------------------------------------------------
 
@@ -90,6 +94,9 @@ class B2bua:
             return
         if (req.from_.uri.user or "") != caller:
             self.core.respond(tx, 403, "From does not match the authenticated user")
+            return
+        if self.takeover is not None and self.takeover.wanted(req, callee):
+            self.takeover.invite(req, tx, caller, callee)
             return
         if callee == PICKUP_GROUP or callee.startswith(PICKUP_DIRECTED):
             self._pickup(req, tx, caller, callee)
@@ -273,6 +280,8 @@ class B2bua:
         if dialog is None or not dialog.accepts(req):
             self.core.respond(tx, 500, "Out of order", extra=[("Retry-After", "1")])
             return
+        if self.lines is not None and req.method in ("INVITE", "UPDATE") and req.body:
+            self.lines.media(call.info.id, side, req.body)   # hold and resume on a line
         if req.method == "BYE":
             self.core.respond(tx, 200)
             call.hangup(side)

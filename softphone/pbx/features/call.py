@@ -178,6 +178,10 @@ class Call:
             return
         self._answer("a", self.a_tx, body)
 
+    def answer_leg(self, side: str, tx: ServerTransaction, body: bytes) -> None:
+        """Answer a new peer's INVITE on `side` (a shared line's retrieve, linetakeover.py)."""
+        self._answer(side, tx, body)
+
     def _answer(self, side: str, tx: ServerTransaction, body: bytes) -> None:
         """The PBX's 200 on a UAS leg, resent until its ACK (13.3.1.4)."""
         leg = self.legs[side]

@@ -109,6 +109,42 @@ class SharedLines:
                 a.party = info.parties.get("b")
             self._changed(state)
 
+    def member_side(self, call: str) -> str | None:
+        """The side of ``call`` the line's member is on: b for calls to the line, a for
+        calls made as the line; None for calls not on a line."""
+        found = self._calls.get(call)
+        if found is None:
+            return None
+        return "b" if found[1] else "a"
+
+    def find(self, call: str) -> tuple[LineState, Appearance] | None:
+        found = self._calls.get(call)
+        a = found[0].by_call(call) if found is not None else None
+        return (found[0], a) if found is not None and a is not None else None
+
+    def media(self, call: str, side: str, sdp: bytes) -> None:
+        """A re-INVITE's offer from ``side``: the member putting the call on hold
+        (a=sendonly or a=inactive, RFC 3264 section 8.4) or taking it back."""
+        found = self.find(call)
+        if found is None or self.member_side(call) != side:
+            return
+        state, a = found
+        held = any(line.strip() in (b"a=sendonly", b"a=inactive") for line in sdp.splitlines())
+        if a.state in ("active", "held", "held-private"):
+            new = ("held-private" if a.state == "held-private" else "held") if held else "active"
+            if new != a.state:
+                a.state = new
+                self._changed(state)
+
+    def hold_privately(self, call: str, member: str) -> bool:
+        """Private hold: only ``member`` (its holder) may take the call back."""
+        found = self.find(call)
+        if found is None or found[1].member != member or found[1].state != "held":
+            return False
+        found[1].state = "held-private"
+        self._changed(found[0])
+        return True
+
     def release(self, call: str) -> None:
         """A call that never got going (refused, cancelled while its ports were bound)."""
         found = self._calls.pop(call, None)
