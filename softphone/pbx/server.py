@@ -145,7 +145,8 @@ class Pbx:
             app = create_api(self.config, presence, users, bans, self._nonce_secret(),
                              time.time, time.monotonic, pickup=self.b2bua.pickup_for,
                              door_log=self.door_log, groups=groups,
-                             conference_store=rooms, live_rooms=self.conferences)
+                             conference_store=rooms, live_rooms=self.conferences,
+                             shared_lines=self.lines, line_log=self.line_log)
             tls = tls_context(api.tls_cert, api.tls_key) if api.tls_cert and api.tls_key else None
             self.api = ApiServer(app, api.host, api.port, tls)
             await self.api.start()

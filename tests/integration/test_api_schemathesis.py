@@ -76,15 +76,21 @@ number = "300"
 name = "Hotline"
 members = ["100", "101"]
 """
+SHARED_LINE = """
+[[shared_lines]]
+number = "250"
+name = "Geschäftsführung"
+members = ["100", "101"]
+"""
 
 
 def doors() -> str:
     """Door 150's relay is a port nobody listens on (502 door_unreachable), door 151 has
     none (409 door_no_relay): the answers of a PBX whose doors are down, all documented.
-    And ring group 300 (members 100 and 101)."""
+    And ring group 300 and shared line 250 (members 100 and 101)."""
     return (door_toml(free_port(), video=False, open_roles=("admin",), open_users=())
             + door_toml(None, number="151", name="Hoftor", open_roles=("admin",),
-                        open_users=()) + RING_GROUP)
+                        open_users=()) + RING_GROUP + SHARED_LINE)
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ an appearance is told to the listeners (NOTIFYs, API events).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -158,6 +159,14 @@ class SharedLines:
         for state in self.states.values():
             if state.expire():
                 self._changed(state)
+
+    def change(self, number: str, **settings: object) -> SharedLine:
+        """An owner's or administrator's change of barge_in / warning_tone /
+        warning_interval (api/sharedlines.py checks the values); kept until a restart."""
+        state = self.states[number]
+        state.line = dataclasses.replace(state.line, **settings)  # type: ignore[arg-type]
+        self._changed(state)
+        return state.line
 
     def changed(self, number: str) -> None:
         self._changed(self.states[number])
