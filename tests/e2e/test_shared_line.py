@@ -2,7 +2,9 @@
 the real PBX daemon with line 250 "Geschäftsführung" carried by 100 and 102.
 
 101 calls 250: 100 and 102 ring with the line named; 100 answers and 102 stops ringing;
-102's barge-in is refused once the owner switched barge-in off through the API, and the
+102 barges in: all three hear the other two (a tone each, measured in every stream) and
+100 and 101 hear the warning tone, 102 does not; 102 hangs up and 100-101 go on;
+102's next barge-in is refused once the owner switched barge-in off through the API, and the
 call goes on undisturbed; 100 holds, 102 retrieves the call from the line key and talks
 to 101 (tones measured both ways). 102 calls 103 as the line and 103 sees
 "Geschäftsführung" 250; 103, no member, cannot call as 250."""
@@ -18,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers.agent import Agent, make_agent  # noqa: F401  (make_agent is a fixture)
-from tests.helpers.audio import analyse_recording, dominant_frequency, tone_present
+from tests.helpers.audio import analyse_recording, dominant_frequency, tone_present, tone_ratio
 from tests.helpers.pbxproc import PbxProcess, free_port, write_config
 
 pytestmark = pytest.mark.e2e
@@ -76,7 +78,22 @@ def hears(agent: Agent, tmp_path: Path, freq: int, seconds: float = 2.0) -> bool
         tone_present(samples, rate, freq, min_ratio=0.6)
 
 
-def test_ring_answer_barge_refused_hold_and_retrieve(
+def recording(agent: Agent, tmp_path: Path, name: str) -> Path:
+    wav = tmp_path / f"{agent.name}-{name}.wav"
+    agent.send(cmd="record", wav=str(wav))
+    return wav
+
+
+def stopped(agent: Agent, wav: Path) -> dict[int, float]:
+    """The share of each tone of the test in what ``agent`` recorded to ``wav``."""
+    mark = agent.mark()
+    agent.send(cmd="stop_record")
+    agent.wait_for("recorded", since=mark)
+    samples, rate = analyse_recording(wav)
+    return {f: tone_ratio(samples, rate, f) for f in (600, 800, 1000, 1400)}
+
+
+def test_ring_answer_barge_in_hold_and_retrieve(
         make_agent, pbx: PbxProcess, tmp_path: Path) -> None:  # noqa: F811
     phones = {n: make_agent(f"p{n}").register_at(pbx.sip_port, n).play_tone(f, tmp_path)
               for n, f in (("100", 1000), ("101", 600), ("102", 800))}
@@ -96,6 +113,27 @@ def test_ring_answer_barge_refused_hold_and_retrieve(
     line = api(pbx, "GET", "/shared-lines/250", "102")
     assert line["appearances"][0] == {"index": 1, "state": "active", "member": "100",  # type: ignore[index]
                                       "party": "101"}
+
+    # 102 barges in: all three hear each other, 100 and 101 the warning tone (1400 Hz).
+    wavs = {n: recording(phones[n], tmp_path, "barge") for n in ("100", "101")}
+    mark = p102.mark()
+    p102.send(cmd="call", uri=line_uri, headers=APPEARANCE_1)
+    p102.wait_for("media_state", since=mark, active=True, hold="none")
+    wavs["102"] = recording(p102, tmp_path, "barge")
+    pbx.wait_for("line_barge", by="102")
+    time.sleep(2.5)  # the length of the recording, not a wait for an event
+    heard = {n: stopped(phones[n], wav) for n, wav in wavs.items()}
+    others = {"100": (600, 800), "101": (1000, 800), "102": (1000, 600)}
+    for number, tones in others.items():
+        for freq in tones:
+            assert heard[number][freq] > 0.15, (number, freq, heard[number])
+    assert heard["100"][1400] > 0.01 and heard["101"][1400] > 0.01, heard
+    assert heard["102"][1400] < heard["100"][1400] / 5, heard
+    mark = p102.mark()
+    p102.send(cmd="hangup")
+    p102.wait_for("call_state", since=mark, state="DISCONNECTED")
+    pbx.wait_for("line_barge_end", by="102")
+    assert hears(p101, tmp_path, 1000) and hears(p100, tmp_path, 600)   # the two go on
 
     # The owner forbids barge-in: 102's barge is refused and the call goes on.
     api(pbx, "PATCH", "/shared-lines/250", "100", {"barge_in": False})
@@ -118,7 +156,8 @@ def test_ring_answer_barge_refused_hold_and_retrieve(
     retrieved = pbx.wait_for("line_retrieve")
     assert (retrieved["by"], retrieved["from"]) == ("102", "100")
     audit = api(pbx, "GET", "/shared-lines/250/audit", "100")    # 100 is an administrator
-    assert [(r["action"], r["user"]) for r in audit["records"]] == [("retrieve", "102")]  # type: ignore[attr-defined]
+    assert [(r["action"], r["user"]) for r in audit["records"]] == \
+        [("retrieve", "102"), ("barge", "102")]  # type: ignore[attr-defined]
 
 
 def test_a_member_calls_as_the_line_and_others_may_not(

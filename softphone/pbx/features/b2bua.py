@@ -18,6 +18,7 @@ from softphone.pbx.config import PbxConfig
 from softphone.pbx.features import midcall
 from softphone.pbx.features.anchor import SDP, AnchorError, MediaAnchor
 from softphone.pbx.features.authgate import AuthGate
+from softphone.pbx.features.barge import Barges
 from softphone.pbx.features.call import Call
 from softphone.pbx.features.callinfo import CallInfo
 from softphone.pbx.features.confservice import Conferences
@@ -75,8 +76,10 @@ class B2bua:
         self.calls: dict[str, Call] = {}                         # by CallInfo.id
         self._dialogs: dict[tuple[str, str], Call] = {}          # (call-id, our tag)
         self._by_invite: dict[tuple[str, str], Call] = {}        # (call-id, from tag) while ringing
-        self.takeover = LineTakeover(core, lines, self.calls.get, line_log, wall_clock) \
-            if lines is not None else None
+        self.barges = Barges(core, clock, relay.pool, media_address, config.rtp.srtp, spawn,
+                             line_log, wall_clock) if lines is not None else None
+        self.takeover = LineTakeover(core, lines, self.calls.get, self.barges, line_log,
+                                     wall_clock) if lines is not None and self.barges else None
 
     # -- new calls ------------------------------------------------------------------------
 
@@ -254,6 +257,8 @@ class B2bua:
             self._forget(call)
         if self.lines is not None:
             self.lines.call_changed(info)
+        if self.barges is not None:
+            self.barges.call_changed(info)
         if self.on_call_change is not None:
             self.on_call_change(info)
 
@@ -269,6 +274,8 @@ class B2bua:
 
     def _in_dialog(self, req: Request, tx: ServerTransaction) -> None:
         if self.conferences is not None and self.conferences.in_dialog(req, tx):
+            return
+        if self.barges is not None and self.barges.in_dialog(req, tx):
             return
         found = self._find(req)
         if found is None:
@@ -313,6 +320,8 @@ class B2bua:
 
     def handle_ack_2xx(self, ack: Request, source: Addr, transport: str) -> None:
         if self.conferences is not None and self.conferences.ack(ack):
+            return
+        if self.barges is not None and self.barges.ack(ack):
             return
         found = self._find(ack)
         if found is not None:
@@ -369,6 +378,8 @@ class B2bua:
         for call in calls:
             call.hangup(reason="shutdown")
         self.leftovers.hang_up_all()
+        if self.barges is not None:
+            self.barges.hangup_all()
         rooms = self.conferences.hangup_all() if self.conferences is not None else 0
         return len(calls) + rooms
 

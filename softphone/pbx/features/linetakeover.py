@@ -2,8 +2,9 @@
 
 A member's INVITE to the line's address with `Call-Info: <sip:250@realm>;appearance-
 index=N` (as BroadWorks "Shared Call Appearance" phones send it from a line key) asks for
-appearance N: a held call is resumed on the new phone; an active one is a barge-in, which
-the line may forbid (403 "Barge-in is not allowed on this line"); a privately held one
+appearance N: a held call is resumed on the new phone; an active one is a barge-in
+(barge.py), which the line may forbid (403 "Barge-in is not allowed on this line"); a
+privately held one
 refuses everyone but its holder (403). The feature code MOVE_CODE moves the line's only
 call, or its active one, to the dialling phone (BroadWorks' Call Pull works so).
 
@@ -22,6 +23,7 @@ from collections.abc import Callable
 
 from softphone.pbx.features.anchor import AnchorError
 from softphone.pbx.features.appearances import Appearance, LineState
+from softphone.pbx.features.barge import Barges
 from softphone.pbx.features.call import Call, other
 from softphone.pbx.features.sharedline import SharedLines
 from softphone.pbx.linelog import LineLog, LineRecord
@@ -39,8 +41,9 @@ NO_BARGE = "Barge-in is not allowed on this line"
 
 class LineTakeover:
     def __init__(self, core: SipCore, lines: SharedLines, find_call: Callable[[str], Call | None],
-                 audit: LineLog | None, wall_clock: Callable[[], float]) -> None:
+                 barges: Barges, audit: LineLog | None, wall_clock: Callable[[], float]) -> None:
         self.core = core
+        self.barges = barges
         self.lines = lines
         self.find_call = find_call
         self.audit = audit
@@ -73,12 +76,16 @@ class LineTakeover:
             self.core.respond(tx, 403, "The call is held privately")
         elif a.state == "held":
             self._take(req, tx, member, state, a, "retrieve")
-        elif a.state in ("active", "alerting", "progressing"):
+        elif a.state == "active":
+            call = self.find_call(a.call or "")
             if not line.barge_in:
                 self.core.respond(tx, 403, NO_BARGE)
+            elif call is None or call.ended:
+                self.core.respond(tx, 480, "No call on this appearance")
             else:
-                # A three-way mix through the conference mixer is not built yet (issue 13).
-                self.core.respond(tx, 501, "Barge-in is not available yet")
+                self.barges.start(req, tx, member, call, state, a)
+        elif a.state in ("alerting", "progressing"):
+            self.core.respond(tx, 480, "The call is not answered yet")
         else:
             self.core.respond(tx, 480, "No call on this appearance")
 
