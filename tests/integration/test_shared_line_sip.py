@@ -6,6 +6,9 @@ it; anyone else asking for the line's identity is refused."""
 
 from __future__ import annotations
 
+import json
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,7 +27,6 @@ number = "250"
 name = "Geschäftsführung"
 members = ["100", "102"]
 warning_tone = "repeat"
-appearances = 1
 """
 PPI = [("P-Preferred-Identity", "<sip:250@softphone.test>")]
 
@@ -32,7 +34,8 @@ PPI = [("P-Preferred-Identity", "<sip:250@softphone.test>")]
 @pytest.fixture
 def pbx(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[PbxProcess]:
     """The daemon with LINE; parametrized indirectly with more keys of the line."""
-    more = "".join(f"{k} = {v}\n" for k, v in getattr(request, "param", {}).items())
+    keys = {"appearances": 1, **getattr(request, "param", {})}
+    more = "".join(f"{k} = {v}\n" for k, v in keys.items())
     port = free_port()
     cfg = write_config(tmp_path / "pbx.toml", sip_port=port,
                        rtp_base=24000 + (port % 40) * 200, extra=LINE + more)
@@ -269,3 +272,65 @@ def test_the_move_code_moves_the_lines_only_call_to_the_dialling_phone(
     # 103 carries no shared line: there is nothing it could move.
     phones["103"].call("103", "pw103", "*11", SDP)
     assert final(phones["103"]).status == 404
+
+
+def test_a_privately_held_call_refuses_everyone_but_its_holder(
+        phones: dict[str, SipClient], pbx: PbxProcess) -> None:
+    to_100 = connect_101_to_100(phones, pbx)
+    hold(phones["100"], to_100, "100")
+    relay_reinvite(phones["101"])
+    assert final(phones["100"]).status == 200
+    url = pbx.api_url() + "/api/v1"
+    for user, expected in (("102", 403), ("100", 200)):
+        status, _ = api_put(url, user, "/shared-lines/250/appearances/1/private")
+        assert status == expected
+    phones["102"].call("102", "pw102", "250", SDP,
+                       extra=[("Call-Info", "<sip:250@softphone.test>;appearance-index=1")])
+    refused = final(phones["102"])
+    assert (refused.status, refused.reason) == (403, "The call is held privately")
+
+
+def api_put(url: str, user: str, path: str) -> tuple[int, dict[str, object]]:
+    sign_in = urllib.request.Request(url + "/auth/token", method="POST", data=json.dumps(
+        {"user": user, "password": f"pw{user}"}).encode(),
+        headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(sign_in, timeout=5) as r:
+        token = json.load(r)["token"]
+    req = urllib.request.Request(url + path, method="PUT",
+                                 headers={"Authorization": f"Bearer {token}"})
+    try:
+        with urllib.request.urlopen(req, timeout=5) as r:
+            return r.status, json.load(r)
+    except urllib.error.HTTPError as err:
+        return err.code, json.load(err)
+
+
+@pytest.mark.parametrize("pbx", [{"barge_in": "false"}], indirect=True)
+def test_two_retrieves_at_once_have_one_winner(
+        phones: dict[str, SipClient], pbx: PbxProcess) -> None:
+    to_100 = connect_101_to_100(phones, pbx)
+    hold(phones["100"], to_100, "100")
+    relay_reinvite(phones["101"])
+    assert final(phones["100"]).status == 200
+    desk = SipClient(("127.0.0.1", pbx.sip_port))       # a second phone of 100's
+    try:
+        assert (ok := desk.register("100", "pw100")) is not None and ok.status == 200
+        index = [("Call-Info", "<sip:250@softphone.test>;appearance-index=1")]
+        phones["102"].call("102", "pw102", "250", SDP, extra=index)
+        desk.call("100", "pw100", "250", SDP, extra=index)
+        finals = sorted((final(phones["102"]).status, final(desk).status))
+        assert finals == [200, 403]
+    finally:
+        desk.close()
+
+
+@pytest.mark.parametrize("pbx", [{"appearances": 2}], indirect=True)
+def test_two_calls_at_once_take_two_appearances(
+        phones: dict[str, SipClient], pbx: PbxProcess) -> None:
+    phones["101"].call("101", "pw101", "250", SDP)
+    first = incoming(phones["100"])
+    phones["103"].call("103", "pw103", "250", SDP)
+    second = incoming(phones["100"])
+    assert [first.headers.get("Call-Info"), second.headers.get("Call-Info")] == [
+        "<sip:250@softphone.test>;appearance-index=1",
+        "<sip:250@softphone.test>;appearance-index=2"]

@@ -85,6 +85,19 @@ PATHS: dict[str, Any] = {
                   "responses": {"200": _LINE_OK, "404": _NOT_FOUND,
                                 **errors(400, 401, 403, 413, 422)}},
     },
+    "/api/v1/shared-lines/{number}/appearances/{index}/private": {
+        "put": {"operationId": "holdSharedLinePrivately",
+                "summary": "Private hold: the held call on this appearance can be taken back "
+                           "only by the member who holds it (that member only)",
+                "parameters": [_LINE_PARAM, {
+                    "name": "index", "in": "path", "required": True,
+                    "schema": {"type": "integer", "minimum": 1, "maximum": 35}}],
+                "responses": {"200": _LINE_OK,
+                              "404": error_response("No such line (unknown_line) or "
+                                                    "appearance (unknown_appearance)"),
+                              "409": error_response("The call is not on hold (not_held)"),
+                              **errors(401, 403)}},
+    },
     "/api/v1/shared-lines/{number}/audit": {
         "get": {"operationId": "getSharedLineAudit",
                 "summary": "Barges, retrieves and moves on the line, newest first "

@@ -4,8 +4,9 @@ GET /shared-lines/{number} shows a member or an administrator every appearance (
 the member on it, the other party) and the line's settings; anyone else gets 403. PATCH
 switches barge-in and the warning tone: the line's owner (its first member, the manager
 the line is for) and administrators only. GET .../audit lists barges, retrieves and moves
-(administrators). Every change of the line reaches the members' WebSockets as a
-SharedLineEvent (sharedline_schema.py describes all of it).
+(administrators). PUT .../appearances/{index}/private makes a held call private: only its
+holder may take it back (the client's "private hold"). Every change of the line reaches
+the members' WebSockets as a SharedLineEvent (sharedline_schema.py describes all of it).
 """
 
 from __future__ import annotations
@@ -94,6 +95,22 @@ class SharedLineHandlers:
             self._lines.change(state.line.number, **changes)
         return web.json_response(line_json(state))
 
+    async def private(self, request: web.Request) -> web.Response:
+        """Private hold: the member holding an appearance keeps it to themself."""
+        state, me = self._visible(request), caller(request)
+        index = int(request.match_info["index"])
+        if not 1 <= index <= len(state.appearances):
+            raise ApiError(404, "unknown_appearance", f"Line {state.line.number} has no "
+                                                      f"appearance {index}")
+        a = state.appearances[index - 1]
+        if a.member != me.number:
+            raise ApiError(403, "not_yours", "Only the member holding the call may hold it "
+                                             "privately")
+        if a.state != "held-private" and not self._lines.hold_privately(a.call or "",
+                                                                         me.number):
+            raise ApiError(409, "not_held", "Put the call on hold first")
+        return web.json_response(line_json(state))
+
     async def audit(self, request: web.Request) -> web.Response:
         state = self._state(request)
         if caller(request).role != "admin":
@@ -120,3 +137,4 @@ def add_routes(app: web.Application, lines: SharedLines, audit: LineLog) -> None
     app.router.add_get(base, handlers.get, allow_head=False)
     app.router.add_patch(base, handlers.patch)
     app.router.add_get(base + "/audit", handlers.audit, allow_head=False)
+    app.router.add_put(base + "/appearances/{index:[0-9]{1,2}}/private", handlers.private)
