@@ -7,11 +7,12 @@ newest MAX_ROWS records so that a member's phone retrying in a loop cannot fill 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from dataclasses import dataclass
 from pathlib import Path
 
-from softphone.pbx.sqlite import open_db, transaction
+from softphone.pbx.sqlite import insert_bounded, open_db
 
 MAX_ROWS = 100_000
 ACTIONS = ("barge", "retrieve", "move")
@@ -51,13 +52,7 @@ class LineLog:
         self._max_rows = max_rows
 
     def record(self, r: LineRecord) -> None:
-        with transaction(self._db):
-            cursor = self._db.execute(
-                "INSERT INTO line_audit (at, line, appearance, action, user, previous, party)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (r.at, r.line, r.appearance, r.action, r.user, r.previous, r.party))
-            newest = cursor.lastrowid or 0
-            self._db.execute("DELETE FROM line_audit WHERE id <= ?", (newest - self._max_rows,))
+        insert_bounded(self._db, "line_audit", dataclasses.asdict(r), self._max_rows)
 
     def records(self, line: str, limit: int = 50) -> list[LineRecord]:
         """Newest first."""

@@ -20,7 +20,6 @@ call out as the line, and the line holds several calls at once, each on an appea
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -33,7 +32,6 @@ TONE_MODES = ("none", "once", "repeat")
 MIN_APPEARANCES, MAX_APPEARANCES = 1, 35
 KEYS = ("number", "name", "members", "barge_in", "warning_tone", "warning_interval",
         "appearances", "busy")
-_NUMBER = re.compile(r"[0-9]{2,6}")
 
 
 @dataclass(frozen=True)
@@ -70,15 +68,8 @@ def parse_shared_lines(v: Validator, entries: object, extensions: set[str],
 
 
 def _line(v: Validator, t: dict[str, Any], p: str, extensions: set[str]) -> SharedLine:
-    number = v.get(t, "number", p, str, "")
-    if not _NUMBER.fullmatch(number):
-        raise v.fail(p + "number", f"'{number}' is not a number of 2-6 digits")
-    members = v.get(t, "members", p, list, [])
-    if not members:
-        raise v.fail(p + "members", "needs at least one extension")
-    for i, member in enumerate(members):
-        if member not in extensions:
-            raise v.fail(f"{p}members[{i}]", f"'{member}' is not an extension")
+    number = v.number(t, p)
+    members = v.members(t, p, extensions)
     tone = v.get(t, "warning_tone", p, str, "once")
     if tone not in TONE_MODES:
         raise v.fail(p + "warning_tone", f"'{tone}' is not one of 'none', 'once', 'repeat'")
