@@ -97,10 +97,7 @@ class SharedLines:
         state, incoming = found
         a = state.by_call(info.id)
         if a is None or info.state == "ended":
-            self._calls.pop(info.id, None)
-            if a is not None:
-                state.release(a)
-                self._changed(state)
+            self.release(info.id)
             return
         if info.state == "answered":
             a.state = "active"
@@ -147,13 +144,12 @@ class SharedLines:
         return True
 
     def release(self, call: str) -> None:
-        """A call that never got going (refused, cancelled while its ports were bound)."""
-        found = self._calls.pop(call, None)
+        """The call's appearance is idle again (the call ended, or never got going)."""
+        found = self.find(call)
+        self._calls.pop(call, None)
         if found is not None:
-            a = found[0].by_call(call)
-            if a is not None:
-                found[0].release(a)
-                self._changed(found[0])
+            found[0].release(found[1])
+            self._changed(found[0])
 
     def expire(self) -> None:
         for state in self.states.values():

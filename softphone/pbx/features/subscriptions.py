@@ -36,7 +36,6 @@ log = logging.getLogger(__name__)
 
 # The packages served (RFC 6665 section 7.2.2: Allow-Events lists them; 489 names them).
 PACKAGES = {"presence": pidf.CONTENT_TYPE, "dialog": dialoginfo.CONTENT_TYPE}
-ALLOW_EVENTS = ", ".join(PACKAGES)
 # NOTIFY answers that end the subscription: RFC 5057 section 5.1 lists those that destroy
 # a dialog usage; RFC 6665 section 4.2.2 adds the timeout (408, or no answer at all).
 ENDING = frozenset({404, 405, 408, 410, 416, 480, 481, 482, 483, 484, 485, 489, 501, 604})
@@ -355,7 +354,7 @@ def _accepts(req: Request, content_type: str) -> bool:
     """RFC 6665 section 4.2.1.1 / RFC 3261 21.4.7: a SUBSCRIBE whose Accept excludes the
     package's body type gets 406. No Accept means the package's default type."""
     accepted = [a.split(";", 1)[0].strip().lower() for a in req.headers.get_all("Accept")]
-    if not accepted:
+    if not accepted or not content_type:   # call-info and line-seize NOTIFYs have no body
         return True
     major = content_type.split("/", 1)[0]
     return any(a in (content_type, "*/*", f"{major}/*") for a in accepted)
