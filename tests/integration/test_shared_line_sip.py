@@ -334,3 +334,19 @@ def test_two_calls_at_once_take_two_appearances(
     assert [first.headers.get("Call-Info"), second.headers.get("Call-Info")] == [
         "<sip:250@softphone.test>;appearance-index=1",
         "<sip:250@softphone.test>;appearance-index=2"]
+
+
+def test_one_barge_at_a_time(phones: dict[str, SipClient], pbx: PbxProcess) -> None:
+    connect_101_to_100(phones, pbx)
+    index = [("Call-Info", "<sip:250@softphone.test>;appearance-index=1")]
+    phones["102"].call("102", "pw102", "250", SDP, extra=index)
+    assert final(phones["102"]).status == 200
+    pbx.wait_for("line_barge", by="102")
+    desk = SipClient(("127.0.0.1", pbx.sip_port))       # a second phone of 100's
+    try:
+        assert (ok := desk.register("100", "pw100")) is not None and ok.status == 200
+        desk.call("100", "pw100", "250", SDP, extra=index)
+        second = final(desk)
+        assert (second.status, second.reason) == (486, "Someone is barged in already")
+    finally:
+        desk.close()
