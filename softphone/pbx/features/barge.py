@@ -23,6 +23,7 @@ from softphone.pbx.features.call import Call
 from softphone.pbx.features.callinfo import CallInfo
 from softphone.pbx.features.confleg import ConferenceLeg
 from softphone.pbx.features.confsdp import negotiate
+from softphone.pbx.features.warningtone import WarningTone
 from softphone.pbx.linelog import LineLog, LineRecord
 from softphone.pbx.media.codecs import Codec
 from softphone.pbx.media.endpoint import RtpEndpoint
@@ -31,7 +32,7 @@ from softphone.pbx.media.ports import PortPool, RelayError
 from softphone.pbx.media.sdp import OriginTracker, SdpError
 from softphone.pbx.media.tap import LegPort
 from softphone.pbx.media.ticker import Ticker
-from softphone.pbx.sip.clock import Clock, TimerHandle
+from softphone.pbx.sip.clock import Clock
 from softphone.pbx.sip.core import SipCore
 from softphone.pbx.sip.message import Request
 from softphone.pbx.sip.transaction import ServerTransaction
@@ -50,7 +51,7 @@ class Barge:
     mixer: Mixer
     ticker: Ticker | None = None
     parties: list[LegPort] = field(default_factory=list)
-    timer: TimerHandle | None = None
+    tone: WarningTone | None = None
 
 
 class Barges:
@@ -121,8 +122,12 @@ class Barges:
         self._legs[b.leg.key] = b
         b.leg.answer(media.answer)
         line = state.line
-        if line.warning_tone != "none":
-            self._warn(b, repeat=line.warning_tone == "repeat")
+        def warn() -> None:
+            for party in b.parties:
+                party.warn()
+
+        b.tone = WarningTone(self.clock, line.warning_tone, line.warning_interval, warn)
+        b.tone.start()
         previous = state.appearances[index - 1].member or ""
         party = state.appearances[index - 1].party or ""
         log.info("shared line %s appearance %d: barge by %s", line.number, index, member,
@@ -131,13 +136,6 @@ class Barges:
         if self.audit is not None:
             self.audit.record(LineRecord(self.wall_clock(), line.number, index, "barge",
                                          member, previous, party))
-
-    def _warn(self, b: Barge, repeat: bool) -> None:
-        for party in b.parties:
-            party.warn()
-        if repeat:
-            b.timer = self.clock.call_later(b.state.line.warning_interval,
-                                            lambda: self._warn(b, True))
 
     # -- the barging phone's dialog ---------------------------------------------------------
 
@@ -167,8 +165,8 @@ class Barges:
             return
         del self._by_call[b.call.info.id]
         self._legs.pop(b.leg.key, None)
-        if b.timer is not None:
-            b.timer.cancel()
+        if b.tone is not None:
+            b.tone.stop()
         if b.ticker is not None:
             b.ticker.stop()
         for party in b.parties:
