@@ -350,3 +350,15 @@ def test_one_barge_at_a_time(phones: dict[str, SipClient], pbx: PbxProcess) -> N
         assert (second.status, second.reason) == (486, "Someone is barged in already")
     finally:
         desk.close()
+
+
+def test_a_non_member_can_neither_take_over_nor_move_a_call(
+        phones: dict[str, SipClient], pbx: PbxProcess) -> None:
+    connect_101_to_100(phones, pbx)
+    phones["103"].call("103", "pw103", "250", SDP,
+                       extra=[("Call-Info", "<sip:250@softphone.test>;appearance-index=1")])
+    refused = final(phones["103"])
+    assert (refused.status, refused.reason) == (403, "Not a member of this shared line")
+    phones["103"].call("103", "pw103", "*11", SDP)
+    assert final(phones["103"]).status == 404
+    assert requests_within(phones["100"], 0.5) <= {"ACK"}    # 100's call undisturbed
