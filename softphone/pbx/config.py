@@ -20,6 +20,7 @@ from softphone.common.resources import resource
 from softphone.pbx.conferences import Room, parse_rooms
 from softphone.pbx.doors import Door, parse_doors
 from softphone.pbx.ringgroups import RingGroup, parse_ring_groups
+from softphone.pbx.sharedlines import SharedLine, parse_shared_lines
 from softphone.pbx.validate import DEMO_SOURCE, ConfigError, Validator, describe
 
 ROLES = ("user", "reception", "admin")
@@ -124,6 +125,7 @@ class PbxConfig:
     ring_groups: dict[str, RingGroup] = field(default_factory=dict)
     doors: dict[str, Door] = field(default_factory=dict)
     conferences: dict[str, Room] = field(default_factory=dict)
+    shared_lines: dict[str, SharedLine] = field(default_factory=dict)
 
     def users(self) -> list[Extension]:
         """The extensions people use (not the doors' accounts)."""
@@ -137,6 +139,9 @@ class PbxConfig:
 
     def ring_group(self, number: str) -> RingGroup | None:
         return self.ring_groups.get(number)
+
+    def shared_line(self, number: str) -> SharedLine | None:
+        return self.shared_lines.get(number)
 
 
 def load_config(path: Path | None) -> PbxConfig:
@@ -172,11 +177,12 @@ def _read(path: Path, source: str) -> PbxConfig:
 
 
 class _Validator(Validator):
-    """The PbxConfig sections (doors.py, ringgroups.py and conferences.py add theirs)."""
+    """The PbxConfig sections (doors.py, ringgroups.py, conferences.py and sharedlines.py add
+    theirs)."""
 
     def config(self, data: dict[str, Any]) -> PbxConfig:
         self.known_keys(data, "", ("sip", "rtp", "security", "extensions", "api", "ring_groups",
-                                   "doors", "conferences"))
+                                   "doors", "conferences", "shared_lines"))
         sip = self.sip(self.table(data, "sip", ""))
         rtp = self.rtp(self.table(data, "rtp", ""), sip)
         security = self.security(self.table(data, "security", ""))
@@ -201,8 +207,12 @@ class _Validator(Validator):
                                    taken=set(doors))
         rooms = parse_rooms(self, data.get("conferences", []),
                             set(extensions) | set(doors) | set(groups))
+        lines = parse_shared_lines(self, data.get("shared_lines", []), set(extensions),
+                                   set(extensions) | set(doors) | set(groups) | set(rooms),
+                                   set(extensions) | set(groups))
         extensions.update((ext.number, ext) for ext in door_accounts)
-        return PbxConfig(self.source, sip, rtp, security, extensions, api, groups, doors, rooms)
+        return PbxConfig(self.source, sip, rtp, security, extensions, api, groups, doors, rooms,
+                         lines)
 
     def api(self, t: dict[str, Any]) -> ApiSettings:
         p, d = "api.", ApiSettings()

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from softphone.pbx.sqlite import open_db, transaction
+from softphone.pbx.sqlite import insert_bounded, open_db
 
 MAX_ROWS = 100_000
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
@@ -55,13 +55,9 @@ class DoorLog:
         self._max_rows = max_rows
 
     def record(self, record: AuditRecord) -> None:
-        with transaction(self._db):
-            cursor = self._db.execute(
-                "INSERT INTO door_audit (at, user, door, result, reason) VALUES (?, ?, ?, ?, ?)",
-                (record.at, record.user, record.door, record.result.value, record.reason))
-            newest = cursor.lastrowid or 0
-            # Ids only grow (AUTOINCREMENT), so everything this far behind is the oldest.
-            self._db.execute("DELETE FROM door_audit WHERE id <= ?", (newest - self._max_rows,))
+        insert_bounded(self._db, "door_audit", {
+            "at": record.at, "user": record.user, "door": record.door,
+            "result": record.result.value, "reason": record.reason}, self._max_rows)
 
     def records(self, door: str | None = None, limit: int = 50) -> list[AuditRecord]:
         """Newest first; only ``door``'s when given."""

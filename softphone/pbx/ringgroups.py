@@ -14,14 +14,12 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from softphone.pbx.config import _Validator
 
-_NUMBER = re.compile(r"[0-9]{2,6}")
 STRATEGIES = ("ring-all", "hunt")
 KEYS = ("number", "name", "members", "strategy", "timeout", "ring_time", "no_answer", "busy",
         "busy_on_busy")
@@ -66,15 +64,8 @@ def parse_ring_groups(v: _Validator, entries: object, extensions: set[str],
 
 
 def _group(v: _Validator, t: dict[str, Any], p: str, extensions: set[str]) -> RingGroup:
-    number = v.get(t, "number", p, str, "")
-    if not _NUMBER.fullmatch(number):
-        raise v.fail(p + "number", f"'{number}' is not a number of 2-6 digits")
-    members = v.get(t, "members", p, list, [])
-    if not members:
-        raise v.fail(p + "members", "needs at least one extension")
-    for i, member in enumerate(members):
-        if member not in extensions:
-            raise v.fail(f"{p}members[{i}]", f"'{member}' is not an extension")
+    number = v.number(t, p)
+    members = v.members(t, p, extensions)
     strategy = v.get(t, "strategy", p, str, "ring-all")
     if strategy not in STRATEGIES:
         raise v.fail(p + "strategy", f"'{strategy}' is not one of 'ring-all', 'hunt'")

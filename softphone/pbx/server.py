@@ -27,12 +27,15 @@ from softphone.pbx.features.b2bua import B2bua
 from softphone.pbx.features.ban import BanList
 from softphone.pbx.features.confservice import Conferences
 from softphone.pbx.features.digestpolicy import DigestMemory, DigestPolicy
+from softphone.pbx.features.lineevents import LineEvents
 from softphone.pbx.features.location import Location
 from softphone.pbx.features.presence import PresenceService
 from softphone.pbx.features.prompts import Prompts
 from softphone.pbx.features.registrar import Registrar
+from softphone.pbx.features.sharedline import SharedLines
 from softphone.pbx.features.subscriptions import Subscriptions
 from softphone.pbx.groupstore import GroupStore
+from softphone.pbx.linelog import LineLog
 from softphone.pbx.media.relay import RtpRelay
 from softphone.pbx.sip.clock import LoopClock
 from softphone.pbx.sip.connector import client_tls_context
@@ -64,6 +67,7 @@ class Pbx:
         self.groups: GroupStore | None = None
         self.digest_memory: DigestMemory | None = None
         self.rooms: ConferenceStore | None = None
+        self.line_log: LineLog | None = None
         self._timers: dict[str, asyncio.TimerHandle] = {}
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -106,12 +110,16 @@ class Pbx:
         self.conferences = Conferences(core, clock, self.config, self.relay.pool,
                                        rooms.room, Prompts(resource("prompts")),
                                        self._spawn, media_address, time.time, time.monotonic)
+        self.lines = SharedLines(self.config.shared_lines, sip.realm, time.monotonic)
+        self.line_log = LineLog(self.data_dir / "lines.sqlite3")
         self.b2bua = B2bua(core, self.config, auth, self.location, self.relay, store, clock,
                            time.time, self._spawn, media_address,
                            on_call_change=presence.call_changed, settings=users.settings,
                            ring_group=groups.group, logged_out=groups.logged_out,
-                           conferences=self.conferences)
-        self.subscriptions = Subscriptions(core, self.config, auth, presence, clock)
+                           conferences=self.conferences, lines=self.lines,
+                           line_log=self.line_log)
+        self.subscriptions = Subscriptions(core, self.config, auth, presence, clock,
+                                           lines=LineEvents(self.lines))
         core.register(OptionsHandler(core))
         core.register(Registrar(core, self.config, auth, self.location, time.time))
         core.register(self.b2bua)
@@ -130,13 +138,15 @@ class Pbx:
         self.sip_port = self.transport.port
         self._every(FLUSH_INTERVAL, store.flush)
         self._every(SWEEP_INTERVAL, self.location.sweep)
+        self._every(SWEEP_INTERVAL, self.lines.expire)
         api = self.config.api
         if api.enabled:
             self.door_log = DoorLog(self.data_dir / "doors.sqlite3")
             app = create_api(self.config, presence, users, bans, self._nonce_secret(),
                              time.time, time.monotonic, pickup=self.b2bua.pickup_for,
                              door_log=self.door_log, groups=groups,
-                             conference_store=rooms, live_rooms=self.conferences)
+                             conference_store=rooms, live_rooms=self.conferences,
+                             shared_lines=self.lines, line_log=self.line_log)
             tls = tls_context(api.tls_cert, api.tls_key) if api.tls_cert and api.tls_key else None
             self.api = ApiServer(app, api.host, api.port, tls)
             await self.api.start()
@@ -217,6 +227,8 @@ class Pbx:
             self.users.close()
         if self.door_log is not None:
             self.door_log.close()
+        if self.line_log is not None:
+            self.line_log.close()
         if self.groups is not None:
             self.groups.close()
         if self.digest_memory is not None:

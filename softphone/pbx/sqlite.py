@@ -41,3 +41,18 @@ def transaction(db: sqlite3.Connection) -> Iterator[None]:
             db.execute("ROLLBACK")
         raise
     db.execute("COMMIT")
+
+
+def insert_bounded(db: sqlite3.Connection, table: str, row: dict[str, object],
+                   max_rows: int) -> None:
+    """Insert ``row`` into an audit ``table`` (id INTEGER PRIMARY KEY AUTOINCREMENT) and
+    keep only its newest ``max_rows`` rows, so that a client in a loop cannot fill the disk.
+    ``table`` and the column names are the caller's constants, never user input."""
+    columns = ", ".join(row)
+    marks = ", ".join("?" for _ in row)
+    with transaction(db):
+        cursor = db.execute(f"INSERT INTO {table} ({columns}) VALUES ({marks})",
+                            tuple(row.values()))
+        newest = cursor.lastrowid or 0
+        # Ids only grow (AUTOINCREMENT), so everything this far behind is the oldest.
+        db.execute(f"DELETE FROM {table} WHERE id <= ?", (newest - max_rows,))

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import difflib
 import ipaddress
+import re
 from pathlib import Path
 from typing import Any, TypeVar
 
 DEMO_SOURCE = "<demo>"
+_NUMBER = re.compile(r"[0-9]{2,6}")
 _T = TypeVar("_T")
 
 
@@ -79,6 +81,23 @@ class Validator:
         if not value > 0:
             raise self.fail(prefix + key, f"{value} must be greater than 0")
         return value
+
+    def number(self, table: dict[str, Any], prefix: str) -> str:
+        """``number``: 2-6 digits, as a string (a ring group's, a shared line's)."""
+        number = self.get(table, "number", prefix, str, "")
+        if not _NUMBER.fullmatch(number):
+            raise self.fail(prefix + "number", f"'{number}' is not a number of 2-6 digits")
+        return number
+
+    def members(self, table: dict[str, Any], prefix: str, extensions: set[str]) -> list[str]:
+        """``members``: at least one, each an extension."""
+        members = self.get(table, "members", prefix, list, [])
+        if not members:
+            raise self.fail(prefix + "members", "needs at least one extension")
+        for i, member in enumerate(members):
+            if member not in extensions:
+                raise self.fail(f"{prefix}members[{i}]", f"'{member}' is not an extension")
+        return members
 
     def address(self, value: str, key: str) -> None:
         try:

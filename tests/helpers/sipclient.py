@@ -110,17 +110,24 @@ class SipClient:
         self.send_raw(req.to_bytes())
         return self.recv_final()
 
-    def call(self, user: str, password: str, callee: str, sdp: bytes) -> Request:
-        """INVITE `callee` as `user`: answers the 407 (and ACKs it), sends the authenticated
-        INVITE and returns it; its responses are for the caller to read."""
+    def call(self, user: str, password: str, callee: str, sdp: bytes,
+             extra: list[tuple[str, str]] | None = None) -> Request:
+        """INVITE `callee` as `user` (with `extra` headers): answers the 407 (and ACKs it),
+        sends the authenticated INVITE and returns it; its responses are for the caller."""
         uri = f"sip:{callee}@127.0.0.1"
         call_id = uuid.uuid4().hex
-        sdp_type = [("Content-Type", "application/sdp")]
-        self.send_raw(self.request("INVITE", uri, user, call_id=call_id, to_user=callee,
-                                   headers=sdp_type, body=sdp).to_bytes())
+        sdp_type = [("Content-Type", "application/sdp"), *(extra or [])]
+        first = self.request("INVITE", uri, user, call_id=call_id, to_user=callee,
+                             headers=sdp_type, body=sdp)
+        self.send_raw(first.to_bytes())
         challenge = self.recv_final()
         assert challenge is not None and challenge.status == 407, challenge
-        self.send_raw(self.request("ACK", uri, user, call_id=call_id, to_user=callee).to_bytes())
+        # RFC 3261 17.1.1.3: the ACK of a non-2xx is in the INVITE's transaction (its Via),
+        # with the response's To; otherwise the PBX keeps resending the 407.
+        ack = self.request("ACK", uri, user, call_id=call_id, to_user=callee)
+        ack.headers.set("Via", first.headers.get("Via") or "")
+        ack.headers.set("To", challenge.headers.get("To") or "")
+        self.send_raw(ack.to_bytes())
         auth = digest_response(challenge.headers.get("Proxy-Authenticate") or "", "INVITE",
                                uri, user, password)
         invite = self.request("INVITE", uri, user, call_id=call_id, cseq=2, to_user=callee,

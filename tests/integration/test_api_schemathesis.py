@@ -59,6 +59,13 @@ include-operation-id = ["putConference", "patchConference", "getConference",
                         "conferenceUnmute", "removeConferenceParticipant"]
 checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "422"]
 
+# Shared line numbers that fit the pattern but name no line are 404; nobody holds a call
+# here, so a private hold is 403 (not the holder) or 409 (nothing held).
+[[operations]]
+include-operation-id = ["getSharedLine", "patchSharedLine", "getSharedLineAudit",
+                        "holdSharedLinePrivately"]
+checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409"]
+
 [[operations]]
 include-operation-id = ["openDoor"]
 checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "502"]
@@ -76,15 +83,21 @@ number = "300"
 name = "Hotline"
 members = ["100", "101"]
 """
+SHARED_LINE = """
+[[shared_lines]]
+number = "250"
+name = "Geschäftsführung"
+members = ["100", "101"]
+"""
 
 
 def doors() -> str:
     """Door 150's relay is a port nobody listens on (502 door_unreachable), door 151 has
     none (409 door_no_relay): the answers of a PBX whose doors are down, all documented.
-    And ring group 300 (members 100 and 101)."""
+    And ring group 300 and shared line 250 (members 100 and 101)."""
     return (door_toml(free_port(), video=False, open_roles=("admin",), open_users=())
             + door_toml(None, number="151", name="Hoftor", open_roles=("admin",),
-                        open_users=()) + RING_GROUP)
+                        open_users=()) + RING_GROUP + SHARED_LINE)
 
 
 @pytest.fixture

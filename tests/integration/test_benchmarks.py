@@ -49,6 +49,9 @@ FIGURES: dict[str, list[str]] = {
         "fanout.phases.*.changes", "fanout.phases.*.latency_ms.p99",
         "filter.keystroke_ms.all.p99", "filter.keystroke_ms.peer_all.p99",
     ],
+    "shared_lines": [
+        "notify.p99", "websocket.p99", "dialog_peer.p99", "ratio_notify_p99_to_dialog_peer",
+    ],
     "srtp": [
         "relay_plain_us", "suites.*.rtp_protect_us", "suites.*.rtp_unprotect_us",
         "suites.*.relay_srtp_us", "suites.*.relay_ratio_to_plain",

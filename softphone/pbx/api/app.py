@@ -40,12 +40,16 @@ from softphone.pbx.api.guard import EVENTS_PATH, OPENAPI_PATH, TOKEN_PATH, Guard
 from softphone.pbx.api.openapi import openapi_document
 from softphone.pbx.api.ringgroups import add_routes as add_ring_group_routes
 from softphone.pbx.api.settings import SettingsHandlers
+from softphone.pbx.api.sharedlines import add_routes as add_shared_line_routes
+from softphone.pbx.api.sharedlines import line_events
 from softphone.pbx.api.userstore import UserChange, UserStore
 from softphone.pbx.conferencestore import ConferenceStore
 from softphone.pbx.config import PbxConfig
 from softphone.pbx.doorlog import DoorLog
 from softphone.pbx.features.ban import BanList
+from softphone.pbx.features.sharedline import SharedLines
 from softphone.pbx.groupstore import GroupStore
+from softphone.pbx.linelog import LineLog
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +63,9 @@ def create_api(config: PbxConfig, presence: PresenceSource, users: UserStore, ba
                door_log: DoorLog | None = None,
                groups: GroupStore | None = None,
                conference_store: ConferenceStore | None = None,
-               live_rooms: LiveRooms | None = None) -> web.Application:
+               live_rooms: LiveRooms | None = None,
+               shared_lines: SharedLines | None = None,
+               line_log: LineLog | None = None) -> web.Application:
     """The application; ``secret`` is the daemon's secret (tokens use a key derived from
     it), ``clock`` is wall time (token expiry, audit times), ``ban_clock`` the clock
     ``bans`` runs on. ``door_log`` is the caller's to close; without one the door audit
@@ -85,12 +91,18 @@ def create_api(config: PbxConfig, presence: PresenceSource, users: UserStore, ba
     unsubscribe: list[Callable[[], None]] = []
     relay = DoorRelay()
     audit = door_log if door_log is not None else DoorLog(None)
+    lines = shared_lines if shared_lines is not None else SharedLines(
+        config.shared_lines, config.sip.realm, clock)
+    line_audit = line_log if line_log is not None else LineLog(None)
 
     async def on_startup(_: web.Application) -> None:
         hub.start()
         if live_rooms is not None:
             unsubscribe.append(live_rooms.subscribe(ConferenceEvents(config, live, hub.send)))
         unsubscribe.append(users.subscribe(on_user_change))
+        listener = line_events(hub.send)
+        lines.listeners.append(listener)
+        unsubscribe.append(lambda: lines.listeners.remove(listener))
         await relay.start()
 
     async def on_shutdown(_: web.Application) -> None:
@@ -102,6 +114,8 @@ def create_api(config: PbxConfig, presence: PresenceSource, users: UserStore, ba
         await relay.close()
         if door_log is None:
             audit.close()
+        if line_log is None:
+            line_audit.close()
         if groups is None:
             group_store.close()
         if conference_store is None:
@@ -150,6 +164,7 @@ def create_api(config: PbxConfig, presence: PresenceSource, users: UserStore, ba
     add_video_routes(app, config, secret, clock)
     add_ring_group_routes(app, config, group_store)
     add_conference_routes(app, rooms, live)
+    add_shared_line_routes(app, lines, line_audit)
     return app
 
 

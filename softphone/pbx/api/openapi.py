@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from softphone.common.directory import EntryType, Presence
-from softphone.pbx.api import conference_schema, doorvideo, ringgroups
+from softphone.pbx.api import conference_schema, doorvideo, ringgroups, sharedline_schema
 from softphone.pbx.api.doors import AUDIT_LIMIT_DEFAULT, AUDIT_LIMIT_MAX
 from softphone.pbx.api.favorites import MAX_FAVORITES
 from softphone.pbx.api.oas import (
@@ -314,9 +314,10 @@ PATHS: dict[str, Any] = {
             "or, for browsers, in ?token=. The server sends JSON text messages: first a "
             "SnapshotEvent, then PresenceEvent, FavoritesEvent and SettingsEvent as things "
             "change, and RingGroupEvent to the members of a ring group when someone logs in "
-            "or out of it or its settings change. Close codes: 4001 token expired (sign in "
-            "again), 1013 the client read too slowly (reconnect), 1001 the server is "
-            "shutting down."),
+            "or out of it or its settings change, SharedLineEvent to the members of a shared "
+            "line when one of its appearances or its settings change. Close codes: 4001 "
+            "token expired (sign in again), 1013 the client read too slowly (reconnect), "
+            "1001 the server is shutting down."),
         "parameters": [{"name": "token", "in": "query", "required": False,
                         "schema": {"type": "string"}}],
         "responses": {"101": {"description": "Switched to WebSocket"},
@@ -336,10 +337,11 @@ def openapi_document(server_url: str | None = None) -> dict[str, Any]:
                            "'Authorization: Bearer <token>'. Every error is "
                            "{\"error\": code, \"message\": text}.",
         },
-        "paths": {**PATHS, **doorvideo.PATHS, **ringgroups.PATHS, **conference_schema.PATHS},
+        "paths": {**PATHS, **doorvideo.PATHS, **ringgroups.PATHS, **conference_schema.PATHS,
+                  **sharedline_schema.PATHS},
         "components": {
             "schemas": {**SCHEMAS, **doorvideo.SCHEMAS, **ringgroups.SCHEMAS,
-                        **conference_schema.SCHEMAS},
+                        **conference_schema.SCHEMAS, **sharedline_schema.SCHEMAS},
             "responses": RESPONSES,
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },

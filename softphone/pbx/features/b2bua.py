@@ -18,14 +18,18 @@ from softphone.pbx.config import PbxConfig
 from softphone.pbx.features import midcall
 from softphone.pbx.features.anchor import SDP, AnchorError, MediaAnchor
 from softphone.pbx.features.authgate import AuthGate
+from softphone.pbx.features.barge import Barges
 from softphone.pbx.features.call import Call
 from softphone.pbx.features.callinfo import CallInfo
 from softphone.pbx.features.confservice import Conferences
 from softphone.pbx.features.leftover import Leftovers
+from softphone.pbx.features.linetakeover import LineTakeover
 from softphone.pbx.features.location import Location
-from softphone.pbx.features.outcome import FAILED, reason_header
-from softphone.pbx.features.routing import Reject, Ring, Router
+from softphone.pbx.features.outcome import BUSY, FAILED, reason_header
+from softphone.pbx.features.routing import Decision, Reject, Ring, Router
+from softphone.pbx.features.sharedline import SharedLines
 from softphone.pbx.features.transfer import Transfers
+from softphone.pbx.linelog import LineLog
 from softphone.pbx.media.relay import RelayError, RtpRelay
 from softphone.pbx.ringgroups import RingGroup
 from softphone.pbx.sip.clock import Clock
@@ -50,8 +54,10 @@ class B2bua:
         ring_group: Callable[[str], RingGroup | None] | None = None,
         logged_out: Callable[[str], frozenset[str]] = lambda group: frozenset(),
         conferences: Conferences | None = None,
+        lines: SharedLines | None = None, line_log: LineLog | None = None,
     ) -> None:
         self.core = core
+        self.lines = lines
         self.conferences = conferences
         self.config = config
         self.auth = auth
@@ -70,6 +76,10 @@ class B2bua:
         self.calls: dict[str, Call] = {}                         # by CallInfo.id
         self._dialogs: dict[tuple[str, str], Call] = {}          # (call-id, our tag)
         self._by_invite: dict[tuple[str, str], Call] = {}        # (call-id, from tag) while ringing
+        self.barges = Barges(core, clock, relay.pool, media_address, config.rtp.srtp, spawn,
+                             line_log, wall_clock) if lines is not None else None
+        self.takeover = LineTakeover(core, lines, self.calls.get, self.barges, line_log,
+                                     wall_clock) if lines is not None and self.barges else None
 
     # -- new calls ------------------------------------------------------------------------
 
@@ -88,20 +98,50 @@ class B2bua:
         if (req.from_.uri.user or "") != caller:
             self.core.respond(tx, 403, "From does not match the authenticated user")
             return
+        if self.takeover is not None and self.takeover.wanted(req, callee):
+            self.takeover.invite(req, tx, caller, callee)
+            return
         if callee == PICKUP_GROUP or callee.startswith(PICKUP_DIRECTED):
             self._pickup(req, tx, caller, callee)
             return
-        plan = self.router.route(callee, caller)
-        if isinstance(plan, Reject):
-            self._refuse(req, tx, caller, callee, plan.status, plan.reason, plan.result)
-            return
-        if not req.body or req.headers.get("Content-Type") != SDP:
+        plan: Decision = self.router.route(callee, caller)
+        if not isinstance(plan, Reject) and (
+                not req.body or req.headers.get("Content-Type") != SDP):
             # Offerless INVITEs (RFC 3261 13.2.1 late offer) are not anchored yet.
             self.core.respond(tx, 488, "An SDP offer is required", extra=[("Accept", SDP)])
+            return
+        if self.lines is not None and not isinstance(plan, Reject):
+            plan = self._line_appearance(req, caller, callee, plan)
+        if isinstance(plan, Reject):
+            self._refuse(req, tx, caller, callee, plan.status, plan.reason, plan.result)
             return
         max_forwards = int(req.headers.get("Max-Forwards") or "70") - 1
         self.core.respond(tx, 100)
         self.spawn(self._start_call(req, tx, caller, callee, plan, max_forwards))
+
+    def _line_appearance(self, req: Request, caller: str, callee: str, plan: Ring) -> Decision:
+        """Calls to a shared line and calls made as one take an appearance of it
+        (features/sharedline.py); with none free the caller is busy."""
+        assert self.lines is not None
+        call_id = f"{req.call_id}/{req.from_tag}"
+        # RFC 3325 section 9.2, or a line-seize the caller holds (lineevents.py).
+        claimed = self.lines.claimed(req) or self.lines.seized_line(caller)
+        if claimed is not None:
+            if caller not in claimed.members:
+                log.info("%s may not call as shared line %s", caller, claimed.number,
+                         extra={"event": "line_refused", "line": claimed.number,
+                                "caller": caller})
+                return Reject(403, "Not a member of this shared line")
+            if self.lines.take(call_id, claimed, incoming=False, member=caller,
+                               party=callee) is None:
+                return Reject(486, "All appearances of the line are in use", BUSY)
+        line = self.lines.line(callee)
+        if line is not None and self.lines.take(call_id, line, incoming=True, member=None,
+                                                party=caller) is None:
+            if line.busy and line.busy != caller:
+                return self.router.route(line.busy, caller, plan.hops + 1)
+            return Reject(486, "All appearances of the line are in use", BUSY)
+        return plan
 
     async def _start_call(self, req: Request, tx: ServerTransaction, caller: str, callee: str,
                           plan: Ring, max_forwards: int) -> None:
@@ -114,6 +154,7 @@ class B2bua:
             return
         if tx.last_response is not None and tx.last_response.status >= 200:
             session.close()  # cancelled while the ports were being bound
+            self._release_line(req)
             return
         anchor = MediaAnchor(session, self.media_address, srtp=self.config.rtp.srtp,
                              tls_a=tx.transport == "tls")
@@ -125,12 +166,15 @@ class B2bua:
         except AnchorError as exc:
             anchor.close()
             self.core.respond(tx, 488, f"Bad SDP: {exc}")
+            self._release_line(req)
             return
         call = Call(self.core, self.clock, anchor, req, tx, info, self)
         device = next((b.contact for b in self.location.bindings(caller) if b.source == tx.source),
                       None)
         if device is not None:
             call.devices["a"] = device
+        if self.lines is not None:
+            self.lines.prepare(call)
         self.calls[info.id] = call
         self._by_invite[(req.call_id, req.from_tag or "")] = call
         self.store.call_started(CallRecord(
@@ -153,6 +197,7 @@ class B2bua:
         """A call that is not delivered at all: refused at once, and in the call history
         all the same, saying why."""
         self.core.respond(tx, status, reason, extra=[*reason_header(result), *(extra or [])])
+        self._release_line(req)
         call_id, now = f"{req.call_id}/{req.from_tag}", self.wall_clock()
         ext = self.config.extension(caller)
         self.store.call_started(CallRecord(
@@ -162,6 +207,10 @@ class B2bua:
         log.info("call %s -> %s not delivered: %s", caller, callee, result,
                  extra={"event": "call_end", "call": call_id, "result": result,
                         "caller": caller, "callee": callee})
+
+    def _release_line(self, req: Request) -> None:
+        if self.lines is not None:
+            self.lines.release(f"{req.call_id}/{req.from_tag}")
 
     # -- who is on the phone (for call waiting and busy-on-busy) ------------------------
 
@@ -206,6 +255,10 @@ class B2bua:
                      extra={"event": "call_end", "call": info.id, "result": info.result,
                             "caller": info.caller, "callee": info.callee})
             self._forget(call)
+        if self.lines is not None:
+            self.lines.call_changed(info)
+        if self.barges is not None:
+            self.barges.call_changed(info)
         if self.on_call_change is not None:
             self.on_call_change(info)
 
@@ -222,6 +275,8 @@ class B2bua:
     def _in_dialog(self, req: Request, tx: ServerTransaction) -> None:
         if self.conferences is not None and self.conferences.in_dialog(req, tx):
             return
+        if self.barges is not None and self.barges.in_dialog(req, tx):
+            return
         found = self._find(req)
         if found is None:
             if not self.leftovers.handle(req, tx):
@@ -232,6 +287,8 @@ class B2bua:
         if dialog is None or not dialog.accepts(req):
             self.core.respond(tx, 500, "Out of order", extra=[("Retry-After", "1")])
             return
+        if self.lines is not None and req.method in ("INVITE", "UPDATE") and req.body:
+            self.lines.media(call.info.id, side, req.body)   # hold and resume on a line
         if req.method == "BYE":
             self.core.respond(tx, 200)
             call.hangup(side)
@@ -263,6 +320,8 @@ class B2bua:
 
     def handle_ack_2xx(self, ack: Request, source: Addr, transport: str) -> None:
         if self.conferences is not None and self.conferences.ack(ack):
+            return
+        if self.barges is not None and self.barges.ack(ack):
             return
         found = self._find(ack)
         if found is not None:
@@ -319,6 +378,8 @@ class B2bua:
         for call in calls:
             call.hangup(reason="shutdown")
         self.leftovers.hang_up_all()
+        if self.barges is not None:
+            self.barges.hangup_all()
         rooms = self.conferences.hangup_all() if self.conferences is not None else 0
         return len(calls) + rooms
 

@@ -61,6 +61,11 @@ class Call:
         self.pickers: list[Dialer] = []     # colleagues' phones ringing to take the call
         self.pending: set[str] = set()      # sides with a re-INVITE in flight (14.1: 491)
         self.devices: dict[str, str] = {}   # side -> Contact of the device on it (call waiting)
+        # A member calling as a shared line: the identity callees see (sharedline.py).
+        self.presented: Party | None = None
+        # A call to a shared line: (line number, its name, headers naming the appearance)
+        # for the INVITEs to the members' devices.
+        self.line_ring: tuple[str, str, list[tuple[str, str]]] | None = None
         self._retransmit: dict[str, TimerHandle] = {}   # side -> 2xx resend timer
         self.ended = False
         registry.bind(a, self)
@@ -90,13 +95,16 @@ class Call:
 
     def _ring_stage(self) -> None:
         stage = self.plan.stages[self.stage]
+        line = self.line_ring if self.line_ring and self.line_ring[0] == stage.number else None
         self.dialer = Dialer(
-            self.core, self.clock, caller=Party(self.info.caller, self.info.caller_name),
+            self.core, self.clock,
+            caller=self.presented or Party(self.info.caller, self.info.caller_name),
             callee=stage.number, bindings=stage.bindings, offer=self.offer,
             ring_timeout=stage.timeout or RING_TIMEOUT, on_progress=self._on_progress,
             on_answer=self._on_answer, on_fail=self._on_stage_failed,
             max_forwards=self.max_forwards, secure_offer=self.anchor.secure_offer("b"),
             on_transport=self._b_transport,
+            callee_name=line[1] if line else "", extra=line[2] if line else None,
         )
         self.info.devices = [b.contact for b in stage.bindings]
         self.info.ringing = sorted({b.aor for b in stage.bindings})
@@ -169,6 +177,10 @@ class Call:
             self._fail_caller(488, "Not Acceptable Here", FAILED)
             return
         self._answer("a", self.a_tx, body)
+
+    def answer_leg(self, side: str, tx: ServerTransaction, body: bytes) -> None:
+        """Answer a new peer's INVITE on `side` (a shared line's retrieve, linetakeover.py)."""
+        self._answer(side, tx, body)
 
     def _answer(self, side: str, tx: ServerTransaction, body: bytes) -> None:
         """The PBX's 200 on a UAS leg, resent until its ACK (13.3.1.4)."""

@@ -62,6 +62,7 @@ class Dialer:
         max_forwards: int = 70,
         secure_offer: bytes | None = None,
         on_transport: Callable[[str], None] | None = None,
+        callee_name: str = "", extra: list[tuple[str, str]] | None = None,
     ) -> None:
         self.core = core
         self.clock = clock
@@ -73,6 +74,8 @@ class Dialer:
         # who to tell which transport a device's provisional or 2xx answer came over.
         self.secure_offer = secure_offer
         self.on_transport = on_transport
+        self.callee_name = callee_name.replace('"', "")
+        self.extra = extra or []
         self.ring_timeout = ring_timeout
         self.on_progress = on_progress
         self.on_answer = on_answer
@@ -107,12 +110,15 @@ class Dialer:
         h.add("Via", self.core.via(transport))
         h.add("Max-Forwards", str(self.max_forwards))
         h.add("From", f"{identity};tag={self.tag}")
-        h.add("To", f"<sip:{self.callee}@{host}>")
+        to = f"<sip:{self.callee}@{host}>"
+        h.add("To", f'"{self.callee_name}" {to}' if self.callee_name else to)
         h.add("Call-ID", self.call_id)
         h.add("CSeq", "1 INVITE")
         h.add("Contact", self.core.contact(self.caller.number, transport))
         h.add("P-Asserted-Identity", identity)  # RFC 3325, trusted: set by the PBX
         h.add("Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO, REFER, NOTIFY")
+        for name, value in self.extra:
+            h.add(name, value)
         h.add("Content-Type", SDP)
         body = self.offer
         if transport == "tls" and self.secure_offer is not None:

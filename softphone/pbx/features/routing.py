@@ -82,6 +82,15 @@ class Router:
         group = self.ring_group(number)
         if group is not None:
             return self._group(group, caller, hops)
+        line = self.config.shared_line(number)
+        if line is not None:
+            # Shared call appearance: every registered device of every member rings, busy
+            # or not (the line, not the person, takes the call); the appearance count is
+            # the line's limit (features/sharedline.py).
+            bindings = [b for m in line.members if m != caller for b in self.bindings(m)]
+            if not bindings:
+                return Reject(480, "Not registered", NOT_REGISTERED)
+            return Ring(number, [Stage(number, bindings)], hops=hops)
         if self.config.extension(number) is None:
             return Reject(404, "Unknown number", NOT_FOUND)
         s = self.settings(number)

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from softphone.pbx.config import PbxConfig
 from softphone.pbx.features import dialoginfo, pidf
 from softphone.pbx.features.authgate import AuthGate
+from softphone.pbx.features.lineevents import LINE_SEIZE, SEIZE_EXPIRES, LineEvents
 from softphone.pbx.features.presence import TERMINATED, DialogState, PresenceService
 from softphone.pbx.sip.address import AddressError, SipUri
 from softphone.pbx.sip.clock import Clock, TimerHandle
@@ -35,7 +36,6 @@ log = logging.getLogger(__name__)
 
 # The packages served (RFC 6665 section 7.2.2: Allow-Events lists them; 489 names them).
 PACKAGES = {"presence": pidf.CONTENT_TYPE, "dialog": dialoginfo.CONTENT_TYPE}
-ALLOW_EVENTS = ", ".join(PACKAGES)
 # NOTIFY answers that end the subscription: RFC 5057 section 5.1 lists those that destroy
 # a dialog usage; RFC 6665 section 4.2.2 adds the timeout (408, or no answer at all).
 ENDING = frozenset({404, 405, 408, 410, 416, 480, 481, 482, 483, 484, 485, 489, 501, 604})
@@ -71,6 +71,7 @@ class Subscriptions:
         self, core: SipCore, config: PbxConfig, auth: AuthGate, presence: PresenceService,
         clock: Clock, *, max_per_watcher: int = 200, max_total: int = 10_000,
         min_expires: int = 60, default_expires: int = 3600, max_expires: int = 3600,
+        lines: LineEvents | None = None,
     ) -> None:
         self.core = core
         self.config = config
@@ -87,6 +88,14 @@ class Subscriptions:
         self._per_watcher: dict[str, int] = {}
         self._stop_listening = [presence.subscribe(lambda u: self._changed("presence", u.number)),
                                 presence.watch_dialogs(self._dialogs_changed)]
+        # Shared lines' packages (lineevents.py): no body, the state is in Call-Info headers.
+        self.lines = lines
+        self.packages = dict(PACKAGES)
+        if lines is not None:
+            self.packages.update({"call-info": "", "line-seize": ""})
+            lines.lines.listeners.append(
+                lambda state: self._changed("call-info", state.line.number))
+        self.allow_events = ", ".join(self.packages)
 
     def __len__(self) -> int:
         return len(self._dialogs)
@@ -96,15 +105,15 @@ class Subscriptions:
     def handle_SUBSCRIBE(self, req: Request, tx: ServerTransaction) -> None:
         event = (req.headers.get("Event") or "").strip()
         package = event.split(";", 1)[0].strip().lower()
-        if package not in PACKAGES:
+        if package not in self.packages:
             # RFC 6665 section 4.2.1.1: an unknown package gets 489 with Allow-Events.
-            self.core.respond(tx, 489, extra=[("Allow-Events", ALLOW_EVENTS)])
+            self.core.respond(tx, 489, extra=[("Allow-Events", self.allow_events)])
             return
         if req.to_tag:
             self._refresh(req, tx, package)
             return
-        if not _accepts(req, PACKAGES[package]):
-            self.core.respond(tx, 406, extra=[("Accept", PACKAGES[package])])
+        if not _accepts(req, self.packages[package]):
+            self.core.respond(tx, 406, extra=[("Accept", self.packages[package])])
             return
         watcher = self.auth.user(req, tx, proxy=False)
         if watcher is None:
@@ -115,10 +124,18 @@ class Subscriptions:
             self.core.respond(tx, 400, "Bad Request-URI")
             return
         target = uri.user or ""
-        if self.config.extension(target) is None:
+        line_package = package in ("call-info", "line-seize")
+        if line_package:
+            assert self.lines is not None
+            refusal = self.lines.admit(target, watcher)
+            if refusal is not None:
+                self.core.respond(tx, *refusal)
+                return
+        elif self.config.extension(target) is None:
             self.core.respond(tx, 404, "Unknown extension")
             return
-        expires = self._expires(req, tx)
+        # A line-seize lasts as long as a seized appearance waits for its call.
+        expires = SEIZE_EXPIRES if package == LINE_SEIZE else self._expires(req, tx)
         if expires is None:
             return
         if expires and (len(self._dialogs) >= self.max_total
@@ -128,6 +145,12 @@ class Subscriptions:
             self.core.respond(tx, 503, "Too many subscriptions",
                               extra=[("Retry-After", RETRY_AFTER)])
             return
+        if line_package:
+            assert self.lines is not None
+            refusal = self.lines.seize(package, target, watcher, req)
+            if refusal is not None:
+                self.core.respond(tx, *refusal)
+                return
         # RFC 6665 section 4.2.1.1 / RFC 3261 12.1.1: the 200 makes a dialog, our tag in To.
         dialog = Dialog.as_uas(req, new_tag(), tx.source, tx.transport,
                                self.core.contact(target, tx.transport),
@@ -163,7 +186,7 @@ class Subscriptions:
         if not sub.dialog.accepts(req):
             self.core.respond(tx, 500, "Out of order", extra=[("Retry-After", "1")])
             return
-        expires = self._expires(req, tx)
+        expires = SEIZE_EXPIRES if package == LINE_SEIZE else self._expires(req, tx)
         if expires is None:
             return
         # SUBSCRIBE is a target refresh request (4.1.2.2): a moved phone gets its NOTIFYs.
@@ -199,7 +222,7 @@ class Subscriptions:
         self.core.respond(tx, 200, to_tag=sub.dialog.local_tag, extra=[
             ("Expires", str(expires)),          # 4.2.1.1: the 200 MUST say how long
             ("Contact", sub.dialog.local_contact),
-            ("Allow-Events", ALLOW_EVENTS),
+            ("Allow-Events", self.allow_events),
         ])
 
     def _schedule(self, sub: Subscription, expires: int) -> None:
@@ -243,9 +266,14 @@ class Subscriptions:
         else:
             left = max(1, math.ceil(sub.expires_at - self.clock.now()))
             state = f"active;expires={left}"   # 4.2.2: what is left of the subscription
-        body, content_type = self._body(sub)
-        req = sub.dialog.request("NOTIFY", body, content_type, extra=[
-            ("Event", sub.event), ("Subscription-State", state)])
+        extra = [("Event", sub.event), ("Subscription-State", state)]
+        if sub.package in ("call-info", "line-seize"):
+            assert self.lines is not None
+            body, content_type = b"", None
+            extra += self.lines.headers(sub.package, sub.target)
+        else:
+            body, content_type = self._body(sub)
+        req = sub.dialog.request("NOTIFY", body, content_type, extra=extra)
         sub.in_flight = True
         self.core.send_request(req, sub.dialog.dest, sub.dialog.transport,
                                lambda resp: self._answered(sub, resp),
@@ -326,7 +354,7 @@ def _accepts(req: Request, content_type: str) -> bool:
     """RFC 6665 section 4.2.1.1 / RFC 3261 21.4.7: a SUBSCRIBE whose Accept excludes the
     package's body type gets 406. No Accept means the package's default type."""
     accepted = [a.split(";", 1)[0].strip().lower() for a in req.headers.get_all("Accept")]
-    if not accepted:
+    if not accepted or not content_type:   # call-info and line-seize NOTIFYs have no body
         return True
     major = content_type.split("/", 1)[0]
     return any(a in (content_type, "*/*", f"{major}/*") for a in accepted)

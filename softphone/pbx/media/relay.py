@@ -26,6 +26,7 @@ import ipaddress
 import logging
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -88,6 +89,9 @@ class _Channel(asyncio.DatagramProtocol):
         self.inbound: SrtpContext | None = None
         self.outbound: SrtpContext | None = None
         self.rtcp = min_len == 8
+        # A barge-in on a shared line (media/tap.py): what the peer sends goes to the
+        # conference mixer instead of the other leg; None: plain forwarding.
+        self.tap: Callable[[bytes], None] | None = None
         self.closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -100,6 +104,9 @@ class _Channel(asyncio.DatagramProtocol):
             self.last_rx = now
         elif not self._accept_source(data, addr, now):
             self.dropped += 1
+            return
+        if self.tap is not None:
+            self.tap(data)
             return
         peer = self.peer
         target = peer.target
@@ -225,6 +232,17 @@ class RelayLeg:
         self._rtcp.remote = None if addr is None else rtcp or _next(addr)
         self._rtp.update_target()
         self._rtcp.update_target()
+
+    def tap(self, received: Callable[[bytes], None] | None) -> None:
+        """Hand the peer's RTP packets to ``received`` instead of the other leg (None:
+        forward again); RTCP keeps flowing."""
+        self._rtp.tap = received
+
+    def send(self, packet: bytes) -> None:
+        """An RTP packet of the PBX's own to this leg's peer (a mix, media/tap.py)."""
+        channel = self._rtp
+        if channel.target is not None and channel.transport is not None:
+            channel.transport.sendto(packet, channel.target)
 
     def set_srtp(self, inbound: SrtpContext | None, outbound: SrtpContext | None) -> None:
         """SRTP on this leg (both None: plain RTP): ``inbound`` for what the peer sends,
