@@ -734,6 +734,14 @@
         <translation>Fehlgeschlagen</translation>
     </message>
     <message>
+        <source>Answered on another device</source>
+        <translation>Auf einem anderen Gerät angenommen</translation>
+    </message>
+    <message>
+        <source>Answered by {name}</source>
+        <translation>Angenommen von {name}</translation>
+    </message>
+    <message>
         <source>Unknown</source>
         <translation>Unbekannt</translation>
     </message>
@@ -837,6 +845,13 @@
     <message>
         <source>Contacts</source>
         <translation>Kontakte</translation>
+    </message>
+    <message numerus="yes">
+        <source>History (%n missed)</source>
+        <translation>
+            <numerusform>Verlauf (%n verpasst)</numerusform>
+            <numerusform>Verlauf (%n verpasst)</numerusform>
+        </translation>
     </message>
     <message>
         <source>History</source>
@@ -1057,6 +1072,13 @@
 </context>
 <context>
     <name>Tray</name>
+    <message numerus="yes">
+        <source>Softphone – %n missed call(s)</source>
+        <translation>
+            <numerusform>Softphone – %n verpasster Anruf</numerusform>
+            <numerusform>Softphone – %n verpasste Anrufe</numerusform>
+        </translation>
+    </message>
     <message>
         <source>Softphone</source>
         <translation>Softphone</translation>

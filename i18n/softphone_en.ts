@@ -734,6 +734,14 @@
         <translation>Failed</translation>
     </message>
     <message>
+        <source>Answered on another device</source>
+        <translation>Answered on another device</translation>
+    </message>
+    <message>
+        <source>Answered by {name}</source>
+        <translation>Answered by {name}</translation>
+    </message>
+    <message>
         <source>Unknown</source>
         <translation>Unknown</translation>
     </message>
@@ -837,6 +845,13 @@
     <message>
         <source>Contacts</source>
         <translation>Contacts</translation>
+    </message>
+    <message numerus="yes">
+        <source>History (%n missed)</source>
+        <translation>
+            <numerusform>History (%n missed)</numerusform>
+            <numerusform>History (%n missed)</numerusform>
+        </translation>
     </message>
     <message>
         <source>History</source>
@@ -1057,6 +1072,13 @@
 </context>
 <context>
     <name>Tray</name>
+    <message numerus="yes">
+        <source>Softphone – %n missed call(s)</source>
+        <translation>
+            <numerusform>Softphone – %n missed call</numerusform>
+            <numerusform>Softphone – %n missed calls</numerusform>
+        </translation>
+    </message>
     <message>
         <source>Softphone</source>
         <translation>Softphone</translation>

@@ -25,7 +25,7 @@ from typing import Any
 
 import pjsua2 as pj
 
-from softphone.common.call_outcome import reason_cause
+from softphone.common.call_outcome import answered_by, reason_cause
 from softphone.common.engine_protocol import CallInfo, CallState, Direction, to_data
 from softphone.engine.audio import AudioBridge
 from softphone.engine.endpoint import Graveyard
@@ -85,6 +85,7 @@ class EngineCall(pj.Call):
         self.muted = False
         self.transfer_of: list[str] = []   # calls to end when our REFER succeeded
         self.cancel_cause = ""   # the Reason of a CANCEL: "SIP;200" when answered elsewhere
+        self.answered_by = ""    # ... and who answered, when the PBX says so
 
     def onCallState(self, prm: pj.OnCallStateParam) -> None:
         self.manager.on_state(self, _reason_cause(prm.e) or self.cancel_cause)
@@ -94,6 +95,7 @@ class EngineCall(pj.Call):
         message = _received(prm.e)
         if message.startswith("CANCEL "):
             self.cancel_cause = reason_cause(message)
+            self.answered_by = answered_by(message)
 
     def onCallMediaState(self, prm: pj.OnCallMediaStateParam) -> None:
         self.manager.on_media(self)
@@ -184,7 +186,8 @@ class CallManager:
         if info.state == pj.PJSIP_INV_STATE_DISCONNECTED:
             self._publish(call.call_id, replace(
                 current, state=CallState.ENDED, code=info.lastStatusCode,
-                reason=info.lastReason, cause=cause, ended_at=self.clock()))
+                reason=info.lastReason, cause=cause, answered_by=call.answered_by,
+                ended_at=self.clock()))
             self._end(call)
             return
         self._publish(call.call_id, replace(current, state=self._state(call, info.state),

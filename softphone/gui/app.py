@@ -32,6 +32,7 @@ from softphone.gui.history import CallHistory
 from softphone.gui.i18n import install_translator
 from softphone.gui.logsetup import FORMATS, log_engine_events, log_pbx_events, setup_logging
 from softphone.gui.main_window import MainWindow
+from softphone.gui.missed import MissedCalls
 from softphone.gui.names import NameLookup, party
 from softphone.gui.pbx_backend import PbxBackend, PbxState, api_base_url
 from softphone.gui.pbx_client import PbxClient
@@ -61,7 +62,6 @@ class Client:
             app, extra_args=[*log_args, *engine_args])
         log_engine_events(self.engine)
         self._account_dialog: AccountDialog | None = None
-        self.history_view = HistoryView(self.history)
         # Contacts, presence, favorites: the PBX's client API, or local contacts without it.
         self.local_contacts = LocalContacts(config_dir / "contacts.sqlite3")
         self.pbx = pbx if pbx is not None else PbxClient(app)
@@ -70,6 +70,7 @@ class Client:
         # Who a number is, for the calls and the history: the directory, else local contacts.
         self.names = NameLookup(self.pbx, self.local_contacts, app)
         self.contacts_view.model.modelReset.connect(self.names.contacts_changed)
+        self.history_view = HistoryView(self.history, names=self.names, me=self._me)
         # A call from (or to) a door shows the door's video and its open button.
         self.window = MainWindow(
             self.engine, history_view=self.history_view, contacts_view=self.contacts_view,
@@ -82,6 +83,11 @@ class Client:
                          answer=self.window.answer, reject=self.window.reject,
                          names=self.names)
         self.window.hide_on_close = self.tray.available
+        # Missed calls not yet seen: a count on the History tab and on the tray icon.
+        self.missed = MissedCalls(self.history, self.window, self.window.tabs,
+                                  self.history_view, self.window)
+        self.missed.changed.connect(self._show_missed)
+        self._show_missed(self.missed.count)
         app.setQuitOnLastWindowClosed(not self.tray.available)
 
         # Conference rooms: the PIN asked for (or remembered) and keyed in once answered.
@@ -173,6 +179,11 @@ class Client:
         name, _number = party(info, self.names)
         self.history.record(info, rejected=rejected, name=name)
         self.history_view.refresh()
+        self.missed.refresh()
+
+    def _show_missed(self, count: int) -> None:
+        self.window.set_missed_count(count)
+        self.tray.set_missed(count)
 
     def open_account_dialog(self) -> None:
         if not self.window.isVisible():

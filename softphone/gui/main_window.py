@@ -72,6 +72,7 @@ class MainWindow(QMainWindow):
         self.panels: dict[str, CallPanel | IncomingPanel] = {}
         self._rejected: set[str] = set()
         self.hide_on_close = False      # set by app.py when a tray icon can bring it back
+        self.missed_count = 0           # unseen missed calls, on the History tab (missed.py)
         self.setObjectName("mainWindow")
         self.resize(380, 600)
 
@@ -148,9 +149,16 @@ class MainWindow(QMainWindow):
         if self.contacts_view is not None:
             self.tabs.setTabText(self.tabs.indexOf(self.contacts_view), self.tr("Contacts"))
         if self.history_view is not None:
-            self.tabs.setTabText(self.tabs.indexOf(self.history_view), self.tr("History"))
+            self.tabs.setTabText(
+                self.tabs.indexOf(self.history_view),
+                self.tr("History (%n missed)", "", self.missed_count) if self.missed_count
+                else self.tr("History"))
         self.menus.retranslate()
         self.status.retranslate()
+
+    def set_missed_count(self, count: int) -> None:
+        self.missed_count = count
+        self.retranslate()
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:

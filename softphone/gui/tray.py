@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, QPointF, Qt, Signal
+from PySide6.QtCore import QObject, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QAction, QBrush, QColor, QIcon, QPainter, QPainterPath, QPen, QPixmap
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon, QWidget
 
@@ -46,6 +46,33 @@ def app_icon() -> QIcon:
     return icon
 
 
+def badged(icon: QIcon, count: int) -> QIcon:
+    """`icon` with a red disc and the count of missed calls in its top right corner."""
+    if count <= 0:
+        return icon
+    badge = QIcon()
+    text = str(count) if count < 100 else "99+"
+    for size in (16, 22, 32, 48, 64, 128):
+        pixmap = icon.pixmap(size, size)
+        painter = QPainter(pixmap)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        radius = size * 0.3
+        centre = QPointF(size - radius, radius)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QBrush(QColor("#c62828")))
+        painter.drawEllipse(centre, radius, radius)
+        font = painter.font()
+        font.setPixelSize(max(6, round(radius * (1.3 if len(text) == 1 else 0.9))))
+        font.setBold(True)
+        painter.setFont(font)
+        painter.setPen(QColor("white"))
+        painter.drawText(QRectF(centre.x() - radius, 0, 2 * radius, 2 * radius),
+                         Qt.AlignmentFlag.AlignCenter, text)
+        painter.end()
+        badge.addPixmap(pixmap)
+    return badge
+
+
 class Tray(QObject):
     """Listens to the engine's calls; answer/reject go through the window's handlers so
     the tray and the window behave the same (answering holds the call in progress)."""
@@ -62,6 +89,8 @@ class Tray(QObject):
         self._answer = answer
         self._reject = reject
         self._ringing: dict[str, CallInfo] = {}
+        self._base_icon = icon
+        self.missed = 0                 # unseen missed calls, drawn on the icon
         self.available = (QSystemTrayIcon.isSystemTrayAvailable() if available is None
                           else available)
         self.icon = QSystemTrayIcon(icon, self)
@@ -90,8 +119,14 @@ class Tray(QObject):
         if self.available:
             self.icon.show()
 
+    def set_missed(self, count: int) -> None:
+        self.missed = count
+        self.icon.setIcon(badged(self._base_icon, count))
+        self.retranslate()
+
     def retranslate(self) -> None:
-        self.icon.setToolTip(self.tr("Softphone"))
+        self.icon.setToolTip(self.tr("Softphone – %n missed call(s)", "", self.missed)
+                             if self.missed else self.tr("Softphone"))
         self.answer_action.setText(self.tr("Answer"))
         self.reject_action.setText(self.tr("Reject"))
         self.quit_action.setText(self.tr("Quit"))

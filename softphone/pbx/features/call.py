@@ -15,7 +15,7 @@ from typing import Protocol
 
 from softphone.pbx.features.anchor import SDP, AnchorError, MediaAnchor
 from softphone.pbx.features.callinfo import CallInfo
-from softphone.pbx.features.dialer import COMPLETED_ELSEWHERE, Dialer, Party
+from softphone.pbx.features.dialer import Dialer, Party, completed_elsewhere
 from softphone.pbx.features.outcome import CANCELLED, FAILED, failure_result, reason_header
 from softphone.pbx.features.routing import RING_TIMEOUT, Decision, Ring
 from softphone.pbx.sip.clock import Clock, TimerHandle
@@ -157,8 +157,9 @@ class Call:
                 binding = dialer.winner.binding
                 self.info.parties["b"] = binding.aor   # who answered (a group's member)
                 self.devices["b"] = binding.contact
-            elif not dialer.done:
-                dialer.cancel(COMPLETED_ELSEWHERE)
+        for dialer in dialers:
+            if not dialer.done:
+                dialer.cancel(completed_elsewhere(self.info.parties["b"]))
         self.info.ringing = []
         self.registry.bind(dialog, self)
         try:
@@ -243,7 +244,7 @@ class Call:
             return True
         for dialer in (self.dialer, *self.pickers):
             if dialer is not None and not dialer.done:
-                dialer.cancel(COMPLETED_ELSEWHERE)
+                dialer.cancel(completed_elsewhere(picker))
         self.legs["b"] = b
         self.registry.bind(b, self)
         self.info.parties["b"] = picker
