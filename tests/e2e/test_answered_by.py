@@ -1,0 +1,50 @@
+"""Issue 14 item 1: a call that rang at one's phone and was taken by a colleague (a ring
+group's member, a pickup) ends with the PBX's CANCEL naming who took it (RFC 3326 Reason
+with answered-by), read by the real engine: the history says "answered by ...", not
+"missed"."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.test_engine import engine_with_mic, register
+from tests.helpers.agent import make_agent  # noqa: F401  (make_agent is a fixture)
+from tests.helpers.engineclient import make_engine  # noqa: F401  (a fixture)
+from tests.helpers.pbxproc import PbxProcess, free_port, write_config
+
+pytestmark = pytest.mark.e2e
+
+GROUP = '[[ring_groups]]\nnumber = "200"\nname = "Vertrieb"\nmembers = ["101", "102"]\n'
+
+
+@pytest.fixture
+def pbx(tmp_path: Path) -> Iterator[PbxProcess]:
+    port = free_port()
+    cfg = write_config(tmp_path / "pbx.toml", sip_port=port, extra=GROUP,
+                       rtp_base=24000 + (port % 40) * 200)
+    proc = PbxProcess(cfg, tmp_path / "data", sip_port=port).start()
+    yield proc
+    assert proc.stop() == 0
+
+
+@pytest.mark.parametrize("dialled", ["200", "101"], ids=["ring-group", "pickup"])
+def test_the_engine_learns_which_colleague_answered(
+        make_engine, make_agent, pbx: PbxProcess, tmp_path: Path, dialled: str  # noqa: F811
+) -> None:
+    engine = engine_with_mic(make_engine, tmp_path)
+    register(engine, pbx, "101")
+    alice = make_agent("a100").register_at(pbx.sip_port, "100")
+    carol = make_agent("a102").register_at(pbx.sip_port, "102")
+    alice.send(cmd="call", uri=f"sip:{dialled}@127.0.0.1:{pbx.sip_port}")
+    ringing = engine.wait_event("call", state="incoming")
+    if dialled == "200":        # the group rings 102 too: she answers
+        carol.wait_for("incoming")
+        carol.send(cmd="answer", code=200)
+    else:                       # 102 picks the call to 101 up
+        alice.wait_for("call_state", state="EARLY")
+        carol.send(cmd="call", uri=f"sip:**101@127.0.0.1:{pbx.sip_port}")
+    ended = engine.wait_event("call", call_id=ringing["call_id"], state="ended")
+    assert (ended["cause"], ended["answered_by"]) == ("SIP;200", "102"), str(ended)
