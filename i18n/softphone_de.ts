@@ -224,6 +224,10 @@
 <context>
     <name>ContactsModel</name>
     <message>
+        <source>unknown</source>
+        <translation>unbekannt</translation>
+    </message>
+    <message>
         <source>available</source>
         <translation>erreichbar</translation>
     </message>
@@ -1071,6 +1075,13 @@
     </message>
 </context>
 <context>
+    <name>StatusBar</name>
+    <message>
+        <source>PBX unreachable</source>
+        <translation>Telefonanlage nicht erreichbar</translation>
+    </message>
+</context>
+<context>
     <name>Tray</name>
     <message numerus="yes">
         <source>Softphone – %n missed call(s)</source>
@@ -1237,6 +1248,10 @@
     <message>
         <source>Call ended: {reason}</source>
         <translation>Anruf beendet: {reason}</translation>
+    </message>
+    <message>
+        <source>Call ended: the PBX is unreachable</source>
+        <translation>Anruf beendet: Telefonanlage nicht erreichbar</translation>
     </message>
     <message>
         <source>Unknown</source>

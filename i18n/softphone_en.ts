@@ -224,6 +224,10 @@
 <context>
     <name>ContactsModel</name>
     <message>
+        <source>unknown</source>
+        <translation>unknown</translation>
+    </message>
+    <message>
         <source>available</source>
         <translation>available</translation>
     </message>
@@ -1071,6 +1075,13 @@
     </message>
 </context>
 <context>
+    <name>StatusBar</name>
+    <message>
+        <source>PBX unreachable</source>
+        <translation>PBX unreachable</translation>
+    </message>
+</context>
+<context>
     <name>Tray</name>
     <message numerus="yes">
         <source>Softphone – %n missed call(s)</source>
@@ -1237,6 +1248,10 @@
     <message>
         <source>Call ended: {reason}</source>
         <translation>Call ended: {reason}</translation>
+    </message>
+    <message>
+        <source>Call ended: the PBX is unreachable</source>
+        <translation>Call ended: the PBX is unreachable</translation>
     </message>
     <message>
         <source>Unknown</source>

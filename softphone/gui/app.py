@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QDockWidget, QWidget
 
 from softphone.common.directory import DirectoryEntry, UserSettings
 from softphone.common.engine_protocol import AccountConfig, CallInfo
+from softphone.gui import format as fmt
 from softphone.gui.conference.calls import ConferenceCalls
 from softphone.gui.conference.join import ConferenceJoiner, RoomPins
 from softphone.gui.conference.pin import PinDialog
@@ -36,6 +37,7 @@ from softphone.gui.missed import MissedCalls
 from softphone.gui.names import NameLookup, party
 from softphone.gui.pbx_backend import PbxBackend, PbxState, api_base_url
 from softphone.gui.pbx_client import PbxClient
+from softphone.gui.pbx_watch import PbxWatch
 from softphone.gui.settings import Settings, default_config_dir
 from softphone.gui.tray import Tray, app_icon
 from softphone.gui.widgets.account_dialog import AccountDialog
@@ -107,6 +109,10 @@ class Client:
         # After the window's own "call ended" line: the room's reason in words replaces it.
         self.joiner.explained.connect(lambda text: self.window.status.showMessage(text, 10000))
         self.window.call_ended.connect(self._record_call)
+        # A PBX that stops answering: said in the status bar, its calls ended with a reason.
+        self.pbx_watch = PbxWatch(self.pbx, self.engine, self.window.calls, parent=self.window)
+        self.pbx_watch.reachable_changed.connect(self.window.status.set_pbx_reachable)
+        self.pbx_watch.call_lost.connect(self._call_lost)
         self.pbx.settings_changed.connect(self._pbx_settings)
         self.window.account_requested.connect(self.open_account_dialog)
         self.window.settings_requested.connect(self.open_settings_dialog)
@@ -180,6 +186,11 @@ class Client:
         self.history.record(info, rejected=rejected, name=name)
         self.history_view.refresh()
         self.missed.refresh()
+
+    def _call_lost(self, info: CallInfo) -> None:
+        # After the window's own "call ended" line, which cannot know why.
+        self.window.status.showMessage(
+            f"{fmt.remote(info, self.names)}: {fmt.call_lost()}", 10000)
 
     def _show_missed(self, count: int) -> None:
         self.window.set_missed_count(count)
