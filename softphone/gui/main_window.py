@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QTimer, Signal
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtGui import QCloseEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
@@ -97,7 +97,8 @@ class MainWindow(QMainWindow):
         self.calls_widget.hide()
 
         self.dialpad = Dialpad()
-        self.dialpad.digit_pressed.connect(self.number_edit.append)
+        # One keypad: it dials, and while a call is active it sends that call DTMF.
+        self.dialpad.digit_pressed.connect(self._keypad_digit)
         self.tabs = QTabWidget()
         keypad_page = QWidget()
         keypad_layout = QVBoxLayout(keypad_page)
@@ -238,6 +239,29 @@ class MainWindow(QMainWindow):
         active = [p for p in panels if p.info.state in cp.TALKING]
         return (active or panels or [None])[-1]
 
+    def _talking_panel(self) -> CallPanel | None:
+        panel = self.current_panel()
+        return panel if panel is not None and panel.info.state == CallState.ACTIVE else None
+
+    def _keypad_digit(self, digit: str) -> None:
+        panel = self._talking_panel()
+        if panel is not None:
+            panel.send_dtmf(digit)
+        else:
+            self.number_edit.append(digit)
+
+    def _show_keypad(self, panel: CallPanel) -> None:
+        self.tabs.setCurrentIndex(0)
+        panel.setFocus()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        # Keys no child took (focus on a button, the tabs): DTMF for the call in progress.
+        panel = self._talking_panel()
+        if panel is not None and event.text() and event.text() in cp.DTMF_KEYS:
+            panel.send_dtmf(event.text())
+            return
+        super().keyPressEvent(event)
+
     # -- events up -----------------------------------------------------------------------
 
     def on_registration(self, info: RegistrationInfo) -> None:
@@ -292,7 +316,12 @@ class MainWindow(QMainWindow):
                                   blink_ms=self._blink_ms, names=self._names,
                                   parent=self.calls_widget)
                 self._doors.answered(info, door, panel)
+                panel.keypad_requested.connect(lambda p=panel: self._show_keypad(p))
                 self._add_panel(info.call_id, panel)
+            if isinstance(panel, CallPanel) and info.state == CallState.ACTIVE \
+                    and not self.number_edit.text() and (
+                    QApplication.focusWidget() in (None, self.number_edit)):
+                panel.setFocus()    # typed digits now go to the call as DTMF
         self._update_calls_list()
         self.menus.update()
 

@@ -68,7 +68,7 @@ class WindowMenus:
         self.mute_action = add(cp.MUTE_KEY, lambda: self._on_current(CallPanel.toggle_mute))
         self.hold_action = add(cp.HOLD_KEY, lambda: self._on_current(CallPanel.toggle_hold))
         self.keypad_action = add(
-            cp.KEYPAD_KEY, lambda: self._on_current(lambda p: p.keypad_button.toggle()))
+            cp.KEYPAD_KEY, lambda: self._on_current(lambda p: p.keypad_button.click()))
         self.transfer_action = add(
             cp.TRANSFER_KEY, lambda: self._on_current(lambda p: p.transfer_button.showMenu()))
         self.swap_action = add(cp.SWAP_KEY, window.switch_next)

@@ -240,16 +240,6 @@ def test_mute_and_hold_follow_the_engine(window, engine):
     assert engine.last("resume") == ("c1",)
 
 
-def test_keypad_sends_dtmf(qtbot, window, engine):
-    active_call(engine)
-    panel = window.panels["c1"]
-    panel.keypad_button.click()
-    assert panel.dialpad.isVisible()
-    qtbot.mouseClick(panel.dialpad.buttons["5"], Qt.MouseButton.LeftButton)
-    qtbot.mouseClick(panel.dialpad.buttons["#"], Qt.MouseButton.LeftButton)
-    assert [a for n, a in engine.requests if n == "dtmf"] == [("c1", "5"), ("c1", "#")]
-
-
 def test_call_timer_advances(qtbot, window, engine, clock):
     active_call(engine)
     panel = window.panels["c1"]
