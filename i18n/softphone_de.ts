@@ -120,11 +120,11 @@
     </message>
     <message>
         <source>Transfer</source>
-        <translation>Weiterleiten</translation>
+        <translation>Weiterverbinden</translation>
     </message>
     <message>
         <source>Transfer the call</source>
-        <translation>Anruf weiterleiten</translation>
+        <translation>Anruf weiterverbinden</translation>
     </message>
     <message>
         <source>Hang up</source>
@@ -907,7 +907,7 @@
     </message>
     <message>
         <source>&amp;Transfer…</source>
-        <translation>&amp;Weiterleiten…</translation>
+        <translation>&amp;Weiterverbinden…</translation>
     </message>
     <message>
         <source>&amp;End current call and answer</source>
