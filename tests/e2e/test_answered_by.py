@@ -48,3 +48,20 @@ def test_the_engine_learns_which_colleague_answered(
         carol.send(cmd="call", uri=f"sip:**101@127.0.0.1:{pbx.sip_port}")
     ended = engine.wait_event("call", call_id=ringing["call_id"], state="ended")
     assert (ended["cause"], ended["answered_by"]) == ("SIP;200", "102"), str(ended)
+
+
+def test_a_pickup_shows_the_caller_not_the_feature_code(
+        make_engine, make_agent, pbx: PbxProcess, tmp_path: Path) -> None:  # noqa: F811
+    """Issue 14 item 10: the engine (102) dials **101 to take Alice's call to 101; the PBX's
+    200 asserts who is on the line (RFC 3325), so the call shows Alice (100, "Empfang" in the
+    test configuration), not "**101"."""
+    engine = engine_with_mic(make_engine, tmp_path)
+    register(engine, pbx, "102")
+    alice = make_agent("a100").register_at(pbx.sip_port, "100")
+    bob = make_agent("a101").register_at(pbx.sip_port, "101")
+    alice.send(cmd="call", uri=f"sip:101@127.0.0.1:{pbx.sip_port}")
+    bob.wait_for("incoming")
+    alice.wait_for("call_state", state="EARLY")
+    call_id = engine.request("call", target="**101")["call_id"]
+    active = engine.wait_event("call", call_id=call_id, state="active")
+    assert (active["remote_number"], active["remote_name"]) == ("100", "Empfang"), active

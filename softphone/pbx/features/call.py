@@ -181,6 +181,12 @@ class Call:
             # RFC 3325, trusted since the PBX sets it; door stations log it with an opening.
             extra.append(("P-Asserted-Identity",
                           f"<sip:{self.info.parties['b']}@{self.core.via_host}>"))
+        else:
+            # A pickup: the colleague dialled **101 or *8 and now talks to the caller; their
+            # phone shows who that is (RFC 3325 9.1) rather than the feature code.
+            name = self.info.caller_name.replace('"', "").replace("\\", "")
+            extra.append(("P-Asserted-Identity",
+                          f'"{name}" <sip:{self.info.caller}@{self.core.via_host}>'))
         if body:
             extra.append(("Content-Type", SDP))
         ok = self.core.respond(tx, 200, to_tag=leg.local_tag, extra=extra, body=body)
