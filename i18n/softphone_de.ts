@@ -831,6 +831,14 @@
 <context>
     <name>MainWindow</name>
     <message>
+        <source>{name} ({number}) – Softphone</source>
+        <translation>{name} ({number}) – Softphone</translation>
+    </message>
+    <message>
+        <source>{who} – Softphone</source>
+        <translation>{who} – Softphone</translation>
+    </message>
+    <message>
         <source>Softphone</source>
         <translation>Softphone</translation>
     </message>
@@ -872,6 +880,10 @@
     <message>
         <source>&amp;Settings…</source>
         <translation>&amp;Einstellungen…</translation>
+    </message>
+    <message>
+        <source>&amp;Find contact</source>
+        <translation>Kontakt &amp;suchen</translation>
     </message>
     <message>
         <source>&amp;Quit</source>
@@ -928,6 +940,18 @@
     <message>
         <source>{who}: {why}</source>
         <translation>{who}: {why}</translation>
+    </message>
+    <message>
+        <source>Quit during a call?</source>
+        <translation>Während eines Anrufs beenden?</translation>
+    </message>
+    <message>
+        <source>Quitting hangs up the calls in progress.</source>
+        <translation>Beim Beenden werden die laufenden Anrufe aufgelegt.</translation>
+    </message>
+    <message>
+        <source>Hang up and quit</source>
+        <translation>Auflegen und beenden</translation>
     </message>
 </context>
 <context>
@@ -1083,16 +1107,36 @@
 </context>
 <context>
     <name>Tray</name>
-    <message numerus="yes">
-        <source>Softphone – %n missed call(s)</source>
-        <translation>
-            <numerusform>Softphone – %n verpasster Anruf</numerusform>
-            <numerusform>Softphone – %n verpasste Anrufe</numerusform>
-        </translation>
+    <message>
+        <source>Available</source>
+        <translation>Verfügbar</translation>
     </message>
     <message>
-        <source>Softphone</source>
-        <translation>Softphone</translation>
+        <source>Ringing</source>
+        <translation>Es klingelt</translation>
+    </message>
+    <message>
+        <source>In a call</source>
+        <translation>Im Gespräch</translation>
+    </message>
+    <message>
+        <source>Do not disturb</source>
+        <translation>Nicht stören</translation>
+    </message>
+    <message>
+        <source>PBX unreachable</source>
+        <translation>Telefonanlage nicht erreichbar</translation>
+    </message>
+    <message>
+        <source>Softphone – {state}</source>
+        <translation>Softphone – {state}</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n missed call(s)</source>
+        <translation>
+            <numerusform>%n verpasster Anruf</numerusform>
+            <numerusform>%n verpasste Anrufe</numerusform>
+        </translation>
     </message>
     <message>
         <source>Answer</source>

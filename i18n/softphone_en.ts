@@ -831,6 +831,14 @@
 <context>
     <name>MainWindow</name>
     <message>
+        <source>{name} ({number}) – Softphone</source>
+        <translation>{name} ({number}) – Softphone</translation>
+    </message>
+    <message>
+        <source>{who} – Softphone</source>
+        <translation>{who} – Softphone</translation>
+    </message>
+    <message>
         <source>Softphone</source>
         <translation>Softphone</translation>
     </message>
@@ -872,6 +880,10 @@
     <message>
         <source>&amp;Settings…</source>
         <translation>&amp;Settings…</translation>
+    </message>
+    <message>
+        <source>&amp;Find contact</source>
+        <translation>&amp;Find contact</translation>
     </message>
     <message>
         <source>&amp;Quit</source>
@@ -928,6 +940,18 @@
     <message>
         <source>{who}: {why}</source>
         <translation>{who}: {why}</translation>
+    </message>
+    <message>
+        <source>Quit during a call?</source>
+        <translation>Quit during a call?</translation>
+    </message>
+    <message>
+        <source>Quitting hangs up the calls in progress.</source>
+        <translation>Quitting hangs up the calls in progress.</translation>
+    </message>
+    <message>
+        <source>Hang up and quit</source>
+        <translation>Hang up and quit</translation>
     </message>
 </context>
 <context>
@@ -1083,16 +1107,36 @@
 </context>
 <context>
     <name>Tray</name>
-    <message numerus="yes">
-        <source>Softphone – %n missed call(s)</source>
-        <translation>
-            <numerusform>Softphone – %n missed call</numerusform>
-            <numerusform>Softphone – %n missed calls</numerusform>
-        </translation>
+    <message>
+        <source>Available</source>
+        <translation>Available</translation>
     </message>
     <message>
-        <source>Softphone</source>
-        <translation>Softphone</translation>
+        <source>Ringing</source>
+        <translation>Ringing</translation>
+    </message>
+    <message>
+        <source>In a call</source>
+        <translation>In a call</translation>
+    </message>
+    <message>
+        <source>Do not disturb</source>
+        <translation>Do not disturb</translation>
+    </message>
+    <message>
+        <source>PBX unreachable</source>
+        <translation>PBX unreachable</translation>
+    </message>
+    <message>
+        <source>Softphone – {state}</source>
+        <translation>Softphone – {state}</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n missed call(s)</source>
+        <translation>
+            <numerusform>%n missed call</numerusform>
+            <numerusform>%n missed calls</numerusform>
+        </translation>
     </message>
     <message>
         <source>Answer</source>

@@ -14,8 +14,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QDialog, QDockWidget, QWidget
+from PySide6.QtCore import QCoreApplication, Qt, QTimer
+from PySide6.QtWidgets import QApplication, QDialog, QDockWidget, QMessageBox, QWidget
 
 from softphone.common.directory import DirectoryEntry, UserSettings
 from softphone.common.engine_protocol import AccountConfig, CallInfo
@@ -40,11 +40,13 @@ from softphone.gui.pbx_client import PbxClient
 from softphone.gui.pbx_watch import PbxWatch
 from softphone.gui.settings import Settings, default_config_dir
 from softphone.gui.tray import Tray, app_icon
+from softphone.gui.tray_state import TrayStatus
 from softphone.gui.widgets.account_dialog import AccountDialog
 from softphone.gui.widgets.history_view import HistoryView
 from softphone.gui.widgets.settings_dialog import SettingsDialog
 
 log = logging.getLogger(__name__)
+translate = QCoreApplication.translate      # with its context, so that lupdate finds it
 
 
 class Client:
@@ -113,12 +115,48 @@ class Client:
         self.pbx_watch = PbxWatch(self.pbx, self.engine, self.window.calls, parent=self.window)
         self.pbx_watch.reachable_changed.connect(self.window.status.set_pbx_reachable)
         self.pbx_watch.call_lost.connect(self._call_lost)
+        # The tray icon's colour: available, ringing, in a call, DND, unreachable.
+        self.tray_status = TrayStatus(self.window)
+        self.tray_status.changed.connect(self.tray.set_state)
+        self.engine.call_changed.connect(self.tray_status.on_call)
+        self.engine.registration_changed.connect(self.tray_status.on_registration)
+        self.pbx_watch.reachable_changed.connect(self.tray_status.set_reachable)
+        self.pbx.settings_changed.connect(lambda s: self.tray_status.set_dnd(s.dnd))
         self.pbx.settings_changed.connect(self._pbx_settings)
         self.window.account_requested.connect(self.open_account_dialog)
         self.window.settings_requested.connect(self.open_settings_dialog)
-        self.window.quit_requested.connect(app.quit)
-        self.tray.quit_requested.connect(app.quit)
+        self.window.quit_requested.connect(self.request_quit)
+        self.tray.quit_requested.connect(self.request_quit)
+        self._quit_box: QMessageBox | None = None
+        self.quit = app.quit        # what request_quit() ends with
         app.aboutToQuit.connect(self.shutdown)
+
+    def request_quit(self) -> None:
+        """Quit, but ask first while calls are going on: quitting would hang them up."""
+        if not self.window.calls():
+            self.quit()
+            return
+        if self._quit_box is not None:
+            self._quit_box.raise_()
+            return
+        if not self.window.isVisible():
+            self.tray.show_window()
+        box = self._quit_box = QMessageBox(
+            QMessageBox.Icon.Question, translate("MainWindow", "Quit during a call?"),
+            translate("MainWindow", "Quitting hangs up the calls in progress."),
+            QMessageBox.StandardButton.Cancel, self.window)
+        quit_button = box.addButton(translate("MainWindow", "Hang up and quit"),
+                                    QMessageBox.ButtonRole.AcceptRole)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+
+        def done(_result: int) -> None:
+            self._quit_box = None
+            box.deleteLater()
+            if box.clickedButton() is quit_button:
+                self.quit()
+
+        box.finished.connect(done)
+        box.open()
 
     def _me(self) -> str:
         return self.settings.account.user if self.settings.account else ""
@@ -149,6 +187,8 @@ class Client:
                 transport=account.transport, display_name=account.display_name)
             self.engine.set_account(config)
             self._connect_pbx(config)
+        if account is not None:
+            self.window.set_identity(account.display_name, account.user)
         audio = (self.settings.audio_input, self.settings.audio_output,
                  self.settings.audio_ringer)
         if any(device is not None for device in audio):
@@ -210,6 +250,7 @@ class Client:
             if result == QDialog.DialogCode.Accepted and config is not None:
                 self.engine.set_account(config)
                 self._connect_pbx(config)
+                self.window.set_identity(config.display_name, config.user)
             self._account_dialog = None
             dialog.deleteLater()
 

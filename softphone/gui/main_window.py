@@ -73,6 +73,7 @@ class MainWindow(QMainWindow):
         self._rejected: set[str] = set()
         self.hide_on_close = False      # set by app.py when a tray icon can bring it back
         self.missed_count = 0           # unseen missed calls, on the History tab (missed.py)
+        self._identity = ("", "")       # own name and number, in the title
         self.setObjectName("mainWindow")
         self.resize(380, 600)
 
@@ -142,7 +143,14 @@ class MainWindow(QMainWindow):
         self.number_edit.setFocus()
 
     def retranslate(self) -> None:
-        self.setWindowTitle(self.tr("Softphone"))
+        name, number = self._identity
+        if name and number:
+            self.setWindowTitle(self.tr("{name} ({number}) – Softphone").format(
+                name=name, number=number))
+        elif name or number:
+            self.setWindowTitle(self.tr("{who} – Softphone").format(who=name or number))
+        else:
+            self.setWindowTitle(self.tr("Softphone"))
         self.number_edit.retranslate()
         self.call_button.setText(self.tr("Call"))
         self.call_button.setToolTip(self.tr("Call this number (Enter)"))
@@ -156,6 +164,20 @@ class MainWindow(QMainWindow):
                 else self.tr("History"))
         self.menus.retranslate()
         self.status.retranslate()
+
+    def set_identity(self, name: str, number: str) -> None:
+        """Whose phone this is (several softphones on one desktop: the title tells)."""
+        self._identity = (name, number)
+        self.retranslate()
+
+    def focus_search(self) -> None:
+        """Ctrl+F: the contacts' search field, ready for typing."""
+        view = self.contacts_view
+        search = getattr(view, "search", None)
+        if view is not None and search is not None:
+            self.tabs.setCurrentWidget(view)
+            search.setFocus()
+            search.selectAll()
 
     def set_missed_count(self, count: int) -> None:
         self.missed_count = count

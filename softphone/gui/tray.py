@@ -17,10 +17,12 @@ from softphone.common.engine_protocol import CallInfo, CallState
 from softphone.gui import format as fmt
 from softphone.gui.engine_backend import EngineBackend
 from softphone.gui.names import NameLookup
+from softphone.gui.tray_state import COLORS, TrayState
 
 
-def app_icon() -> QIcon:
-    """A green disc with a white handset, drawn here so no image plugin is needed."""
+def app_icon(color: str = COLORS[TrayState.AVAILABLE]) -> QIcon:
+    """A green (or `color`) disc with a white handset, drawn here so no image plugin is
+    needed."""
     icon = QIcon()
     for size in (16, 22, 32, 48, 64, 128):
         pixmap = QPixmap(size, size)
@@ -29,7 +31,7 @@ def app_icon() -> QIcon:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.scale(size / 64, size / 64)
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QBrush(QColor("#2e7d32")))
+        painter.setBrush(QBrush(QColor(color)))
         painter.drawEllipse(QPointF(32, 32), 30, 30)
         handset = QPainterPath()
         handset.moveTo(22, 14)
@@ -91,6 +93,7 @@ class Tray(QObject):
         self._ringing: dict[str, CallInfo] = {}
         self._base_icon = icon
         self.missed = 0                 # unseen missed calls, drawn on the icon
+        self.state = TrayState.AVAILABLE
         self.available = (QSystemTrayIcon.isSystemTrayAvailable() if available is None
                           else available)
         self.icon = QSystemTrayIcon(icon, self)
@@ -124,9 +127,27 @@ class Tray(QObject):
         self.icon.setIcon(badged(self._base_icon, count))
         self.retranslate()
 
+    def set_state(self, state: str) -> None:
+        """Available, ringing, in a call, DND, unreachable (tray_state.py): the disc's colour
+        and the tooltip's words."""
+        self.state = TrayState(state)
+        self._base_icon = app_icon(COLORS[self.state])
+        self.set_missed(self.missed)
+
+    def state_text(self) -> str:
+        return {
+            TrayState.AVAILABLE: self.tr("Available"),
+            TrayState.RINGING: self.tr("Ringing"),
+            TrayState.IN_CALL: self.tr("In a call"),
+            TrayState.DND: self.tr("Do not disturb"),
+            TrayState.UNREACHABLE: self.tr("PBX unreachable"),
+        }[self.state]
+
     def retranslate(self) -> None:
-        self.icon.setToolTip(self.tr("Softphone – %n missed call(s)", "", self.missed)
-                             if self.missed else self.tr("Softphone"))
+        text = self.tr("Softphone – {state}").format(state=self.state_text())
+        if self.missed:
+            text += "\n" + self.tr("%n missed call(s)", "", self.missed)
+        self.icon.setToolTip(text)
         self.answer_action.setText(self.tr("Answer"))
         self.reject_action.setText(self.tr("Reject"))
         self.quit_action.setText(self.tr("Quit"))
