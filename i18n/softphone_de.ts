@@ -750,6 +750,10 @@
         <translation>Unbekannt</translation>
     </message>
     <message>
+        <source>{who}, transferred from {before}</source>
+        <translation>{who}, weiterverbunden von {before}</translation>
+    </message>
+    <message>
         <source>Missed</source>
         <translation>Verpasst</translation>
     </message>

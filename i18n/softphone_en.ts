@@ -750,6 +750,10 @@
         <translation>Unknown</translation>
     </message>
     <message>
+        <source>{who}, transferred from {before}</source>
+        <translation>{who}, transferred from {before}</translation>
+    </message>
+    <message>
         <source>Missed</source>
         <translation>Missed</translation>
     </message>

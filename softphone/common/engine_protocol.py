@@ -107,6 +107,7 @@ class CallInfo:
     reason: str = ""
     cause: str = ""                # Reason header of the end, "Q.850;20" (call_outcome.py)
     answered_by: str = ""          # the extension that answered elsewhere (CANCEL's Reason)
+    transferred_from: str = ""     # the number talked to before the PBX moved the call
     muted: bool = False
     started_at: float = 0.0        # epoch seconds
     connected_at: float = 0.0      # 0 until answered

@@ -101,6 +101,7 @@ class EngineCall(pj.Call):
         # Who the server says is on the other end now (RFC 3325): who answered our call
         # (a pickup, a ring group's member) or, after a transfer, the new party.
         self.asserted = ""
+        self.transferred_from = ""
 
     def _assert(self, message: str) -> bool:
         identity = asserted_identity(message)
@@ -119,10 +120,14 @@ class EngineCall(pj.Call):
         # A CANCEL ends the call with pjsip's own 487, not an event carrying the CANCEL.
         message = _received(prm.e)
         if message.startswith(("UPDATE ", "INVITE ")) and IN_DIALOG.search(
-                message.split("\r\n\r\n", 1)[0]) and self._assert(message):
-            # The PBX moved the call (a transfer) and says who is there now (RFC 3325
-            # with RFC 3311 UPDATE or a re-INVITE).
-            self.manager.on_state(self)
+                message.split("\r\n\r\n", 1)[0]):
+            before = self.manager.infos.get(self.call_id)
+            if self._assert(message):
+                # The PBX moved the call (a transfer) and says who is there now (RFC 3325
+                # with RFC 3311 UPDATE or a re-INVITE).
+                if before is not None and before.connected_at:
+                    self.transferred_from = before.remote_number
+                self.manager.on_state(self)
         if message.startswith("CANCEL "):
             self.cancel_cause = reason_cause(message)
             self.answered_by = answered_by(message)
@@ -218,6 +223,8 @@ class CallManager:
             if number and number != current.remote_number:
                 current = replace(current, remote_number=number, remote_name=name,
                                   remote_uri=uri)
+        if call.transferred_from and call.transferred_from != current.remote_number:
+            current = replace(current, transferred_from=call.transferred_from)
         if info.state == pj.PJSIP_INV_STATE_DISCONNECTED:
             self._publish(call.call_id, replace(
                 current, state=CallState.ENDED, code=info.lastStatusCode,

@@ -35,6 +35,7 @@ CREATE TABLE IF NOT EXISTS calls (
     code INTEGER NOT NULL,
     cause TEXT NOT NULL DEFAULT '',
     answered_by TEXT NOT NULL DEFAULT '',
+    transferred_from TEXT NOT NULL DEFAULT '',
     -- missed calls count on the window's and the tray's badge until the user saw them
     seen INTEGER NOT NULL DEFAULT 1,
     -- the engine sends an ENDED event per change; one call is recorded once
@@ -57,6 +58,7 @@ class HistoryEntry:
     rejected: bool
     outcome: Outcome = Outcome.ANSWERED
     answered_by: str = ""          # the extension that took it when answered elsewhere
+    transferred_from: str = ""     # who the call was with before a transfer moved it
 
 
 class CallHistory:
@@ -78,6 +80,8 @@ class CallHistory:
                 self._db.execute(
                     "ALTER TABLE calls ADD COLUMN answered_by TEXT NOT NULL DEFAULT ''")
                 self._db.execute("ALTER TABLE calls ADD COLUMN seen INTEGER NOT NULL DEFAULT 1")
+                self._db.execute(
+                    "ALTER TABLE calls ADD COLUMN transferred_from TEXT NOT NULL DEFAULT ''")
             self._db.executescript(SCHEMA)
             self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
@@ -110,11 +114,11 @@ class CallHistory:
             db.execute(
                 "INSERT OR IGNORE INTO calls (call_id, direction, number, name, uri, started_at,"
                 " connected_at, ended_at, duration, missed, rejected, code, cause, answered_by,"
-                " seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " seen, transferred_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (info.call_id, info.direction.value, number,
                  info.remote_name if name is None else name, info.remote_uri,
                  started, connected, ended, duration, int(missed), int(rejected), info.code,
-                 info.cause, info.answered_by, int(not missed)),
+                 info.cause, info.answered_by, int(not missed), info.transferred_from),
             )
 
     def unseen_missed(self) -> int:
@@ -132,7 +136,7 @@ class CallHistory:
         where = "WHERE missed = 1" if missed_only else ""
         rows = self._conn().execute(
             "SELECT id, direction, number, name, started_at, duration, missed, rejected,"
-            f" connected_at, code, cause, answered_by FROM calls {where}"
+            f" connected_at, code, cause, answered_by, transferred_from FROM calls {where}"
             " ORDER BY started_at DESC, id DESC LIMIT ?",
             (limit,),
         ).fetchall()
@@ -142,7 +146,7 @@ class CallHistory:
                          outcome=call_outcome(incoming=r[1] == Direction.IN.value,
                                               connected=bool(r[8]), rejected=bool(r[7]),
                                               code=r[9], cause=r[10]),
-                         answered_by=r[11])
+                         answered_by=r[11], transferred_from=r[12])
             for r in rows
         ]
 

@@ -65,3 +65,25 @@ def test_a_pickup_shows_the_caller_not_the_feature_code(
     call_id = engine.request("call", target="**101")["call_id"]
     active = engine.wait_event("call", call_id=call_id, state="active")
     assert (active["remote_number"], active["remote_name"]) == ("100", "Empfang"), active
+
+
+def test_after_a_transfer_the_engine_shows_the_new_party(
+        make_engine, make_agent, pbx: PbxProcess, tmp_path: Path) -> None:  # noqa: F811
+    """Issue 14 item 2: the engine (101) talks to Alice (100), who transfers it to 102; the
+    PBX's re-INVITE that reconnects the media asserts the new party (RFC 3325), and the
+    engine's call names 102, transferred from 100."""
+    engine = engine_with_mic(make_engine, tmp_path)
+    register(engine, pbx, "101")
+    alice = make_agent("a100").register_at(pbx.sip_port, "100")
+    carol = make_agent("a102").register_at(pbx.sip_port, "102")
+    call_id = engine.request("call", target="100")["call_id"]
+    alice_call = alice.wait_for("incoming")["call_id"]
+    alice.send(cmd="answer", code=200, call_id=alice_call)
+    first = engine.wait_event("call", call_id=call_id, state="active")
+    assert first["remote_number"] == "100" and first["transferred_from"] == ""
+    alice.send(cmd="transfer", call_id=alice_call, uri=f"sip:102@127.0.0.1:{pbx.sip_port}")
+    carol.wait_for("incoming")
+    carol.send(cmd="answer", code=200)
+    moved = engine.wait_event("call", call_id=call_id, remote_number="102")
+    assert moved["transferred_from"] == "100", moved
+    assert moved["state"] in ("active", "remote_held"), moved

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from softphone.common.directory import DirectoryEntry, EntryType, Presence
-from softphone.common.engine_protocol import CallState
+from softphone.common.engine_protocol import CallState, Direction
 from softphone.gui.app import Client
 from softphone.gui.widgets.history_view import HistoryModel
 from tests.gui.clients import started_client
@@ -89,3 +89,19 @@ def test_the_count_survives_a_restart(qtbot, tmp_path: Path) -> None:
         assert again.missed.count == 1 and again.tray.missed == 1
     finally:
         again.shutdown()
+
+
+def test_a_transferred_call_shows_the_new_party_and_says_from_whom(setup) -> None:
+    """Issue 14 item 2: the engine reports the party the PBX asserted after a transfer."""
+    client, engine, _pbx = setup
+    engine.call("t1", CallState.ACTIVE, direction=Direction.IN, remote_number="110",
+                connected_at=1000.0)
+    panel = client.window.panels["t1"]
+    assert panel.name_label.text() == "Anna Müller"
+    engine.call("t1", CallState.ACTIVE, remote_number="102", remote_name="",
+                transferred_from="110")
+    assert panel.name_label.text() == "Vertrieb Zwei"
+    engine.call("t1", CallState.ENDED, ended_at=1100.0)
+    model = client.history_view.model
+    assert model.index(0, HistoryModel.PARTY).data() == (
+        "Vertrieb Zwei (102), transferred from Anna Müller")

@@ -149,8 +149,14 @@ class HistoryModel(QAbstractTableModel):
             return "↙" if entry.direction == Direction.IN else "↗"
         if column == self.PARTY:
             if entry.name and entry.name != entry.number:
-                return f"{entry.name} ({entry.number})" if entry.number else entry.name
-            return entry.number or self.tr("Unknown")
+                who = f"{entry.name} ({entry.number})" if entry.number else entry.name
+            else:
+                who = entry.number or self.tr("Unknown")
+            if entry.transferred_from:
+                before = self._names.name(entry.transferred_from) if self._names else ""
+                return self.tr("{who}, transferred from {before}").format(
+                    who=who, before=before or entry.transferred_from)
+            return who
         if column == self.WHEN:
             when = QDateTime.fromMSecsSinceEpoch(round(entry.started_at * 1000))
             return QLocale().toString(when, QLocale.FormatType.ShortFormat)

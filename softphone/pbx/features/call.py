@@ -314,14 +314,18 @@ class Call:
 
     # -- the PBX changing the call itself (transfer, later pickup and barge-in) -----------
 
-    def reinvite(self, side: str, offer: bytes, done: Callable[[bytes | None], None]) -> None:
+    def reinvite(self, side: str, offer: bytes, done: Callable[[bytes | None], None],
+                 identity: str = "") -> None:
         """Send a re-INVITE with `offer` on `side`; `done(answer)` with the answer SDP, or
-        None when the peer refused or did not answer."""
+        None when the peer refused or did not answer. `identity`: who the peer talks to
+        from now on (a transfer), as P-Asserted-Identity (RFC 3325 9.1): a re-INVITE is
+        what every phone allows, and the media change needs one anyway."""
         leg = self.legs[side]
         if leg is None:
             done(None)
             return
-        out = leg.request("INVITE", offer, SDP)
+        extra = [("P-Asserted-Identity", identity)] if identity else None
+        out = leg.request("INVITE", offer, SDP, extra=extra)
         self.pending.add(side)
 
         def on_response(resp: Response) -> None:
