@@ -168,6 +168,29 @@
     </message>
 </context>
 <context>
+    <name>ColleaguePanel</name>
+    <message>
+        <source>Call</source>
+        <translation>Anrufen</translation>
+    </message>
+    <message>
+        <source>Pick up the call</source>
+        <translation>Anruf heranholen</translation>
+    </message>
+    <message>
+        <source>Transfer the current call here</source>
+        <translation>Laufenden Anruf hierher weiterverbinden</translation>
+    </message>
+    <message>
+        <source>Consult, then transfer</source>
+        <translation>Rückfrage, dann übergeben</translation>
+    </message>
+    <message>
+        <source>Mark colleagues as favorites in the contacts to see them here.</source>
+        <translation>Markieren Sie Kolleginnen und Kollegen in den Kontakten als Favoriten, um sie hier zu sehen.</translation>
+    </message>
+</context>
+<context>
     <name>ConferenceJoiner</name>
     <message>
         <source>{room}: the conference room is full</source>
@@ -862,6 +885,10 @@
         <source>Contacts</source>
         <translation>Kontakte</translation>
     </message>
+    <message>
+        <source>Colleagues</source>
+        <translation>Kollegen</translation>
+    </message>
     <message numerus="yes">
         <source>History (%n missed)</source>
         <translation>
@@ -940,6 +967,10 @@
     <message>
         <source>“{text}” cannot be dialled</source>
         <translation>„{text}“ kann nicht gewählt werden</translation>
+    </message>
+    <message>
+        <source>There is no call to transfer.</source>
+        <translation>Es gibt keinen Anruf zum Weiterverbinden.</translation>
     </message>
     <message>
         <source>{who}: {why}</source>

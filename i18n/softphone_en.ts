@@ -168,6 +168,29 @@
     </message>
 </context>
 <context>
+    <name>ColleaguePanel</name>
+    <message>
+        <source>Call</source>
+        <translation>Call</translation>
+    </message>
+    <message>
+        <source>Pick up the call</source>
+        <translation>Pick up the call</translation>
+    </message>
+    <message>
+        <source>Transfer the current call here</source>
+        <translation>Transfer the current call here</translation>
+    </message>
+    <message>
+        <source>Consult, then transfer</source>
+        <translation>Consult, then transfer</translation>
+    </message>
+    <message>
+        <source>Mark colleagues as favorites in the contacts to see them here.</source>
+        <translation>Mark colleagues as favorites in the contacts to see them here.</translation>
+    </message>
+</context>
+<context>
     <name>ConferenceJoiner</name>
     <message>
         <source>{room}: the conference room is full</source>
@@ -862,6 +885,10 @@
         <source>Contacts</source>
         <translation>Contacts</translation>
     </message>
+    <message>
+        <source>Colleagues</source>
+        <translation>Colleagues</translation>
+    </message>
     <message numerus="yes">
         <source>History (%n missed)</source>
         <translation>
@@ -940,6 +967,10 @@
     <message>
         <source>“{text}” cannot be dialled</source>
         <translation>“{text}” cannot be dialled</translation>
+    </message>
+    <message>
+        <source>There is no call to transfer.</source>
+        <translation>There is no call to transfer.</translation>
     </message>
     <message>
         <source>{who}: {why}</source>

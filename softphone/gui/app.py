@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QDockWidget, QMessageBox, Q
 from softphone.common.directory import DirectoryEntry, UserSettings
 from softphone.common.engine_protocol import AccountConfig, CallInfo
 from softphone.gui import format as fmt
+from softphone.gui.colleagues.tiles import ColleaguePanel
 from softphone.gui.conference.calls import ConferenceCalls
 from softphone.gui.conference.join import ConferenceJoiner, RoomPins
 from softphone.gui.conference.pin import PinDialog
@@ -76,8 +77,11 @@ class Client:
         self.contacts_view.model.modelReset.connect(self.names.contacts_changed)
         self.history_view = HistoryView(self.history, names=self.names, me=self._me)
         # A call from (or to) a door shows the door's video and its open button.
+        # The busy-lamp field: a tile per favorite colleague.
+        self.colleagues = ColleaguePanel(self.pbx)
         self.window = MainWindow(
             self.engine, history_view=self.history_view, contacts_view=self.contacts_view,
+            colleagues_view=self.colleagues,
             door_views=lambda number, parent: door_view_for(self.pbx, number, parent),
             names=self.names)
         icon = app_icon()
@@ -111,6 +115,10 @@ class Client:
         # After the window's own "call ended" line: the room's reason in words replaces it.
         self.joiner.explained.connect(lambda text: self.window.status.showMessage(text, 10000))
         self.window.call_ended.connect(self._record_call)
+        self.colleagues.call_requested.connect(self.window.call)
+        # Directed pickup by the PBX's feature code; the PBX then names the caller.
+        self.colleagues.pickup_requested.connect(lambda number: self.window.call(f"**{number}"))
+        self.colleagues.transfer_requested.connect(self.window.transfer_to)
         # A PBX that stops answering: said in the status bar, its calls ended with a reason.
         self.pbx_watch = PbxWatch(self.pbx, self.engine, self.window.calls, parent=self.window)
         self.pbx_watch.reachable_changed.connect(self.window.status.set_pbx_reachable)

@@ -48,6 +48,7 @@ class MainWindow(QMainWindow):
 
     def __init__(self, engine: EngineBackend, *, history_view: QWidget | None = None,
                  contacts_view: QWidget | None = None,
+                 colleagues_view: QWidget | None = None,
                  door_views: DoorViewFactory | None = None,
                  names: NameLookup | None = None,
                  clock: Callable[[], float] = time.time, tick_ms: int = 1000,
@@ -110,6 +111,9 @@ class MainWindow(QMainWindow):
         if contacts_view is not None:
             contacts_view.call_requested.connect(self.call)  # type: ignore[attr-defined]
             self.tabs.addTab(contacts_view, "")
+        self.colleagues_view = colleagues_view
+        if colleagues_view is not None:
+            self.tabs.addTab(colleagues_view, "")
         self.history_view = history_view
         if history_view is not None:
             history_view.call_requested.connect(self.call)   # type: ignore[attr-defined]
@@ -157,6 +161,8 @@ class MainWindow(QMainWindow):
         self.tabs.setTabText(0, self.tr("Keypad"))
         if self.contacts_view is not None:
             self.tabs.setTabText(self.tabs.indexOf(self.contacts_view), self.tr("Contacts"))
+        if self.colleagues_view is not None:
+            self.tabs.setTabText(self.tabs.indexOf(self.colleagues_view), self.tr("Colleagues"))
         if self.history_view is not None:
             self.tabs.setTabText(
                 self.tabs.indexOf(self.history_view),
@@ -216,6 +222,19 @@ class MainWindow(QMainWindow):
         self._hold_active()
         self._engine.request_call(number)
         return True
+
+    def transfer_to(self, number: str, call_id: str = "", attended: bool = False) -> None:
+        """Transfer a call (`call_id`, or the current one) to `number`: at once (blind,
+        RFC 3515 REFER) or, attended, by calling `number` first (the call on hold); its
+        panel's transfer menu then connects the two (REFER with Replaces)."""
+        panel = self.panels.get(call_id) if call_id else self.current_panel()
+        if not isinstance(panel, CallPanel) or panel.info.state not in cp.CONNECTED:
+            self._show_hint(self.tr("There is no call to transfer."))
+            return
+        if attended:
+            self.call(number)
+        else:
+            self._engine.request_transfer_blind(panel.info.call_id, number)
 
     def answer(self, call_id: str) -> None:
         self._hold_active(except_id=call_id)

@@ -11,9 +11,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent, QKeySequence, QMouseEvent
+from PySide6.QtCore import QEvent, QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QDrag, QKeyEvent, QKeySequence, QMouseEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from softphone.common.engine_protocol import CallInfo, CallState
 from softphone.gui import format as fmt
+from softphone.gui.colleagues.drag import call_mime
 from softphone.gui.engine_backend import EngineBackend
 from softphone.gui.names import NameLookup, party
 from softphone.gui.widgets.dialpad import NumberEdit
@@ -80,6 +82,7 @@ class CallPanel(QFrame):
         self.position = 0               # place in the calls list (1-based), for Alt+N
         self.door_view: QWidget | None = None   # a call with a door: its video, open button
         self.blink_on = False           # the held marker's phase
+        self._press = QPoint()          # where a drag would start
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setObjectName(f"call-{info.call_id}")
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)     # takes typed DTMF keys
@@ -293,6 +296,21 @@ class CallPanel(QFrame):
             if other.call_id != self.info.call_id and other.state in TALKING:
                 self._engine.request_hold(other.call_id)
         self._engine.request_resume(self.info.call_id)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        self._press = event.position().toPoint()
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        # Dragging the call onto a colleague's tile transfers it (colleagues/tiles.py).
+        moved = (event.position().toPoint() - self._press).manhattanLength()
+        if event.buttons() & Qt.MouseButton.LeftButton and self.info.state in CONNECTED \
+                and moved >= QApplication.startDragDistance():
+            drag = QDrag(self)
+            drag.setMimeData(call_mime(self.info.call_id))
+            drag.exec(Qt.DropAction.MoveAction)
+            return
+        super().mouseMoveEvent(event)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         # A click on the panel itself (the buttons take their own clicks).
