@@ -76,9 +76,9 @@ class Client:
         self.names = NameLookup(self.pbx, self.local_contacts, app)
         self.contacts_view.model.modelReset.connect(self.names.contacts_changed)
         self.history_view = HistoryView(self.history, names=self.names, me=self._me)
-        # A call from (or to) a door shows the door's video and its open button.
         # The busy-lamp field: a tile per favorite colleague.
         self.colleagues = ColleaguePanel(self.pbx)
+        # A call from (or to) a door shows the door's video and its open button.
         self.window = MainWindow(
             self.engine, history_view=self.history_view, contacts_view=self.contacts_view,
             colleagues_view=self.colleagues,

@@ -5,29 +5,17 @@ with answered-by), read by the real engine: the history says "answered by ...", 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.e2e.test_engine import engine_with_mic, register
+from tests.e2e.test_pickup import pbx  # noqa: F401  (ring group 200 "Vertrieb": 101, 102)
 from tests.helpers.agent import make_agent  # noqa: F401  (make_agent is a fixture)
 from tests.helpers.engineclient import make_engine  # noqa: F401  (a fixture)
-from tests.helpers.pbxproc import PbxProcess, free_port, write_config
+from tests.helpers.pbxproc import PbxProcess
 
 pytestmark = pytest.mark.e2e
-
-GROUP = '[[ring_groups]]\nnumber = "200"\nname = "Vertrieb"\nmembers = ["101", "102"]\n'
-
-
-@pytest.fixture
-def pbx(tmp_path: Path) -> Iterator[PbxProcess]:
-    port = free_port()
-    cfg = write_config(tmp_path / "pbx.toml", sip_port=port, extra=GROUP,
-                       rtp_base=24000 + (port % 40) * 200)
-    proc = PbxProcess(cfg, tmp_path / "data", sip_port=port).start()
-    yield proc
-    assert proc.stop() == 0
 
 
 @pytest.mark.parametrize("dialled", ["200", "101"], ids=["ring-group", "pickup"])
