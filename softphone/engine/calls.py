@@ -39,8 +39,7 @@ USER = re.compile(r"^sips?:([^@;>]+)@")
 # RFC 3325 9.1: the identity the server asserts; the first of up to two (sip and tel).
 PAI = re.compile(r"^P-Asserted-Identity[ \t]*:[ \t]*((?:\"(?:[^\"\\]|\\.)*\")?[^,\r\n]*)",
                  re.IGNORECASE | re.MULTILINE)
-
-
+# A request inside a dialog has a To tag (RFC 3261 12.2); the first INVITE has none.
 IN_DIALOG = re.compile(r"^(?:To|t)[ \t]*:[^\r\n]*;[ \t]*tag=", re.IGNORECASE | re.MULTILINE)
 
 
