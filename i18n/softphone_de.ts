@@ -147,6 +147,10 @@
         <translation>Unbekannt</translation>
     </message>
     <message>
+        <source>{state} · muted</source>
+        <translation>{state} · stummgeschaltet</translation>
+    </message>
+    <message>
         <source>Unmute</source>
         <translation>Stumm aus</translation>
     </message>

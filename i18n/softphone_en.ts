@@ -147,6 +147,10 @@
         <translation>Unknown</translation>
     </message>
     <message>
+        <source>{state} · muted</source>
+        <translation>{state} · muted</translation>
+    </message>
+    <message>
         <source>Unmute</source>
         <translation>Unmute</translation>
     </message>

@@ -225,8 +225,13 @@ def test_mute_and_hold_follow_the_engine(window, engine):
     panel.mute_button.click()
     assert engine.last("mute") == ("c1", True)
     assert not panel.mute_button.isChecked()     # not before the engine says so
+    height = panel.sizeHint().height()
     engine.call("c1", muted=True)
     assert panel.mute_button.isChecked()
+    # Seen at a glance (issue 14 item 8): said beside the state, a red button; same size.
+    assert panel.state_label.text() == "Connected · muted"
+    assert "#c62828" in panel.mute_button.styleSheet()
+    assert panel.sizeHint().height() == height
     panel.mute_button.click()
     assert engine.last("mute") == ("c1", False)
 

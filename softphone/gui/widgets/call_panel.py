@@ -48,6 +48,7 @@ BLINK_MS = 800             # a held call blinks slowly: noticed, but not nervous
 HELD_COLOR = "#ef6c00"
 ACTIVE_COLOR = "#2e7d32"
 DTMF_KEYS = frozenset("0123456789*#")
+MUTED_COLOR = "#c62828"
 
 
 def switch_key(position: int) -> str:
@@ -215,11 +216,16 @@ class CallPanel(QFrame):
         self.name_label.setText(name or number or self.tr("Unknown"))
         self.number_label.setText(number if name else "")
         self.number_label.setVisible(bool(name and number))
-        self.state_label.setText(fmt.call_state(info))
+        # Muted is seen at a glance: said beside the state, and the button turns red.
+        self.state_label.setText(self.tr("{state} · muted").format(state=fmt.call_state(info))
+                                 if info.muted and state in TALKING
+                                 else fmt.call_state(info))
         connected = state in CONNECTED
         self.mute_button.setEnabled(connected)
         self.mute_button.setChecked(info.muted)
         self.mute_button.setText(self.tr("Unmute") if info.muted else self.tr("Mute"))
+        self.mute_button.setStyleSheet(f"background-color: {MUTED_COLOR}; color: white;"
+                                       if info.muted else "")
         self.hold_button.setEnabled(connected)
         self.hold_button.setChecked(state == CallState.HELD)
         self.hold_button.setText(self.tr("Resume") if state == CallState.HELD
