@@ -120,11 +120,11 @@
     </message>
     <message>
         <source>Transfer</source>
-        <translation>Weiterleiten</translation>
+        <translation>Weiterverbinden</translation>
     </message>
     <message>
         <source>Transfer the call</source>
-        <translation>Anruf weiterleiten</translation>
+        <translation>Anruf weiterverbinden</translation>
     </message>
     <message>
         <source>Hang up</source>
@@ -147,6 +147,10 @@
         <translation>Unbekannt</translation>
     </message>
     <message>
+        <source>{state} · muted</source>
+        <translation>{state} · stummgeschaltet</translation>
+    </message>
+    <message>
         <source>Unmute</source>
         <translation>Stumm aus</translation>
     </message>
@@ -165,6 +169,29 @@
     <message>
         <source>Connect with</source>
         <translation>Verbinden mit</translation>
+    </message>
+</context>
+<context>
+    <name>ColleaguePanel</name>
+    <message>
+        <source>Call</source>
+        <translation>Anrufen</translation>
+    </message>
+    <message>
+        <source>Pick up the call</source>
+        <translation>Anruf heranholen</translation>
+    </message>
+    <message>
+        <source>Transfer the current call here</source>
+        <translation>Laufenden Anruf hierher weiterverbinden</translation>
+    </message>
+    <message>
+        <source>Consult, then transfer</source>
+        <translation>Rückfrage, dann übergeben</translation>
+    </message>
+    <message>
+        <source>Mark colleagues as favorites in the contacts to see them here.</source>
+        <translation>Markieren Sie Kolleginnen und Kollegen in den Kontakten als Favoriten, um sie hier zu sehen.</translation>
     </message>
 </context>
 <context>
@@ -223,6 +250,10 @@
 </context>
 <context>
     <name>ContactsModel</name>
+    <message>
+        <source>unknown</source>
+        <translation>unbekannt</translation>
+    </message>
     <message>
         <source>available</source>
         <translation>erreichbar</translation>
@@ -734,8 +765,20 @@
         <translation>Fehlgeschlagen</translation>
     </message>
     <message>
+        <source>Answered on another device</source>
+        <translation>Auf einem anderen Gerät angenommen</translation>
+    </message>
+    <message>
+        <source>Answered by {name}</source>
+        <translation>Angenommen von {name}</translation>
+    </message>
+    <message>
         <source>Unknown</source>
         <translation>Unbekannt</translation>
+    </message>
+    <message>
+        <source>{who}, transferred from {before}</source>
+        <translation>{who}, weiterverbunden von {before}</translation>
     </message>
     <message>
         <source>Missed</source>
@@ -819,6 +862,14 @@
 <context>
     <name>MainWindow</name>
     <message>
+        <source>{name} ({number}) – Softphone</source>
+        <translation>{name} ({number}) – Softphone</translation>
+    </message>
+    <message>
+        <source>{who} – Softphone</source>
+        <translation>{who} – Softphone</translation>
+    </message>
+    <message>
         <source>Softphone</source>
         <translation>Softphone</translation>
     </message>
@@ -839,6 +890,17 @@
         <translation>Kontakte</translation>
     </message>
     <message>
+        <source>Colleagues</source>
+        <translation>Kollegen</translation>
+    </message>
+    <message numerus="yes">
+        <source>History (%n missed)</source>
+        <translation>
+            <numerusform>Verlauf (%n verpasst)</numerusform>
+            <numerusform>Verlauf (%n verpasst)</numerusform>
+        </translation>
+    </message>
+    <message>
         <source>History</source>
         <translation>Verlauf</translation>
     </message>
@@ -853,6 +915,10 @@
     <message>
         <source>&amp;Settings…</source>
         <translation>&amp;Einstellungen…</translation>
+    </message>
+    <message>
+        <source>&amp;Find contact</source>
+        <translation>Kontakt &amp;suchen</translation>
     </message>
     <message>
         <source>&amp;Quit</source>
@@ -888,7 +954,7 @@
     </message>
     <message>
         <source>&amp;Transfer…</source>
-        <translation>&amp;Weiterleiten…</translation>
+        <translation>&amp;Weiterverbinden…</translation>
     </message>
     <message>
         <source>&amp;End current call and answer</source>
@@ -907,8 +973,24 @@
         <translation>„{text}“ kann nicht gewählt werden</translation>
     </message>
     <message>
+        <source>There is no call to transfer.</source>
+        <translation>Es gibt keinen Anruf zum Weiterverbinden.</translation>
+    </message>
+    <message>
         <source>{who}: {why}</source>
         <translation>{who}: {why}</translation>
+    </message>
+    <message>
+        <source>Quit during a call?</source>
+        <translation>Während eines Anrufs beenden?</translation>
+    </message>
+    <message>
+        <source>Quitting hangs up the calls in progress.</source>
+        <translation>Beim Beenden werden die laufenden Anrufe aufgelegt.</translation>
+    </message>
+    <message>
+        <source>Hang up and quit</source>
+        <translation>Auflegen und beenden</translation>
     </message>
 </context>
 <context>
@@ -1056,10 +1138,44 @@
     </message>
 </context>
 <context>
+    <name>StatusBar</name>
+    <message>
+        <source>PBX unreachable</source>
+        <translation>Telefonanlage nicht erreichbar</translation>
+    </message>
+</context>
+<context>
     <name>Tray</name>
     <message>
-        <source>Softphone</source>
-        <translation>Softphone</translation>
+        <source>Available</source>
+        <translation>Verfügbar</translation>
+    </message>
+    <message>
+        <source>Ringing</source>
+        <translation>Es klingelt</translation>
+    </message>
+    <message>
+        <source>In a call</source>
+        <translation>Im Gespräch</translation>
+    </message>
+    <message>
+        <source>Do not disturb</source>
+        <translation>Nicht stören</translation>
+    </message>
+    <message>
+        <source>PBX unreachable</source>
+        <translation>Telefonanlage nicht erreichbar</translation>
+    </message>
+    <message>
+        <source>Softphone – {state}</source>
+        <translation>Softphone – {state}</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n missed call(s)</source>
+        <translation>
+            <numerusform>%n verpasster Anruf</numerusform>
+            <numerusform>%n verpasste Anrufe</numerusform>
+        </translation>
     </message>
     <message>
         <source>Answer</source>
@@ -1215,6 +1331,10 @@
     <message>
         <source>Call ended: {reason}</source>
         <translation>Anruf beendet: {reason}</translation>
+    </message>
+    <message>
+        <source>Call ended: the PBX is unreachable</source>
+        <translation>Anruf beendet: Telefonanlage nicht erreichbar</translation>
     </message>
     <message>
         <source>Unknown</source>

@@ -147,6 +147,10 @@
         <translation>Unknown</translation>
     </message>
     <message>
+        <source>{state} · muted</source>
+        <translation>{state} · muted</translation>
+    </message>
+    <message>
         <source>Unmute</source>
         <translation>Unmute</translation>
     </message>
@@ -165,6 +169,29 @@
     <message>
         <source>Connect with</source>
         <translation>Connect with</translation>
+    </message>
+</context>
+<context>
+    <name>ColleaguePanel</name>
+    <message>
+        <source>Call</source>
+        <translation>Call</translation>
+    </message>
+    <message>
+        <source>Pick up the call</source>
+        <translation>Pick up the call</translation>
+    </message>
+    <message>
+        <source>Transfer the current call here</source>
+        <translation>Transfer the current call here</translation>
+    </message>
+    <message>
+        <source>Consult, then transfer</source>
+        <translation>Consult, then transfer</translation>
+    </message>
+    <message>
+        <source>Mark colleagues as favorites in the contacts to see them here.</source>
+        <translation>Mark colleagues as favorites in the contacts to see them here.</translation>
     </message>
 </context>
 <context>
@@ -223,6 +250,10 @@
 </context>
 <context>
     <name>ContactsModel</name>
+    <message>
+        <source>unknown</source>
+        <translation>unknown</translation>
+    </message>
     <message>
         <source>available</source>
         <translation>available</translation>
@@ -734,8 +765,20 @@
         <translation>Failed</translation>
     </message>
     <message>
+        <source>Answered on another device</source>
+        <translation>Answered on another device</translation>
+    </message>
+    <message>
+        <source>Answered by {name}</source>
+        <translation>Answered by {name}</translation>
+    </message>
+    <message>
         <source>Unknown</source>
         <translation>Unknown</translation>
+    </message>
+    <message>
+        <source>{who}, transferred from {before}</source>
+        <translation>{who}, transferred from {before}</translation>
     </message>
     <message>
         <source>Missed</source>
@@ -819,6 +862,14 @@
 <context>
     <name>MainWindow</name>
     <message>
+        <source>{name} ({number}) – Softphone</source>
+        <translation>{name} ({number}) – Softphone</translation>
+    </message>
+    <message>
+        <source>{who} – Softphone</source>
+        <translation>{who} – Softphone</translation>
+    </message>
+    <message>
         <source>Softphone</source>
         <translation>Softphone</translation>
     </message>
@@ -839,6 +890,17 @@
         <translation>Contacts</translation>
     </message>
     <message>
+        <source>Colleagues</source>
+        <translation>Colleagues</translation>
+    </message>
+    <message numerus="yes">
+        <source>History (%n missed)</source>
+        <translation>
+            <numerusform>History (%n missed)</numerusform>
+            <numerusform>History (%n missed)</numerusform>
+        </translation>
+    </message>
+    <message>
         <source>History</source>
         <translation>History</translation>
     </message>
@@ -853,6 +915,10 @@
     <message>
         <source>&amp;Settings…</source>
         <translation>&amp;Settings…</translation>
+    </message>
+    <message>
+        <source>&amp;Find contact</source>
+        <translation>&amp;Find contact</translation>
     </message>
     <message>
         <source>&amp;Quit</source>
@@ -907,8 +973,24 @@
         <translation>“{text}” cannot be dialled</translation>
     </message>
     <message>
+        <source>There is no call to transfer.</source>
+        <translation>There is no call to transfer.</translation>
+    </message>
+    <message>
         <source>{who}: {why}</source>
         <translation>{who}: {why}</translation>
+    </message>
+    <message>
+        <source>Quit during a call?</source>
+        <translation>Quit during a call?</translation>
+    </message>
+    <message>
+        <source>Quitting hangs up the calls in progress.</source>
+        <translation>Quitting hangs up the calls in progress.</translation>
+    </message>
+    <message>
+        <source>Hang up and quit</source>
+        <translation>Hang up and quit</translation>
     </message>
 </context>
 <context>
@@ -1056,10 +1138,44 @@
     </message>
 </context>
 <context>
+    <name>StatusBar</name>
+    <message>
+        <source>PBX unreachable</source>
+        <translation>PBX unreachable</translation>
+    </message>
+</context>
+<context>
     <name>Tray</name>
     <message>
-        <source>Softphone</source>
-        <translation>Softphone</translation>
+        <source>Available</source>
+        <translation>Available</translation>
+    </message>
+    <message>
+        <source>Ringing</source>
+        <translation>Ringing</translation>
+    </message>
+    <message>
+        <source>In a call</source>
+        <translation>In a call</translation>
+    </message>
+    <message>
+        <source>Do not disturb</source>
+        <translation>Do not disturb</translation>
+    </message>
+    <message>
+        <source>PBX unreachable</source>
+        <translation>PBX unreachable</translation>
+    </message>
+    <message>
+        <source>Softphone – {state}</source>
+        <translation>Softphone – {state}</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n missed call(s)</source>
+        <translation>
+            <numerusform>%n missed call</numerusform>
+            <numerusform>%n missed calls</numerusform>
+        </translation>
     </message>
     <message>
         <source>Answer</source>
@@ -1215,6 +1331,10 @@
     <message>
         <source>Call ended: {reason}</source>
         <translation>Call ended: {reason}</translation>
+    </message>
+    <message>
+        <source>Call ended: the PBX is unreachable</source>
+        <translation>Call ended: the PBX is unreachable</translation>
     </message>
     <message>
         <source>Unknown</source>

@@ -4,7 +4,8 @@ Computed from what the phone saw of the call: its direction, whether it was conn
 rejected here, the SIP status it ended with and the cause of the Reason header that ended
 it: the Q.850 cause of a final response (RFC 6432), which the PBX adds where one status
 covers several outcomes (480 is "nobody registered" as well as "nobody answered"), or
-"SIP;cause=200" of a CANCEL because another device answered (RFC 3326). A server that sends
+"SIP;cause=200" of a CANCEL because another device answered (RFC 3326), with our PBX's
+`answered-by` naming the colleague (or one's own other device) that took it. A server that sends
 no Reason still gets its status read as RFC 3261 section 21 defines it.
 """
 
@@ -43,6 +44,18 @@ _STATUSES = {
 # RFC 3326: Reason = "Reason" HCOLON reason-value; reason-value = protocol *(SEMI params).
 _REASON = re.compile(r"^(?:Reason)[ \t]*:[ \t]*(SIP|Q\.850)[ \t]*;[^\r\n]*?\bcause[ \t]*=[ \t]*"
                      r"([0-9]{1,3})\b", re.IGNORECASE | re.MULTILINE)
+
+
+# Our PBX names who answered instead (RFC 3326 reason-extension; dialer.completed_elsewhere).
+_ANSWERED_BY = re.compile(
+    r'^Reason[ \t]*:[^\r\n]*;[ \t]*answered-by[ \t]*=[ \t]*"?([^";\r\n]{1,64})',
+    re.IGNORECASE | re.MULTILINE)
+
+
+def answered_by(message: str) -> str:
+    """The extension a CANCEL's Reason says answered the call elsewhere, or ""."""
+    m = _ANSWERED_BY.search(message.split("\r\n\r\n", 1)[0])
+    return m.group(1).strip() if m else ""
 
 
 def reason_cause(message: str) -> str:

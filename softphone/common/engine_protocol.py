@@ -106,6 +106,8 @@ class CallInfo:
     code: int = 0                  # SIP status of the end (486 busy, 487 cancelled, ...)
     reason: str = ""
     cause: str = ""                # Reason header of the end, "Q.850;20" (call_outcome.py)
+    answered_by: str = ""          # the extension that answered elsewhere (CANCEL's Reason)
+    transferred_from: str = ""     # the number talked to before the PBX moved the call
     muted: bool = False
     started_at: float = 0.0        # epoch seconds
     connected_at: float = 0.0      # 0 until answered

@@ -25,7 +25,7 @@ from typing import Any
 
 import pjsua2 as pj
 
-from softphone.common.call_outcome import reason_cause
+from softphone.common.call_outcome import answered_by, reason_cause
 from softphone.common.engine_protocol import CallInfo, CallState, Direction, to_data
 from softphone.engine.audio import AudioBridge
 from softphone.engine.endpoint import Graveyard
@@ -36,6 +36,17 @@ LIVE_STATES = frozenset({CallState.CALLING, CallState.RINGING_OUT, CallState.CON
 CONNECTED = frozenset({CallState.ACTIVE, CallState.HELD, CallState.REMOTE_HELD})
 NAME_ADDR = re.compile(r'^\s*(?:"((?:[^"\\]|\\.)*)"|([^<"]*?))\s*<([^>]*)>')
 USER = re.compile(r"^sips?:([^@;>]+)@")
+# RFC 3325 9.1: the identity the server asserts; the first of up to two (sip and tel).
+PAI = re.compile(r"^P-Asserted-Identity[ \t]*:[ \t]*((?:\"(?:[^\"\\]|\\.)*\")?[^,\r\n]*)",
+                 re.IGNORECASE | re.MULTILINE)
+# A request inside a dialog has a To tag (RFC 3261 12.2); the first INVITE has none.
+IN_DIALOG = re.compile(r"^(?:To|t)[ \t]*:[^\r\n]*;[ \t]*tag=", re.IGNORECASE | re.MULTILINE)
+
+
+def asserted_identity(message: str) -> str:
+    """The P-Asserted-Identity of a SIP message's header, or ""."""
+    m = PAI.search(message.split("\r\n\r\n", 1)[0])
+    return m.group(1).strip() if m else ""
 
 
 def op(code: int = 0, flag: int = 0) -> pj.CallOpParam:
@@ -85,15 +96,40 @@ class EngineCall(pj.Call):
         self.muted = False
         self.transfer_of: list[str] = []   # calls to end when our REFER succeeded
         self.cancel_cause = ""   # the Reason of a CANCEL: "SIP;200" when answered elsewhere
+        self.answered_by = ""    # ... and who answered, when the PBX says so
+        # Who the server says is on the other end now (RFC 3325): who answered our call
+        # (a pickup, a ring group's member) or, after a transfer, the new party.
+        self.asserted = ""
+        self.transferred_from = ""
+
+    def _assert(self, message: str) -> bool:
+        identity = asserted_identity(message)
+        if not identity or identity == self.asserted:
+            return False
+        self.asserted = identity
+        return True
 
     def onCallState(self, prm: pj.OnCallStateParam) -> None:
+        message = _received(prm.e)
+        if message.startswith("SIP/2.0 2"):     # the answer to our INVITE
+            self._assert(message)
         self.manager.on_state(self, _reason_cause(prm.e) or self.cancel_cause)
 
     def onCallTsxState(self, prm: pj.OnCallTsxStateParam) -> None:
         # A CANCEL ends the call with pjsip's own 487, not an event carrying the CANCEL.
         message = _received(prm.e)
+        if message.startswith(("UPDATE ", "INVITE ")) and IN_DIALOG.search(
+                message.split("\r\n\r\n", 1)[0]):
+            before = self.manager.infos.get(self.call_id)
+            if self._assert(message):
+                # The PBX moved the call (a transfer) and says who is there now (RFC 3325
+                # with RFC 3311 UPDATE or a re-INVITE).
+                if before is not None and before.connected_at:
+                    self.transferred_from = before.remote_number
+                self.manager.on_state(self)
         if message.startswith("CANCEL "):
             self.cancel_cause = reason_cause(message)
+            self.answered_by = answered_by(message)
 
     def onCallMediaState(self, prm: pj.OnCallMediaStateParam) -> None:
         self.manager.on_media(self)
@@ -181,10 +217,18 @@ class CallManager:
             number, name, uri = parse_remote(info.remoteUri)
             current = replace(current, remote_number=number or current.remote_number,
                               remote_name=name or current.remote_name, remote_uri=uri)
+        if call.asserted:
+            number, name, uri = parse_remote(call.asserted)
+            if number and number != current.remote_number:
+                current = replace(current, remote_number=number, remote_name=name,
+                                  remote_uri=uri)
+        if call.transferred_from and call.transferred_from != current.remote_number:
+            current = replace(current, transferred_from=call.transferred_from)
         if info.state == pj.PJSIP_INV_STATE_DISCONNECTED:
             self._publish(call.call_id, replace(
                 current, state=CallState.ENDED, code=info.lastStatusCode,
-                reason=info.lastReason, cause=cause, ended_at=self.clock()))
+                reason=info.lastReason, cause=cause, answered_by=call.answered_by,
+                ended_at=self.clock()))
             self._end(call)
             return
         self._publish(call.call_id, replace(current, state=self._state(call, info.state),

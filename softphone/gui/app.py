@@ -14,11 +14,13 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QDialog, QDockWidget, QWidget
+from PySide6.QtCore import QCoreApplication, Qt, QTimer
+from PySide6.QtWidgets import QApplication, QDialog, QDockWidget, QMessageBox, QWidget
 
 from softphone.common.directory import DirectoryEntry, UserSettings
 from softphone.common.engine_protocol import AccountConfig, CallInfo
+from softphone.gui import format as fmt
+from softphone.gui.colleagues.tiles import ColleaguePanel
 from softphone.gui.conference.calls import ConferenceCalls
 from softphone.gui.conference.join import ConferenceJoiner, RoomPins
 from softphone.gui.conference.pin import PinDialog
@@ -32,16 +34,20 @@ from softphone.gui.history import CallHistory
 from softphone.gui.i18n import install_translator
 from softphone.gui.logsetup import FORMATS, log_engine_events, log_pbx_events, setup_logging
 from softphone.gui.main_window import MainWindow
+from softphone.gui.missed import MissedCalls
 from softphone.gui.names import NameLookup, party
 from softphone.gui.pbx_backend import PbxBackend, PbxState, api_base_url
 from softphone.gui.pbx_client import PbxClient
+from softphone.gui.pbx_watch import PbxWatch
 from softphone.gui.settings import Settings, default_config_dir
 from softphone.gui.tray import Tray, app_icon
+from softphone.gui.tray_state import TrayStatus
 from softphone.gui.widgets.account_dialog import AccountDialog
 from softphone.gui.widgets.history_view import HistoryView
 from softphone.gui.widgets.settings_dialog import SettingsDialog
 
 log = logging.getLogger(__name__)
+translate = QCoreApplication.translate      # with its context, so that lupdate finds it
 
 
 class Client:
@@ -61,7 +67,6 @@ class Client:
             app, extra_args=[*log_args, *engine_args])
         log_engine_events(self.engine)
         self._account_dialog: AccountDialog | None = None
-        self.history_view = HistoryView(self.history)
         # Contacts, presence, favorites: the PBX's client API, or local contacts without it.
         self.local_contacts = LocalContacts(config_dir / "contacts.sqlite3")
         self.pbx = pbx if pbx is not None else PbxClient(app)
@@ -70,9 +75,13 @@ class Client:
         # Who a number is, for the calls and the history: the directory, else local contacts.
         self.names = NameLookup(self.pbx, self.local_contacts, app)
         self.contacts_view.model.modelReset.connect(self.names.contacts_changed)
+        self.history_view = HistoryView(self.history, names=self.names, me=self._me)
+        # The busy-lamp field: a tile per favorite colleague.
+        self.colleagues = ColleaguePanel(self.pbx)
         # A call from (or to) a door shows the door's video and its open button.
         self.window = MainWindow(
             self.engine, history_view=self.history_view, contacts_view=self.contacts_view,
+            colleagues_view=self.colleagues,
             door_views=lambda number, parent: door_view_for(self.pbx, number, parent),
             names=self.names)
         icon = app_icon()
@@ -82,6 +91,11 @@ class Client:
                          answer=self.window.answer, reject=self.window.reject,
                          names=self.names)
         self.window.hide_on_close = self.tray.available
+        # Missed calls not yet seen: a count on the History tab and on the tray icon.
+        self.missed = MissedCalls(self.history, self.window, self.window.tabs,
+                                  self.history_view, self.window)
+        self.missed.changed.connect(self._show_missed)
+        self._show_missed(self.missed.count)
         app.setQuitOnLastWindowClosed(not self.tray.available)
 
         # Conference rooms: the PIN asked for (or remembered) and keyed in once answered.
@@ -101,12 +115,56 @@ class Client:
         # After the window's own "call ended" line: the room's reason in words replaces it.
         self.joiner.explained.connect(lambda text: self.window.status.showMessage(text, 10000))
         self.window.call_ended.connect(self._record_call)
+        self.colleagues.call_requested.connect(self.window.call)
+        # Directed pickup by the PBX's feature code; the PBX then names the caller.
+        self.colleagues.pickup_requested.connect(lambda number: self.window.call(f"**{number}"))
+        self.colleagues.transfer_requested.connect(self.window.transfer_to)
+        # A PBX that stops answering: said in the status bar, its calls ended with a reason.
+        self.pbx_watch = PbxWatch(self.pbx, self.engine, self.window.calls, parent=self.window)
+        self.pbx_watch.reachable_changed.connect(self.window.status.set_pbx_reachable)
+        self.pbx_watch.call_lost.connect(self._call_lost)
+        # The tray icon's colour: available, ringing, in a call, DND, unreachable.
+        self.tray_status = TrayStatus(self.window)
+        self.tray_status.changed.connect(self.tray.set_state)
+        self.engine.call_changed.connect(self.tray_status.on_call)
+        self.engine.registration_changed.connect(self.tray_status.on_registration)
+        self.pbx_watch.reachable_changed.connect(self.tray_status.set_reachable)
+        self.pbx.settings_changed.connect(lambda s: self.tray_status.set_dnd(s.dnd))
         self.pbx.settings_changed.connect(self._pbx_settings)
         self.window.account_requested.connect(self.open_account_dialog)
         self.window.settings_requested.connect(self.open_settings_dialog)
-        self.window.quit_requested.connect(app.quit)
-        self.tray.quit_requested.connect(app.quit)
+        self.window.quit_requested.connect(self.request_quit)
+        self.tray.quit_requested.connect(self.request_quit)
+        self._quit_box: QMessageBox | None = None
+        self.quit = app.quit        # what request_quit() ends with
         app.aboutToQuit.connect(self.shutdown)
+
+    def request_quit(self) -> None:
+        """Quit, but ask first while calls are going on: quitting would hang them up."""
+        if not self.window.calls():
+            self.quit()
+            return
+        if self._quit_box is not None:
+            self._quit_box.raise_()
+            return
+        if not self.window.isVisible():
+            self.tray.show_window()
+        box = self._quit_box = QMessageBox(
+            QMessageBox.Icon.Question, translate("MainWindow", "Quit during a call?"),
+            translate("MainWindow", "Quitting hangs up the calls in progress."),
+            QMessageBox.StandardButton.Cancel, self.window)
+        quit_button = box.addButton(translate("MainWindow", "Hang up and quit"),
+                                    QMessageBox.ButtonRole.AcceptRole)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+
+        def done(_result: int) -> None:
+            self._quit_box = None
+            box.deleteLater()
+            if box.clickedButton() is quit_button:
+                self.quit()
+
+        box.finished.connect(done)
+        box.open()
 
     def _me(self) -> str:
         return self.settings.account.user if self.settings.account else ""
@@ -137,6 +195,8 @@ class Client:
                 transport=account.transport, display_name=account.display_name)
             self.engine.set_account(config)
             self._connect_pbx(config)
+        if account is not None:
+            self.window.set_identity(account.display_name, account.user)
         audio = (self.settings.audio_input, self.settings.audio_output,
                  self.settings.audio_ringer)
         if any(device is not None for device in audio):
@@ -173,6 +233,16 @@ class Client:
         name, _number = party(info, self.names)
         self.history.record(info, rejected=rejected, name=name)
         self.history_view.refresh()
+        self.missed.refresh()
+
+    def _call_lost(self, info: CallInfo) -> None:
+        # After the window's own "call ended" line, which cannot know why.
+        self.window.status.showMessage(
+            f"{fmt.remote(info, self.names)}: {fmt.call_lost()}", 10000)
+
+    def _show_missed(self, count: int) -> None:
+        self.window.set_missed_count(count)
+        self.tray.set_missed(count)
 
     def open_account_dialog(self) -> None:
         if not self.window.isVisible():
@@ -188,6 +258,7 @@ class Client:
             if result == QDialog.DialogCode.Accepted and config is not None:
                 self.engine.set_account(config)
                 self._connect_pbx(config)
+                self.window.set_identity(config.display_name, config.user)
             self._account_dialog = None
             dialog.deleteLater()
 

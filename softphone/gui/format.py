@@ -102,6 +102,11 @@ def call_end(info: CallInfo) -> str:
     return translate("format", "Call ended: {reason}").format(reason=reason)
 
 
+def call_lost() -> str:
+    """A call ended by the client because its PBX was gone (pbx_watch.py)."""
+    return translate("format", "Call ended: the PBX is unreachable")
+
+
 def remote(info: CallInfo, names: NameLookup | None = None) -> str:
     """Who is on the other end, for one-line use: "Name (number)" or what we have (the
     directory's name for the number when `names` knows it, else the SIP display name)."""

@@ -17,7 +17,7 @@ from pathlib import Path
 from softphone.common.call_outcome import Outcome, call_outcome
 from softphone.common.engine_protocol import CallInfo, CallState, Direction
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS calls (
     id INTEGER PRIMARY KEY,
@@ -34,6 +34,10 @@ CREATE TABLE IF NOT EXISTS calls (
     rejected INTEGER NOT NULL,
     code INTEGER NOT NULL,
     cause TEXT NOT NULL DEFAULT '',
+    answered_by TEXT NOT NULL DEFAULT '',
+    transferred_from TEXT NOT NULL DEFAULT '',
+    -- missed calls count on the window's and the tray's badge until the user saw them
+    seen INTEGER NOT NULL DEFAULT 1,
     -- the engine sends an ENDED event per change; one call is recorded once
     UNIQUE (call_id, started_at)
 );
@@ -53,6 +57,8 @@ class HistoryEntry:
     missed: bool
     rejected: bool
     outcome: Outcome = Outcome.ANSWERED
+    answered_by: str = ""          # the extension that took it when answered elsewhere
+    transferred_from: str = ""     # who the call was with before a transfer moved it
 
 
 class CallHistory:
@@ -70,6 +76,12 @@ class CallHistory:
         with self._db:
             if version == 1:   # 1 -> 2: the Reason's cause (older calls have none)
                 self._db.execute("ALTER TABLE calls ADD COLUMN cause TEXT NOT NULL DEFAULT ''")
+            if 1 <= version <= 2:   # 2 -> 3: who answered elsewhere
+                self._db.execute(
+                    "ALTER TABLE calls ADD COLUMN answered_by TEXT NOT NULL DEFAULT ''")
+                self._db.execute("ALTER TABLE calls ADD COLUMN seen INTEGER NOT NULL DEFAULT 1")
+                self._db.execute(
+                    "ALTER TABLE calls ADD COLUMN transferred_from TEXT NOT NULL DEFAULT ''")
             self._db.executescript(SCHEMA)
             self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
@@ -101,20 +113,30 @@ class CallHistory:
         with self._conn() as db:
             db.execute(
                 "INSERT OR IGNORE INTO calls (call_id, direction, number, name, uri, started_at,"
-                " connected_at, ended_at, duration, missed, rejected, code, cause)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " connected_at, ended_at, duration, missed, rejected, code, cause, answered_by,"
+                " seen, transferred_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (info.call_id, info.direction.value, number,
                  info.remote_name if name is None else name, info.remote_uri,
                  started, connected, ended, duration, int(missed), int(rejected), info.code,
-                 info.cause),
+                 info.cause, info.answered_by, int(not missed), info.transferred_from),
             )
+
+    def unseen_missed(self) -> int:
+        """Missed calls the user has not looked at yet (the badge count)."""
+        row = self._conn().execute(
+            "SELECT COUNT(*) FROM calls WHERE missed = 1 AND seen = 0").fetchone()
+        return int(row[0])
+
+    def mark_seen(self) -> None:
+        with self._conn() as db:
+            db.execute("UPDATE calls SET seen = 1 WHERE seen = 0")
 
     def entries(self, missed_only: bool = False, limit: int = 200) -> list[HistoryEntry]:
         """The newest `limit` entries, newest first."""
         where = "WHERE missed = 1" if missed_only else ""
         rows = self._conn().execute(
             "SELECT id, direction, number, name, started_at, duration, missed, rejected,"
-            f" connected_at, code, cause FROM calls {where}"
+            f" connected_at, code, cause, answered_by, transferred_from FROM calls {where}"
             " ORDER BY started_at DESC, id DESC LIMIT ?",
             (limit,),
         ).fetchall()
@@ -123,7 +145,8 @@ class CallHistory:
                          started_at=r[4], duration=r[5], missed=bool(r[6]), rejected=bool(r[7]),
                          outcome=call_outcome(incoming=r[1] == Direction.IN.value,
                                               connected=bool(r[8]), rejected=bool(r[7]),
-                                              code=r[9], cause=r[10]))
+                                              code=r[9], cause=r[10]),
+                         answered_by=r[11], transferred_from=r[12])
             for r in rows
         ]
 

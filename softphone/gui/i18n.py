@@ -51,9 +51,10 @@ def _remove(app: QCoreApplication, name: str) -> None:
 
 
 def uninstall_translators(app: QCoreApplication) -> None:
-    """Back to the source strings (English): remove what install_translator installed."""
+    """Back to the source strings (English) and the system's locale: undo install_translator."""
     _remove(app, APP_TRANSLATOR)
     _remove(app, QT_TRANSLATOR)
+    QLocale.setDefault(QLocale.system())
 
 
 def install_translator(
@@ -67,6 +68,8 @@ def install_translator(
     """
     uninstall_translators(app)
     locale = _locale(language)
+    # Dates, times and numbers (QLocale()) follow the chosen language, not only the words.
+    QLocale.setDefault(locale)
     directory = directory if directory is not None else i18n_dir()
 
     # Qt's own strings (standard dialog buttons, context menus), where the wheel has them.

@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QTimer, Signal
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtGui import QCloseEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
@@ -48,6 +48,7 @@ class MainWindow(QMainWindow):
 
     def __init__(self, engine: EngineBackend, *, history_view: QWidget | None = None,
                  contacts_view: QWidget | None = None,
+                 colleagues_view: QWidget | None = None,
                  door_views: DoorViewFactory | None = None,
                  names: NameLookup | None = None,
                  clock: Callable[[], float] = time.time, tick_ms: int = 1000,
@@ -72,6 +73,8 @@ class MainWindow(QMainWindow):
         self.panels: dict[str, CallPanel | IncomingPanel] = {}
         self._rejected: set[str] = set()
         self.hide_on_close = False      # set by app.py when a tray icon can bring it back
+        self.missed_count = 0           # unseen missed calls, on the History tab (missed.py)
+        self._identity = ("", "")       # own name and number, in the title
         self.setObjectName("mainWindow")
         self.resize(380, 600)
 
@@ -96,7 +99,8 @@ class MainWindow(QMainWindow):
         self.calls_widget.hide()
 
         self.dialpad = Dialpad()
-        self.dialpad.digit_pressed.connect(self.number_edit.append)
+        # One keypad: it dials, and while a call is active it sends that call DTMF.
+        self.dialpad.digit_pressed.connect(self._keypad_digit)
         self.tabs = QTabWidget()
         keypad_page = QWidget()
         keypad_layout = QVBoxLayout(keypad_page)
@@ -107,6 +111,9 @@ class MainWindow(QMainWindow):
         if contacts_view is not None:
             contacts_view.call_requested.connect(self.call)  # type: ignore[attr-defined]
             self.tabs.addTab(contacts_view, "")
+        self.colleagues_view = colleagues_view
+        if colleagues_view is not None:
+            self.tabs.addTab(colleagues_view, "")
         self.history_view = history_view
         if history_view is not None:
             history_view.call_requested.connect(self.call)   # type: ignore[attr-defined]
@@ -140,17 +147,47 @@ class MainWindow(QMainWindow):
         self.number_edit.setFocus()
 
     def retranslate(self) -> None:
-        self.setWindowTitle(self.tr("Softphone"))
+        name, number = self._identity
+        if name and number:
+            self.setWindowTitle(self.tr("{name} ({number}) – Softphone").format(
+                name=name, number=number))
+        elif name or number:
+            self.setWindowTitle(self.tr("{who} – Softphone").format(who=name or number))
+        else:
+            self.setWindowTitle(self.tr("Softphone"))
         self.number_edit.retranslate()
         self.call_button.setText(self.tr("Call"))
         self.call_button.setToolTip(self.tr("Call this number (Enter)"))
         self.tabs.setTabText(0, self.tr("Keypad"))
         if self.contacts_view is not None:
             self.tabs.setTabText(self.tabs.indexOf(self.contacts_view), self.tr("Contacts"))
+        if self.colleagues_view is not None:
+            self.tabs.setTabText(self.tabs.indexOf(self.colleagues_view), self.tr("Colleagues"))
         if self.history_view is not None:
-            self.tabs.setTabText(self.tabs.indexOf(self.history_view), self.tr("History"))
+            self.tabs.setTabText(
+                self.tabs.indexOf(self.history_view),
+                self.tr("History (%n missed)", "", self.missed_count) if self.missed_count
+                else self.tr("History"))
         self.menus.retranslate()
         self.status.retranslate()
+
+    def set_identity(self, name: str, number: str) -> None:
+        """Whose phone this is (several softphones on one desktop: the title tells)."""
+        self._identity = (name, number)
+        self.retranslate()
+
+    def focus_search(self) -> None:
+        """Ctrl+F: the contacts' search field, ready for typing."""
+        view = self.contacts_view
+        search = getattr(view, "search", None)
+        if view is not None and search is not None:
+            self.tabs.setCurrentWidget(view)
+            search.setFocus()
+            search.selectAll()
+
+    def set_missed_count(self, count: int) -> None:
+        self.missed_count = count
+        self.retranslate()
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
@@ -185,6 +222,19 @@ class MainWindow(QMainWindow):
         self._hold_active()
         self._engine.request_call(number)
         return True
+
+    def transfer_to(self, number: str, call_id: str = "", attended: bool = False) -> None:
+        """Transfer a call (`call_id`, or the current one) to `number`: at once (blind,
+        RFC 3515 REFER) or, attended, by calling `number` first (the call on hold); its
+        panel's transfer menu then connects the two (REFER with Replaces)."""
+        panel = self.panels.get(call_id) if call_id else self.current_panel()
+        if not isinstance(panel, CallPanel) or panel.info.state not in cp.CONNECTED:
+            self._show_hint(self.tr("There is no call to transfer."))
+            return
+        if attended:
+            self.call(number)
+        else:
+            self._engine.request_transfer_blind(panel.info.call_id, number)
 
     def answer(self, call_id: str) -> None:
         self._hold_active(except_id=call_id)
@@ -229,6 +279,29 @@ class MainWindow(QMainWindow):
         panels = [p for p in self.panels.values() if isinstance(p, CallPanel)]
         active = [p for p in panels if p.info.state in cp.TALKING]
         return (active or panels or [None])[-1]
+
+    def _talking_panel(self) -> CallPanel | None:
+        panel = self.current_panel()
+        return panel if panel is not None and panel.info.state == CallState.ACTIVE else None
+
+    def _keypad_digit(self, digit: str) -> None:
+        panel = self._talking_panel()
+        if panel is not None:
+            panel.send_dtmf(digit)
+        else:
+            self.number_edit.append(digit)
+
+    def _show_keypad(self, panel: CallPanel) -> None:
+        self.tabs.setCurrentIndex(0)
+        panel.setFocus()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        # Keys no child took (focus on a button, the tabs): DTMF for the call in progress.
+        panel = self._talking_panel()
+        if panel is not None and event.text() and event.text() in cp.DTMF_KEYS:
+            panel.send_dtmf(event.text())
+            return
+        super().keyPressEvent(event)
 
     # -- events up -----------------------------------------------------------------------
 
@@ -284,7 +357,12 @@ class MainWindow(QMainWindow):
                                   blink_ms=self._blink_ms, names=self._names,
                                   parent=self.calls_widget)
                 self._doors.answered(info, door, panel)
+                panel.keypad_requested.connect(lambda p=panel: self._show_keypad(p))
                 self._add_panel(info.call_id, panel)
+            if isinstance(panel, CallPanel) and info.state == CallState.ACTIVE \
+                    and not self.number_edit.text() and (
+                    QApplication.focusWidget() in (None, self.number_edit)):
+                panel.setFocus()    # typed digits now go to the call as DTMF
         self._update_calls_list()
         self.menus.update()
 

@@ -46,6 +46,9 @@ class WindowMenus:
         self.settings_action = self.phone_menu.addAction("")
         self.settings_action.setShortcut(QKeySequence.StandardKey.Preferences)
         self.settings_action.triggered.connect(window.settings_requested)
+        self.find_action = self.phone_menu.addAction("")
+        self.find_action.setShortcut(QKeySequence.StandardKey.Find)
+        self.find_action.triggered.connect(window.focus_search)
         self.phone_menu.addSeparator()
         self.quit_action = self.phone_menu.addAction("")
         self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
@@ -68,7 +71,7 @@ class WindowMenus:
         self.mute_action = add(cp.MUTE_KEY, lambda: self._on_current(CallPanel.toggle_mute))
         self.hold_action = add(cp.HOLD_KEY, lambda: self._on_current(CallPanel.toggle_hold))
         self.keypad_action = add(
-            cp.KEYPAD_KEY, lambda: self._on_current(lambda p: p.keypad_button.toggle()))
+            cp.KEYPAD_KEY, lambda: self._on_current(lambda p: p.keypad_button.click()))
         self.transfer_action = add(
             cp.TRANSFER_KEY, lambda: self._on_current(lambda p: p.transfer_button.showMenu()))
         self.swap_action = add(cp.SWAP_KEY, window.switch_next)
@@ -82,6 +85,7 @@ class WindowMenus:
         self.phone_menu.setTitle(translate("MainWindow", "&Phone"))
         self.account_action.setText(translate("MainWindow", "&Account…"))
         self.settings_action.setText(translate("MainWindow", "&Settings…"))
+        self.find_action.setText(translate("MainWindow", "&Find contact"))
         self.quit_action.setText(translate("MainWindow", "&Quit"))
         self.call_menu.setTitle(translate("MainWindow", "&Call"))
         self.answer_action.setText(translate("MainWindow", "&Answer"))

@@ -32,7 +32,10 @@ from softphone.gui.pbx_http import API, HTTP_TIMEOUT, AuthFailed, HttpError, NoA
 
 log = logging.getLogger(__name__)
 
-HEARTBEAT = 30.0              # WebSocket ping interval: finds a dead connection
+# WebSocket ping interval (RFC 6455 5.5.2): aiohttp closes the stream when no pong comes
+# within half of it, so a PBX that hangs or drops off the network is noticed within 4.5 s
+# (issue 14: "PBX unreachable" within 5 s); a killed PBX closes the TCP stream at once.
+HEARTBEAT = 3.0
 
 
 class _Bridge(QObject):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, QPointF, Qt, Signal
+from PySide6.QtCore import QObject, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QAction, QBrush, QColor, QIcon, QPainter, QPainterPath, QPen, QPixmap
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon, QWidget
 
@@ -17,10 +17,12 @@ from softphone.common.engine_protocol import CallInfo, CallState
 from softphone.gui import format as fmt
 from softphone.gui.engine_backend import EngineBackend
 from softphone.gui.names import NameLookup
+from softphone.gui.tray_state import COLORS, TrayState
 
 
-def app_icon() -> QIcon:
-    """A green disc with a white handset, drawn here so no image plugin is needed."""
+def app_icon(color: str = COLORS[TrayState.AVAILABLE]) -> QIcon:
+    """A green (or `color`) disc with a white handset, drawn here so no image plugin is
+    needed."""
     icon = QIcon()
     for size in (16, 22, 32, 48, 64, 128):
         pixmap = QPixmap(size, size)
@@ -29,7 +31,7 @@ def app_icon() -> QIcon:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.scale(size / 64, size / 64)
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QBrush(QColor("#2e7d32")))
+        painter.setBrush(QBrush(QColor(color)))
         painter.drawEllipse(QPointF(32, 32), 30, 30)
         handset = QPainterPath()
         handset.moveTo(22, 14)
@@ -44,6 +46,33 @@ def app_icon() -> QIcon:
         painter.end()
         icon.addPixmap(pixmap)
     return icon
+
+
+def badged(icon: QIcon, count: int) -> QIcon:
+    """`icon` with a red disc and the count of missed calls in its top right corner."""
+    if count <= 0:
+        return icon
+    badge = QIcon()
+    text = str(count) if count < 100 else "99+"
+    for size in (16, 22, 32, 48, 64, 128):
+        pixmap = icon.pixmap(size, size)
+        painter = QPainter(pixmap)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        radius = size * 0.3
+        centre = QPointF(size - radius, radius)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QBrush(QColor("#c62828")))
+        painter.drawEllipse(centre, radius, radius)
+        font = painter.font()
+        font.setPixelSize(max(6, round(radius * (1.3 if len(text) == 1 else 0.9))))
+        font.setBold(True)
+        painter.setFont(font)
+        painter.setPen(QColor("white"))
+        painter.drawText(QRectF(centre.x() - radius, 0, 2 * radius, 2 * radius),
+                         Qt.AlignmentFlag.AlignCenter, text)
+        painter.end()
+        badge.addPixmap(pixmap)
+    return badge
 
 
 class Tray(QObject):
@@ -62,6 +91,9 @@ class Tray(QObject):
         self._answer = answer
         self._reject = reject
         self._ringing: dict[str, CallInfo] = {}
+        self._base_icon = icon
+        self.missed = 0                 # unseen missed calls, drawn on the icon
+        self.state = TrayState.AVAILABLE
         self.available = (QSystemTrayIcon.isSystemTrayAvailable() if available is None
                           else available)
         self.icon = QSystemTrayIcon(icon, self)
@@ -90,8 +122,32 @@ class Tray(QObject):
         if self.available:
             self.icon.show()
 
+    def set_missed(self, count: int) -> None:
+        self.missed = count
+        self.icon.setIcon(badged(self._base_icon, count))
+        self.retranslate()
+
+    def set_state(self, state: str) -> None:
+        """Available, ringing, in a call, DND, unreachable (tray_state.py): the disc's colour
+        and the tooltip's words."""
+        self.state = TrayState(state)
+        self._base_icon = app_icon(COLORS[self.state])
+        self.set_missed(self.missed)
+
+    def state_text(self) -> str:
+        return {
+            TrayState.AVAILABLE: self.tr("Available"),
+            TrayState.RINGING: self.tr("Ringing"),
+            TrayState.IN_CALL: self.tr("In a call"),
+            TrayState.DND: self.tr("Do not disturb"),
+            TrayState.UNREACHABLE: self.tr("PBX unreachable"),
+        }[self.state]
+
     def retranslate(self) -> None:
-        self.icon.setToolTip(self.tr("Softphone"))
+        text = self.tr("Softphone – {state}").format(state=self.state_text())
+        if self.missed:
+            text += "\n" + self.tr("%n missed call(s)", "", self.missed)
+        self.icon.setToolTip(text)
         self.answer_action.setText(self.tr("Answer"))
         self.reject_action.setText(self.tr("Reject"))
         self.quit_action.setText(self.tr("Quit"))

@@ -203,8 +203,9 @@ def test_an_undelivered_call_ends_with_the_pbxs_reason(make_engine, make_agent, 
 
 def test_a_call_answered_on_another_device_ends_as_answered_elsewhere(
         make_engine, make_agent, pbx: PbxProcess, tmp_path: Path) -> None:  # noqa: F811
-    """RFC 3326: the PBX's CANCEL says "Call completed elsewhere"; the engine passes it on so
-    the call history does not list the call as missed."""
+    """RFC 3326: the PBX's CANCEL says "Call completed elsewhere" and by whom (here 101's own
+    other device); the engine passes both on so the call history does not list the call as
+    missed but says where it was answered."""
     engine = engine_with_mic(make_engine, tmp_path)
     register(engine, pbx)
     desk = agent_on(make_agent, pbx, "101", tmp_path)     # a second device of 101
@@ -214,7 +215,7 @@ def test_a_call_answered_on_another_device_ends_as_answered_elsewhere(
     desk.wait_for("incoming")
     desk.send(cmd="answer", code=200)
     ended = engine.wait_event("call", call_id=ringing["call_id"], state="ended")
-    assert ended["cause"] == "SIP;200", str(ended)
+    assert (ended["cause"], ended["answered_by"]) == ("SIP;200", "101"), str(ended)
 
 
 def test_blind_transfer_connects_the_caller_to_the_target(make_engine, make_agent,  # noqa: F811

@@ -470,7 +470,7 @@ def test_client_connects_the_pbx_and_contacts_call(qtbot, engine, tmp_path, serv
         assert pbx.requests[0] == ("connect_to", ("http://pbx.example:9000", "100", "secret"))
         tabs = client.window.tabs
         assert [tabs.tabText(i) for i in range(tabs.count())] == [
-            "Keypad", "Contacts", "History"]
+            "Keypad", "Contacts", "Colleagues", "History"]
         view = client.contacts_view
         assert view.pbx_mode
         view.call_contact(contact_at(rows_of(view, "101")[0]))

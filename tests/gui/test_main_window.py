@@ -225,8 +225,13 @@ def test_mute_and_hold_follow_the_engine(window, engine):
     panel.mute_button.click()
     assert engine.last("mute") == ("c1", True)
     assert not panel.mute_button.isChecked()     # not before the engine says so
+    height = panel.sizeHint().height()
     engine.call("c1", muted=True)
     assert panel.mute_button.isChecked()
+    # Seen at a glance (issue 14 item 8): said beside the state, a red button; same size.
+    assert panel.state_label.text() == "Connected · muted"
+    assert "#c62828" in panel.mute_button.styleSheet()
+    assert panel.sizeHint().height() == height
     panel.mute_button.click()
     assert engine.last("mute") == ("c1", False)
 
@@ -238,16 +243,6 @@ def test_mute_and_hold_follow_the_engine(window, engine):
     assert not panel.keypad_button.isEnabled()
     panel.hold_button.click()
     assert engine.last("resume") == ("c1",)
-
-
-def test_keypad_sends_dtmf(qtbot, window, engine):
-    active_call(engine)
-    panel = window.panels["c1"]
-    panel.keypad_button.click()
-    assert panel.dialpad.isVisible()
-    qtbot.mouseClick(panel.dialpad.buttons["5"], Qt.MouseButton.LeftButton)
-    qtbot.mouseClick(panel.dialpad.buttons["#"], Qt.MouseButton.LeftButton)
-    assert [a for n, a in engine.requests if n == "dtmf"] == [("c1", "5"), ("c1", "#")]
 
 
 def test_call_timer_advances(qtbot, window, engine, clock):

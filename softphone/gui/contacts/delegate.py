@@ -25,7 +25,7 @@ from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem,
 
 from softphone.common.directory import EntryType, Presence
 from softphone.common.resources import resource
-from softphone.gui.contacts.model import contact_at
+from softphone.gui.contacts.model import UNKNOWN, contact_at
 from softphone.gui.contacts.roles import FAVORITE_ROLE, NUMBER_ROLE, PRESENCE_ROLE
 from softphone.gui.door.icon import DoorIcon
 
@@ -37,6 +37,7 @@ COLORS = {
     Presence.DND: QColor("#8e24aa"),
 }
 _COLOR_OF = {state.value: color for state, color in COLORS.items()}   # by the role's str
+_COLOR_OF[UNKNOWN] = QColor("#bdbdbd")      # the PBX is unreachable: a pale grey
 STAR_COLOR = QColor("#f9a825")
 DOT = 10            # diameter of the presence dot
 STAR = 16           # size of the star's square

@@ -36,8 +36,15 @@ Index = QModelIndex | QPersistentModelIndex
 translate = QCoreApplication.translate
 
 
+# Not a PBX state: what the client shows while the PBX is unreachable (its last word on a
+# colleague may no longer be true).
+UNKNOWN = "unknown"
+
+
 def presence_text(presence: Presence | str | None) -> str:
     """The word for a presence state (for tooltips and screen readers)."""
+    if presence == UNKNOWN:
+        return translate("ContactsModel", "unknown")
     words = {
         Presence.AVAILABLE: translate("ContactsModel", "available"),
         Presence.BUSY: translate("ContactsModel", "busy"),
@@ -224,6 +231,16 @@ class ContactsModel(QStandardItemModel):
             self._describe(item)
             item.emitDataChanged()
         return bool(items)
+
+    def forget_presence(self) -> None:
+        """The PBX is unreachable: every colleague's state becomes "unknown" (grey) until
+        the reconnect's directory says again."""
+        for number in {*self._items, *self._fav_items}:
+            for item in [*self._items.get(number, ()), *self._fav_items.get(number, ())]:
+                if item.data(PRESENCE_ROLE):
+                    item.setData(UNKNOWN, PRESENCE_ROLE)
+                    self._describe(item)
+        self._ringing.clear()
 
     def update_presence(self, number: str, presence: Presence) -> bool:
         """Show `number`'s new state; False when no row has that number."""

@@ -182,6 +182,8 @@ class ContactsView(QWidget):
     def _on_state(self, state: str) -> None:
         if state in _OFF and self._pbx_entries:
             self._pbx_entries = []
+        if state == PbxState.CONNECTING and self._pbx_entries:
+            self.model.forget_presence()        # the PBX's last word may be stale now
         if self._pbx_mode != (bool(self._pbx_entries) or state == PbxState.CONNECTED):
             self.rebuild()
         self._show_state()

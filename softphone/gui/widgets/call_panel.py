@@ -11,9 +11,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, Qt, QTimer
-from PySide6.QtGui import QKeySequence, QMouseEvent
+from PySide6.QtCore import QEvent, QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QDrag, QKeyEvent, QKeySequence, QMouseEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -27,9 +28,10 @@ from PySide6.QtWidgets import (
 
 from softphone.common.engine_protocol import CallInfo, CallState
 from softphone.gui import format as fmt
+from softphone.gui.colleagues.drag import call_mime
 from softphone.gui.engine_backend import EngineBackend
 from softphone.gui.names import NameLookup, party
-from softphone.gui.widgets.dialpad import Dialpad, NumberEdit
+from softphone.gui.widgets.dialpad import NumberEdit
 
 # Window-wide shortcuts act on the current call (main_window.py); shown in the tooltips here.
 HANGUP_KEY = "Ctrl+E"
@@ -45,6 +47,8 @@ TALKING = frozenset({CallState.ACTIVE, CallState.REMOTE_HELD})   # the conversat
 BLINK_MS = 800             # a held call blinks slowly: noticed, but not nervous
 HELD_COLOR = "#ef6c00"
 ACTIVE_COLOR = "#2e7d32"
+DTMF_KEYS = frozenset("0123456789*#")
+MUTED_COLOR = "#c62828"
 
 
 def switch_key(position: int) -> str:
@@ -59,7 +63,10 @@ def with_key(text: str, key: str) -> str:
 
 class CallPanel(QFrame):
     """Buttons call the engine's request_* directly; the look follows the CallInfo events
-    (update()), never the click: a toggle shows what the engine says, not what was asked."""
+    (update()), never the click: a toggle shows what the engine says, not what was asked.
+    keypad_requested: the window's keypad is wanted (it sends DTMF to the active call)."""
+
+    keypad_requested = Signal()
 
     def __init__(self, info: CallInfo, engine: EngineBackend, *,
                  other_calls: Callable[[], list[CallInfo]] = list,
@@ -76,8 +83,10 @@ class CallPanel(QFrame):
         self.position = 0               # place in the calls list (1-based), for Alt+N
         self.door_view: QWidget | None = None   # a call with a door: its video, open button
         self.blink_on = False           # the held marker's phase
+        self._press = QPoint()          # where a drag would start
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setObjectName(f"call-{info.call_id}")
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)     # takes typed DTMF keys
 
         self.marker = QLabel(self)      # steady when active, blinking when held
         self.marker.setObjectName("callMarker")
@@ -99,8 +108,10 @@ class CallPanel(QFrame):
         self.mute_button.clicked.connect(self._on_mute)
         self.hold_button = QPushButton(self, checkable=True)
         self.hold_button.clicked.connect(self._on_hold)
-        self.keypad_button = QPushButton(self, checkable=True)
-        self.keypad_button.toggled.connect(self._on_keypad)
+        # One keypad in the window (issue 14): this button brings the window's to the
+        # front, and while this call is active its keys are sent as DTMF.
+        self.keypad_button = QPushButton(self)
+        self.keypad_button.clicked.connect(self.keypad_requested)
         self.transfer_button = QToolButton(self)
         self.transfer_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.transfer_menu = QMenu(self)
@@ -110,9 +121,6 @@ class CallPanel(QFrame):
         self.hangup_button.setStyleSheet("background-color: #c62828; color: white;")
         self.hangup_button.clicked.connect(self.hang_up)
 
-        self.dialpad = Dialpad(self)
-        self.dialpad.digit_pressed.connect(self.send_dtmf)
-        self.dialpad.hide()
         self.dtmf_label = QLabel(self)
         self.dtmf_label.hide()
 
@@ -151,7 +159,6 @@ class CallPanel(QFrame):
         layout.addLayout(top)
         layout.addLayout(buttons)
         layout.addWidget(self.hangup_button)
-        layout.addWidget(self.dialpad)
         layout.addWidget(self.dtmf_label)
         layout.addWidget(self.transfer_row)
 
@@ -209,18 +216,21 @@ class CallPanel(QFrame):
         self.name_label.setText(name or number or self.tr("Unknown"))
         self.number_label.setText(number if name else "")
         self.number_label.setVisible(bool(name and number))
-        self.state_label.setText(fmt.call_state(info))
+        # Muted is seen at a glance: said beside the state, and the button turns red.
+        self.state_label.setText(self.tr("{state} · muted").format(state=fmt.call_state(info))
+                                 if info.muted and state in TALKING
+                                 else fmt.call_state(info))
         connected = state in CONNECTED
         self.mute_button.setEnabled(connected)
         self.mute_button.setChecked(info.muted)
         self.mute_button.setText(self.tr("Unmute") if info.muted else self.tr("Mute"))
+        self.mute_button.setStyleSheet(f"background-color: {MUTED_COLOR}; color: white;"
+                                       if info.muted else "")
         self.hold_button.setEnabled(connected)
         self.hold_button.setChecked(state == CallState.HELD)
         self.hold_button.setText(self.tr("Resume") if state == CallState.HELD
                                  else self.tr("Hold"))
         self.keypad_button.setEnabled(state == CallState.ACTIVE)
-        if state != CallState.ACTIVE:
-            self.keypad_button.setChecked(False)
         self.transfer_button.setEnabled(connected)
         if not connected:
             self.transfer_row.hide()
@@ -293,10 +303,26 @@ class CallPanel(QFrame):
                 self._engine.request_hold(other.call_id)
         self._engine.request_resume(self.info.call_id)
 
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        self._press = event.position().toPoint()
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        # Dragging the call onto a colleague's tile transfers it (colleagues/tiles.py).
+        moved = (event.position().toPoint() - self._press).manhattanLength()
+        if event.buttons() & Qt.MouseButton.LeftButton and self.info.state in CONNECTED \
+                and moved >= QApplication.startDragDistance():
+            drag = QDrag(self)
+            drag.setMimeData(call_mime(self.info.call_id))
+            drag.exec(Qt.DropAction.MoveAction)
+            return
+        super().mouseMoveEvent(event)
+
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         # A click on the panel itself (the buttons take their own clicks).
         if event.button() == Qt.MouseButton.LeftButton and self.rect().contains(
                 event.position().toPoint()):
+            self.setFocus()
             self.switch_here()
         super().mouseReleaseEvent(event)
 
@@ -314,8 +340,13 @@ class CallPanel(QFrame):
         self.hold_button.setChecked(self.info.state == CallState.HELD)
         self.toggle_hold()
 
-    def _on_keypad(self, shown: bool) -> None:
-        self.dialpad.setVisible(shown)
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        # Typed digits, * and # go to the call that has the focus, as DTMF (RFC 4733 via
+        # the engine), not into the number field.
+        if event.text() and event.text() in DTMF_KEYS and self.info.state == CallState.ACTIVE:
+            self.send_dtmf(event.text())
+            return
+        super().keyPressEvent(event)
 
     # -- transfer ------------------------------------------------------------------------
 

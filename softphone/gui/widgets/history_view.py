@@ -6,6 +6,8 @@ the app passes that down to the engine. "Missed only" filters the list.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import (
     QAbstractTableModel,
     QDateTime,
@@ -33,6 +35,7 @@ from PySide6.QtWidgets import (
 from softphone.common.call_outcome import Outcome
 from softphone.common.engine_protocol import Direction
 from softphone.gui.history import CallHistory, HistoryEntry
+from softphone.gui.names import NameLookup
 
 MISSED_COLOR = QColor("#c62828")
 NUMBER_ROLE = Qt.ItemDataRole.UserRole
@@ -50,9 +53,12 @@ def format_duration(seconds: float) -> str:
 class HistoryModel(QAbstractTableModel):
     KIND, PARTY, WHEN, DURATION = range(4)
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, parent: QObject | None = None, *, names: NameLookup | None = None,
+                 me: Callable[[], str] = str) -> None:
         super().__init__(parent)
         self._entries: list[HistoryEntry] = []
+        self._names = names     # who answered elsewhere, by name
+        self._me = me           # one's own extension: "answered on another device"
 
     def set_entries(self, entries: list[HistoryEntry]) -> None:
         self.beginResetModel()
@@ -112,6 +118,16 @@ class HistoryModel(QAbstractTableModel):
             Outcome.FAILED: self.tr("Failed"),
         }[outcome]
 
+    def elsewhere_text(self, entry: HistoryEntry) -> str:
+        """Who took a call that rang here: the PBX names the extension (RFC 3326 Reason)."""
+        by = entry.answered_by
+        if not by:
+            return self.tr("Answered elsewhere")
+        if by == self._me():
+            return self.tr("Answered on another device")
+        name = self._names.name(by) if self._names is not None else ""
+        return self.tr("Answered by {name}").format(name=name or by)
+
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
         if not index.isValid() or not 0 <= index.row() < len(self._entries):
             return None
@@ -133,14 +149,22 @@ class HistoryModel(QAbstractTableModel):
             return "↙" if entry.direction == Direction.IN else "↗"
         if column == self.PARTY:
             if entry.name and entry.name != entry.number:
-                return f"{entry.name} ({entry.number})" if entry.number else entry.name
-            return entry.number or self.tr("Unknown")
+                who = f"{entry.name} ({entry.number})" if entry.number else entry.name
+            else:
+                who = entry.number or self.tr("Unknown")
+            if entry.transferred_from:
+                before = self._names.name(entry.transferred_from) if self._names else ""
+                return self.tr("{who}, transferred from {before}").format(
+                    who=who, before=before or entry.transferred_from)
+            return who
         if column == self.WHEN:
             when = QDateTime.fromMSecsSinceEpoch(round(entry.started_at * 1000))
             return QLocale().toString(when, QLocale.FormatType.ShortFormat)
         if column == self.DURATION:
             if entry.outcome == Outcome.ANSWERED:
                 return format_duration(entry.duration)
+            if entry.outcome == Outcome.ANSWERED_ELSEWHERE:
+                return self.elsewhere_text(entry)
             return self.outcome_text(entry.outcome)
         return None
 
@@ -148,10 +172,13 @@ class HistoryModel(QAbstractTableModel):
 class HistoryView(QWidget):
     call_requested = Signal(str)
 
-    def __init__(self, history: CallHistory, parent: QWidget | None = None) -> None:
+    def __init__(self, history: CallHistory, parent: QWidget | None = None, *,
+                 names: NameLookup | None = None, me: Callable[[], str] = str) -> None:
         super().__init__(parent)
         self._history = history
-        self.model = HistoryModel(self)
+        self.model = HistoryModel(self, names=names, me=me)
+        if names is not None:
+            names.changed.connect(self.model.retranslate)
 
         self.missed_only = QCheckBox()
         self.missed_only.toggled.connect(self.refresh)

@@ -28,6 +28,7 @@ class StatusBar(QStatusBar):
         self._registration = RegistrationInfo(RegState.NONE)
         self._retry_deadline = 0.0
         self._engine_state = EngineState.STARTING.value
+        self._pbx_reachable = True
         self._dot = QLabel(self)
         self.state_label = QLabel(self)
         self.state_label.setObjectName("registrationState")
@@ -52,6 +53,12 @@ class StatusBar(QStatusBar):
         self._engine_state = state
         self._render()
 
+    def set_pbx_reachable(self, reachable: bool) -> None:
+        """The PBX stopped answering (pbx_watch.py): that outranks a registration that the
+        engine still believes in until its next refresh."""
+        self._pbx_reachable = reachable
+        self._render()
+
     def set_audio(self, status: AudioStatus) -> None:
         self._audio = status
         warning = fmt.audio_warning(status)
@@ -69,6 +76,10 @@ class StatusBar(QStatusBar):
         if self._engine_state != EngineState.RUNNING:
             text = fmt.engine_state(self._engine_state)
             kind = "bad" if self._engine_state == EngineState.LOST else "busy"
+            self._countdown.stop()
+        elif not self._pbx_reachable:
+            text = self.tr("PBX unreachable")
+            kind = "bad"
             self._countdown.stop()
         else:
             info = self._registration

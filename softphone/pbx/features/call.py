@@ -15,7 +15,7 @@ from typing import Protocol
 
 from softphone.pbx.features.anchor import SDP, AnchorError, MediaAnchor
 from softphone.pbx.features.callinfo import CallInfo
-from softphone.pbx.features.dialer import COMPLETED_ELSEWHERE, Dialer, Party
+from softphone.pbx.features.dialer import Dialer, Party, completed_elsewhere
 from softphone.pbx.features.outcome import CANCELLED, FAILED, failure_result, reason_header
 from softphone.pbx.features.routing import RING_TIMEOUT, Decision, Ring
 from softphone.pbx.sip.clock import Clock, TimerHandle
@@ -165,8 +165,9 @@ class Call:
                 binding = dialer.winner.binding
                 self.info.parties["b"] = binding.aor   # who answered (a group's member)
                 self.devices["b"] = binding.contact
-            elif not dialer.done:
-                dialer.cancel(COMPLETED_ELSEWHERE)
+        for dialer in dialers:
+            if not dialer.done:
+                dialer.cancel(completed_elsewhere(self.info.parties["b"]))
         self.info.ringing = []
         self.registry.bind(dialog, self)
         try:
@@ -192,6 +193,12 @@ class Call:
             # RFC 3325, trusted since the PBX sets it; door stations log it with an opening.
             extra.append(("P-Asserted-Identity",
                           f"<sip:{self.info.parties['b']}@{self.core.via_host}>"))
+        else:
+            # A pickup: the colleague dialled **101 or *8 and now talks to the caller; their
+            # phone shows who that is (RFC 3325 9.1) rather than the feature code.
+            name = self.info.caller_name.replace('"', "").replace("\\", "")
+            extra.append(("P-Asserted-Identity",
+                          f'"{name}" <sip:{self.info.caller}@{self.core.via_host}>'))
         if body:
             extra.append(("Content-Type", SDP))
         ok = self.core.respond(tx, 200, to_tag=leg.local_tag, extra=extra, body=body)
@@ -255,7 +262,7 @@ class Call:
             return True
         for dialer in (self.dialer, *self.pickers):
             if dialer is not None and not dialer.done:
-                dialer.cancel(COMPLETED_ELSEWHERE)
+                dialer.cancel(completed_elsewhere(picker))
         self.legs["b"] = b
         self.registry.bind(b, self)
         self.info.parties["b"] = picker
@@ -319,14 +326,18 @@ class Call:
 
     # -- the PBX changing the call itself (transfer, later pickup and barge-in) -----------
 
-    def reinvite(self, side: str, offer: bytes, done: Callable[[bytes | None], None]) -> None:
+    def reinvite(self, side: str, offer: bytes, done: Callable[[bytes | None], None],
+                 identity: str = "") -> None:
         """Send a re-INVITE with `offer` on `side`; `done(answer)` with the answer SDP, or
-        None when the peer refused or did not answer."""
+        None when the peer refused or did not answer. `identity`: who the peer talks to
+        from now on (a transfer), as P-Asserted-Identity (RFC 3325 9.1): a re-INVITE is
+        what every phone allows, and the media change needs one anyway."""
         leg = self.legs[side]
         if leg is None:
             done(None)
             return
-        out = leg.request("INVITE", offer, SDP)
+        extra = [("P-Asserted-Identity", identity)] if identity else None
+        out = leg.request("INVITE", offer, SDP, extra=extra)
         self.pending.add(side)
 
         def on_response(resp: Response) -> None:

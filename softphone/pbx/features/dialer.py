@@ -2,10 +2,10 @@
 
 One INVITE goes to every registered device at once (same Call-ID and From tag, a branch
 each, so each answer makes its own early dialog, RFC 3261 12.1.2). The first 2xx wins
-and the other devices get CANCEL with `Reason: ... "Call completed elsewhere"` (RFC 3326),
-so they log "answered elsewhere" rather than a missed call. A 2xx that arrives after the
-winner is ACKed and hung up (RFC 3261 13.2.2.4). Used for new calls, transfers and, later,
-ring groups and pickup.
+and the other devices get CANCEL with `Reason: ... "Call completed elsewhere"` (RFC 3326)
+naming who answered, so they log "answered by ..." rather than a missed call. A 2xx that
+arrives after the winner is ACKed and hung up (RFC 3261 13.2.2.4). Used for new calls,
+transfers, ring groups and pickup.
 """
 
 from __future__ import annotations
@@ -26,6 +26,15 @@ from softphone.pbx.store import Binding
 
 SDP = "application/sdp"
 COMPLETED_ELSEWHERE = 'SIP;cause=200;text="Call completed elsewhere"'
+
+
+def completed_elsewhere(by: str) -> str:
+    """The Reason of a CANCEL to devices that stop ringing because `by` (an extension: a
+    ring group's member, a colleague who picked up, or the callee's own other device)
+    answered. RFC 3326 section 2 allows extension parameters after cause and text; phones
+    that do not know `answered-by` still read cause=200 as "answered elsewhere"."""
+    safe = "".join(c for c in by if c.isalnum() or c in "+-_.*#")
+    return f'{COMPLETED_ELSEWHERE};answered-by="{safe}"' if safe else COMPLETED_ELSEWHERE
 # RFC 3261 16.7 step 6 has no strict order for 4xx; these are what a caller most needs to
 # hear (busy before "not found" before the rest), with 6xx always winning.
 # Fork.final of a device no connection could be opened to (a status of our own, never sent).
@@ -168,7 +177,7 @@ class Dialer:
         self._stop_timer()
         for other in self.forks:
             if other.final is None:
-                self._send_cancel(other, COMPLETED_ELSEWHERE)
+                self._send_cancel(other, completed_elsewhere(fork.binding.aor))
         self._transport(fork)
         self.on_answer(fork.dialog, resp)
 

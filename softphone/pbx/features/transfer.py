@@ -134,7 +134,7 @@ class Transfers:
                 return
             done()
 
-        call.reinvite(y, offer_y, y_answered)
+        call.reinvite(y, offer_y, y_answered, self._identity(call.info.parties[other(y)]))
 
     # -- attended: X's two calls become one between Y and Z ----------------------------
 
@@ -178,7 +178,15 @@ class Transfers:
                 return
             self._reconnect(call, y, call.anchor, body, joined)
 
-        call.reinvite(x, call.anchor.offer_from(y, x), z_answered)
+        call.reinvite(x, call.anchor.offer_from(y, x), z_answered,
+                      self._identity(call.info.parties[y]))
+
+    def _identity(self, number: str) -> str:
+        """The new party of a transferred call, for the other phone's display."""
+        ext = self.config.extension(number)
+        name = (ext.display_name if ext else "").replace('"', "").replace("\\", "")
+        return f'"{name}" <sip:{number}@{self.core.via_host}>' if name else \
+            f"<sip:{number}@{self.core.via_host}>"
 
     # -- progress to the transferor ------------------------------------------------------
 
