@@ -4,7 +4,9 @@ POST /api/v1/doors/{number}/open: the PBX checks the caller's right to open that
 (Door.may_open), then POSTs to the door's relay with the relay's credentials, which no
 client ever sees (DESIGN.md, "Door stations"). Every attempt on a configured door,
 refused or failed ones too, is written to the audit log (softphone/pbx/doorlog.py);
-administrators read it at GET /api/v1/doors/audit.
+administrators read it at GET /api/v1/doors/audit. The opening is recorded before the
+relay is switched: when the log cannot be written the door stays shut and the user gets
+503 door_audit_unavailable saying why.
 
 Relay answers: 2xx opened; 401/403 the relay refused the PBX's credentials
 (502 door_refused: the configuration is wrong, not the user); anything else, a timeout or
@@ -27,7 +29,7 @@ from aiohttp import web
 from softphone.pbx.api.errors import ApiError, invalid
 from softphone.pbx.api.guard import caller
 from softphone.pbx.config import Extension, PbxConfig
-from softphone.pbx.doorlog import AuditRecord, DoorLog, DoorResult
+from softphone.pbx.doorlog import AuditRecord, DoorLog, DoorLogError, DoorResult
 from softphone.pbx.doors import Door
 
 log = logging.getLogger(__name__)
@@ -125,12 +127,38 @@ class DoorsHandlers:
         self._audit = audit
         self._clock = clock
 
-    def _record(self, ext: Extension, door: Door, result: DoorResult, reason: str) -> None:
-        self._audit.record(AuditRecord(self._clock(), ext.number, door.number, result, reason))
+    def _record(self, ext: Extension, door: Door, result: DoorResult, reason: str,
+                row: int | None = None) -> int:
+        """Write the attempt (or, given ``row``, the outcome of the opening begun there)
+        and log it; the row id. DoorLogError when the audit log cannot be written."""
+        try:
+            if row is None:
+                row = self._audit.record(AuditRecord(self._clock(), ext.number, door.number,
+                                                     result, reason))
+            else:
+                self._audit.finish(row, result, reason)
+        except DoorLogError as err:
+            log.error("door audit log cannot be written (%s): door %s %s for %s not recorded",
+                      err, door.number, result.value, ext.number,
+                      extra={"event": "door_audit_failed", "door": door.number,
+                             "user": ext.number, "result": result.value})
+            raise
         log.info("door %s (%s) %s for %s%s", door.number, door.name, result.value, ext.number,
                  f": {reason}" if reason else "",
-                 extra={"event": "door_open", "door": door.number, "user": ext.number,
+                 extra={"event": "door_opening" if result is DoorResult.OPENING else "door_open",
+                        "door": door.number, "user": ext.number,
                         "result": result.value, "reason": reason})
+        return row
+
+    def _note(self, ext: Extension, door: Door, result: DoorResult, reason: str,
+              row: int | None = None) -> None:
+        """Record what does not decide whether the door opens (a refusal, an outcome after
+        the "opening" row): a log that cannot be written is logged (by _record) but does
+        not change the user's answer; an "opening" row stays as it was."""
+        try:
+            self._record(ext, door, result, reason, row)
+        except DoorLogError:
+            pass
 
     async def open(self, request: web.Request) -> web.Response:
         ext = caller(request)
@@ -140,28 +168,36 @@ class DoorsHandlers:
             raise ApiError(404, "unknown_door", f"There is no door with number {number}")
         if not door.may_open(ext):
             reason = refusal(door, ext)
-            self._record(ext, door, DoorResult.REFUSED, reason)
+            self._note(ext, door, DoorResult.REFUSED, reason)
             raise ApiError(403, "door_forbidden", reason)
         if door.relay_url is None:
             reason = f"{door.name} has no relay configured"
-            self._record(ext, door, DoorResult.FAILED, reason)
+            self._note(ext, door, DoorResult.FAILED, reason)
             raise ApiError(409, "door_no_relay", reason)
+        # The record first, committed to disk; only then the relay (no unrecorded opening).
+        try:
+            row = self._record(ext, door, DoorResult.OPENING, "")
+        except DoorLogError as err:
+            raise ApiError(503, "door_audit_unavailable",
+                           f"{door.name} stays shut: the opening cannot be recorded in the "
+                           f"door audit log ({err}); tell the administrator") from None
         # Shielded: a client hanging up mid-request must not leave the attempt unlogged.
-        attempt = asyncio.ensure_future(self._open(ext, door))
+        attempt = asyncio.ensure_future(self._open(ext, door, row))
         # Its outcome is in the audit log even when nobody awaits it any more.
         attempt.add_done_callback(lambda t: t.cancelled() or t.exception())
         seconds = await asyncio.shield(attempt)
         body: dict[str, Any] = {"door": door.number, "opened": True, "seconds": seconds}
         return web.json_response(body)
 
-    async def _open(self, ext: Extension, door: Door) -> float | None:
+    async def _open(self, ext: Extension, door: Door, row: int) -> float | None:
         try:
             seconds = await self._relay.open(door)
         except RelayError as err:
-            self._record(ext, door, DoorResult.FAILED, f"{err.code}: {err.message}")
+            self._note(ext, door, DoorResult.FAILED, f"{err.code}: {err.message}", row)
             raise ApiError(502, err.code, err.message) from None
-        self._record(ext, door, DoorResult.OPENED, "")
+        self._note(ext, door, DoorResult.OPENED, "", row)
         return seconds
+
 
     async def audit(self, request: web.Request) -> web.Response:
         ext = caller(request)

@@ -292,6 +292,8 @@ PATHS: dict[str, Any] = {
                                   "not allowed to use the API (forbidden)"),
             "409": ref("responses", "DoorNoRelay"),
             "502": ref("responses", "DoorFailed"),
+            "503": error_response("The opening cannot be recorded in the audit log, so the "
+                                  "door stays shut (door_audit_unavailable)"),
             **errors(401, 404)},
     }},
     "/api/v1/doors/audit": {"get": {
