@@ -99,6 +99,9 @@ class SecuritySettings:
     min_register_expires: int = 60
     max_register_expires: int = 3600
     default_register_expires: int = 3600
+    # Door opens through the API per user (refused ones too) within a minute; more: 429.
+    door_opens_per_minute: int = 10
+    door_audit_days: int = 365       # the door audit log keeps records this long
 
 
 @dataclass(frozen=True)
@@ -319,7 +322,8 @@ class _Validator(Validator):
         p, d = "security.", SecuritySettings()
         self.known_keys(t, p, ("ban_failures", "ban_window", "ban_seconds",
                                "min_register_expires", "max_register_expires",
-                               "default_register_expires"))
+                               "default_register_expires", "door_opens_per_minute",
+                               "door_audit_days"))
         failures = self.ranged(t, "ban_failures", p, d.ban_failures, 1, 1_000_000)
         window = self.positive(t, "ban_window", p, d.ban_window)
         seconds = self.positive(t, "ban_seconds", p, d.ban_seconds)
@@ -335,7 +339,10 @@ class _Validator(Validator):
             raise self.fail(p + "default_register_expires",
                             f"{default} is outside min_register_expires-max_register_expires "
                             f"({low}-{high})")
-        return SecuritySettings(failures, window, seconds, low, high, default)
+        opens = self.ranged(t, "door_opens_per_minute", p, d.door_opens_per_minute, 1, 1000)
+        audit_days = self.ranged(t, "door_audit_days", p, d.door_audit_days, 1, 36500)
+        return SecuritySettings(failures, window, seconds, low, high, default, opens,
+                                audit_days)
 
     def extension(self, entry: object, p: str, realm: str) -> Extension:
         if not isinstance(entry, dict):

@@ -132,7 +132,8 @@ class Pbx:
         self._every(SWEEP_INTERVAL, self.location.sweep)
         api = self.config.api
         if api.enabled:
-            self.door_log = DoorLog(self.data_dir / "doors.sqlite3")
+            self.door_log = DoorLog(self.data_dir / "doors.sqlite3",
+                                    self.config.security.door_audit_days * 86400.0)
             app = create_api(self.config, presence, users, bans, self._nonce_secret(),
                              time.time, time.monotonic, pickup=self.b2bua.pickup_for,
                              door_log=self.door_log, groups=groups,

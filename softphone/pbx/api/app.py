@@ -144,7 +144,7 @@ def create_api(config: PbxConfig, presence: PresenceSource, users: UserStore, ba
     r.add_get(EVENTS_PATH, events.handle, allow_head=False)
     if pickup is not None:
         r.add_post("/api/v1/calls/pickup", CallsHandlers(pickup).post_pickup)
-    doors = DoorsHandlers(config, relay, audit, clock)
+    doors = DoorsHandlers(config, relay, audit, clock, ban_clock)
     r.add_get("/api/v1/doors/audit", doors.audit, allow_head=False)
     r.add_post(f"/api/v1/doors/{number}/open", doors.open)
     add_video_routes(app, config, secret, clock)

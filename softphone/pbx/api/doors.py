@@ -4,9 +4,11 @@ POST /api/v1/doors/{number}/open: the PBX checks the caller's right to open that
 (Door.may_open), then POSTs to the door's relay with the relay's credentials, which no
 client ever sees (DESIGN.md, "Door stations"). Every attempt on a configured door,
 refused or failed ones too, is written to the audit log (softphone/pbx/doorlog.py);
-administrators read it at GET /api/v1/doors/audit. The opening is recorded before the
-relay is switched: when the log cannot be written the door stays shut and the user gets
-503 door_audit_unavailable saying why.
+administrators read it at GET /api/v1/doors/audit, a page at a time, filtered by door, user,
+result and time. Each user may try security.door_opens_per_minute opens a minute (refused
+ones count too): more get 429 and are not written, so nobody floods the log. The opening
+is recorded before the relay is switched: when the log cannot be written the door stays
+shut and the user gets 503 door_audit_unavailable saying why.
 
 Relay answers: 2xx opened; 401/403 the relay refused the PBX's credentials
 (502 door_refused: the configuration is wrong, not the user); anything else, a timeout or
@@ -17,6 +19,7 @@ only to the configured URL.
 from __future__ import annotations
 
 import asyncio
+import datetime
 import json
 import logging
 import re
@@ -31,6 +34,7 @@ from softphone.pbx.api.guard import caller
 from softphone.pbx.config import Extension, PbxConfig
 from softphone.pbx.doorlog import AuditRecord, DoorLog, DoorLogError, DoorResult
 from softphone.pbx.doors import Door
+from softphone.pbx.features.ban import BanList
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +42,10 @@ RELAY_TIMEOUT = 3.0       # seconds: a person is standing at the door waiting
 MAX_RELAY_ANSWER = 4096   # bytes of the relay's answer read (for its "seconds")
 AUDIT_LIMIT_MAX = 500
 AUDIT_LIMIT_DEFAULT = 50
+OPEN_WINDOW = 60.0        # seconds: security.door_opens_per_minute counts within this
+MAX_OPENERS = 10_000      # users followed by the rate limit (bounded whatever happens)
 _NUMBER = re.compile(r"[0-9]{2,6}")
+_ID = re.compile(r"[0-9]{1,18}")
 
 
 def refusal(door: Door, ext: Extension) -> str:
@@ -121,11 +128,22 @@ def _seconds(body: bytes) -> float | None:
 
 class DoorsHandlers:
     def __init__(self, config: PbxConfig, relay: DoorRelay, audit: DoorLog,
-                 clock: Callable[[], float]) -> None:
+                 clock: Callable[[], float], monotonic: Callable[[], float]) -> None:
+        """``clock`` is wall time (audit records), ``monotonic`` the rate limit's."""
         self._config = config
         self._relay = relay
         self._audit = audit
         self._clock = clock
+        # Every attempt counts; the limit-th within a minute shuts the user out for a
+        # minute (logged once). Kept in memory: a restart forgives, the audit remembers.
+        self._attempts = BanList(config.security.door_opens_per_minute, OPEN_WINDOW,
+                                 OPEN_WINDOW, monotonic, self._limited,
+                                 max_tracked=MAX_OPENERS, max_banned=MAX_OPENERS)
+
+    def _limited(self, user: str) -> None:
+        log.warning("door opens: %s made %d attempts within %d s; further ones refused for "
+                    "%d s", user, self._config.security.door_opens_per_minute, OPEN_WINDOW,
+                    OPEN_WINDOW, extra={"event": "door_rate_limited", "user": user})
 
     def _record(self, ext: Extension, door: Door, result: DoorResult, reason: str,
                 row: int | None = None) -> int:
@@ -166,6 +184,13 @@ class DoorsHandlers:
         door = self._config.door(number)
         if door is None:
             raise ApiError(404, "unknown_door", f"There is no door with number {number}")
+        if self._attempts.is_banned(ext.number):
+            raise ApiError(429, "door_rate_limited",
+                           f"Too many attempts to open doors: at most "
+                           f"{self._config.security.door_opens_per_minute} a minute; "
+                           f"try again in a minute",
+                           headers={"Retry-After": str(int(OPEN_WINDOW))})
+        self._attempts.failed(ext.number)
         if not door.may_open(ext):
             reason = refusal(door, ext)
             self._note(ext, door, DoorResult.REFUSED, reason)
@@ -203,13 +228,43 @@ class DoorsHandlers:
         ext = caller(request)
         if ext.role != "admin":
             raise ApiError(403, "forbidden", "Only an administrator may read the door audit log")
-        door = request.query.get("door")
-        if door is not None and not _NUMBER.fullmatch(door):
-            raise invalid(f"'{door[:20]}' is not a door number (2-6 digits)", field="door")
-        raw = request.query.get("limit", str(AUDIT_LIMIT_DEFAULT))
+        q = request.query
+        for field in ("door", "user"):
+            value = q.get(field)
+            if value is not None and not _NUMBER.fullmatch(value):
+                raise invalid(f"'{value[:20]}' is not a number of 2-6 digits", field=field)
+        result = q.get("result")
+        if result is not None and result not in {r.value for r in DoorResult}:
+            raise invalid(f"'result' must be one of {', '.join(DoorResult)}", field="result")
+        before = q.get("before")
+        if before is not None and not _ID.fullmatch(before):
+            raise invalid("'before' must be a record id (a whole number)", field="before")
+        raw = q.get("limit", str(AUDIT_LIMIT_DEFAULT))
         if not (raw.isascii() and raw.isdigit() and len(raw) <= 3
                 and 1 <= int(raw) <= AUDIT_LIMIT_MAX):
             raise invalid(f"'limit' must be a whole number from 1 to {AUDIT_LIMIT_MAX}",
                           field="limit")
-        records = self._audit.records(door, int(raw))
-        return web.json_response({"records": [r.to_json() for r in records]})
+        limit = int(raw)
+        records = self._audit.records(
+            q.get("door"), limit, user=q.get("user"),
+            result=DoorResult(result) if result is not None else None,
+            since=_time(q, "since"), until=_time(q, "until"),
+            before=int(before) if before is not None else None)
+        # ?before=<next> gives the next (older) page; null: this was the last.
+        after = records[-1].id if len(records) == limit else None
+        return web.json_response({"records": [r.to_json() for r in records], "next": after})
+
+
+def _time(query: Any, field: str) -> float | None:
+    """An ISO 8601 time with its offset (``2026-01-31T08:00:00Z``) as epoch seconds."""
+    value = query.get(field)
+    if value is None:
+        return None
+    try:
+        stamp = datetime.datetime.fromisoformat(value)
+    except ValueError:
+        stamp = None
+    if stamp is None or stamp.tzinfo is None:
+        raise invalid(f"'{field}' must be an ISO 8601 time with an offset, such as "
+                      f"2026-01-31T08:00:00Z", field=field)
+    return stamp.timestamp()
