@@ -102,6 +102,11 @@ class SecuritySettings:
     # Door opens through the API per user (refused ones too) within a minute; more: 429.
     door_opens_per_minute: int = 10
     door_audit_days: int = 365       # the door audit log keeps records this long
+    # Per account, from any address (features/throttle.py): this many failed sign-ins
+    # within account_window seconds slow its sign-ins down, doubling up to the maximum.
+    account_failures: int = 5
+    account_window: float = 600.0
+    account_max_delay: float = 300.0
 
 
 @dataclass(frozen=True)
@@ -323,7 +328,8 @@ class _Validator(Validator):
         self.known_keys(t, p, ("ban_failures", "ban_window", "ban_seconds",
                                "min_register_expires", "max_register_expires",
                                "default_register_expires", "door_opens_per_minute",
-                               "door_audit_days"))
+                               "door_audit_days", "account_failures", "account_window",
+                               "account_max_delay"))
         failures = self.ranged(t, "ban_failures", p, d.ban_failures, 1, 1_000_000)
         window = self.positive(t, "ban_window", p, d.ban_window)
         seconds = self.positive(t, "ban_seconds", p, d.ban_seconds)
@@ -341,8 +347,13 @@ class _Validator(Validator):
                             f"({low}-{high})")
         opens = self.ranged(t, "door_opens_per_minute", p, d.door_opens_per_minute, 1, 1000)
         audit_days = self.ranged(t, "door_audit_days", p, d.door_audit_days, 1, 36500)
+        account = self.ranged(t, "account_failures", p, d.account_failures, 1, 1_000_000)
+        account_window = self.positive(t, "account_window", p, d.account_window)
+        account_delay = self.positive(t, "account_max_delay", p, d.account_max_delay)
+        if account_delay < 2.0:
+            raise self.fail(p + "account_max_delay", "must be at least 2 (seconds)")
         return SecuritySettings(failures, window, seconds, low, high, default, opens,
-                                audit_days)
+                                audit_days, account, account_window, account_delay)
 
     def extension(self, entry: object, p: str, realm: str) -> Extension:
         if not isinstance(entry, dict):

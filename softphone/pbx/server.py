@@ -32,6 +32,7 @@ from softphone.pbx.features.presence import PresenceService
 from softphone.pbx.features.prompts import Prompts
 from softphone.pbx.features.registrar import Registrar
 from softphone.pbx.features.subscriptions import Subscriptions
+from softphone.pbx.features.throttle import AccountThrottle
 from softphone.pbx.groupstore import GroupStore
 from softphone.pbx.media.relay import RtpRelay
 from softphone.pbx.sip.clock import LoopClock
@@ -80,14 +81,20 @@ class Pbx:
         sip, sec = self.config.sip, self.config.security
         self.transactions = TransactionLayer(lambda m, d, t: self._send(m, d, t), clock,
                                              max_transactions=sip.max_transactions)
-        bans = BanList(sec.ban_failures, sec.ban_window, sec.ban_seconds, time.monotonic)
+        # SIP and the API ban separately: a ban earned on one does not shut the other.
+        bans = BanList(sec.ban_failures, sec.ban_window, sec.ban_seconds, time.monotonic,
+                       exempt=self._trunk_address)
+        api_bans = BanList(sec.ban_failures, sec.ban_window, sec.ban_seconds, time.monotonic)
+        # One per account across SIP and the API: the password guessed is the same.
+        throttle = AccountThrottle(time.monotonic, sec.account_failures, sec.account_window,
+                                   max_delay=sec.account_max_delay)
         self.core = core = SipCore(self.transactions, self.advertised_host, bans.is_banned)
         authenticator = DigestAuthenticator(sip.realm, self._credentials, self._nonce_secret(),
                                             time.time, algorithms=sip.digest_algorithms)
         self.digest_memory = DigestMemory(self.data_dir / "digest.sqlite3")
         policy = DigestPolicy(sip.digest_algorithms, sip.md5_only_user_agents,
                               self.digest_memory)
-        auth = AuthGate(core, authenticator, bans, policy)
+        auth = AuthGate(core, authenticator, bans, policy, throttle)
         self.users = users = UserStore(self.data_dir / "users.sqlite3", self._default_settings)
         self.groups = groups = GroupStore(self.data_dir / "groups.sqlite3", self.config)
         self.location = Location(store, time.time)
@@ -134,10 +141,11 @@ class Pbx:
         if api.enabled:
             self.door_log = DoorLog(self.data_dir / "doors.sqlite3",
                                     self.config.security.door_audit_days * 86400.0)
-            app = create_api(self.config, presence, users, bans, self._nonce_secret(),
+            app = create_api(self.config, presence, users, api_bans, self._nonce_secret(),
                              time.time, time.monotonic, pickup=self.b2bua.pickup_for,
                              door_log=self.door_log, groups=groups,
-                             conference_store=rooms, live_rooms=self.conferences)
+                             conference_store=rooms, live_rooms=self.conferences,
+                             throttle=throttle)
             tls = tls_context(api.tls_cert, api.tls_key) if api.tls_cert and api.tls_key else None
             self.api = ApiServer(app, api.host, api.port, tls)
             await self.api.start()
@@ -164,6 +172,11 @@ class Pbx:
     def _display_name(self, number: str) -> str:
         ext = self.config.extension(number)
         return ext.display_name if ext is not None else ""
+
+    def _trunk_address(self, ip: str) -> bool:
+        """Is ``ip`` one of the PBX's trunk providers (never banned)? The hook for when
+        trunks are configured; there are none yet."""
+        return False
 
     def _nonce_secret(self) -> bytes:
         """Kept in the data dir so nonces handed out before a restart stay valid."""

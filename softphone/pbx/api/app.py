@@ -45,6 +45,7 @@ from softphone.pbx.conferencestore import ConferenceStore
 from softphone.pbx.config import PbxConfig
 from softphone.pbx.doorlog import DoorLog
 from softphone.pbx.features.ban import BanList
+from softphone.pbx.features.throttle import AccountThrottle
 from softphone.pbx.groupstore import GroupStore
 
 log = logging.getLogger(__name__)
@@ -59,14 +60,16 @@ def create_api(config: PbxConfig, presence: PresenceSource, users: UserStore, ba
                door_log: DoorLog | None = None,
                groups: GroupStore | None = None,
                conference_store: ConferenceStore | None = None,
-               live_rooms: LiveRooms | None = None) -> web.Application:
+               live_rooms: LiveRooms | None = None,
+               throttle: AccountThrottle | None = None) -> web.Application:
     """The application; ``secret`` is the daemon's secret (tokens use a key derived from
     it), ``clock`` is wall time (token expiry, audit times), ``ban_clock`` the clock
-    ``bans`` runs on. ``door_log`` is the caller's to close; without one the door audit
+    ``bans`` (the API's own address bans) and ``throttle`` (per account, shared with SIP)
+    run on. ``door_log`` is the caller's to close; without one the door audit
     is kept in memory for the application's life."""
     signer = TokenSigner(derive_token_key(secret), config.api.token_ttl, clock)
     guard = Guard(config, signer, PasswordChecker(config.sip.realm, config.extension),
-                  bans, ban_clock)
+                  bans, ban_clock, throttle or AccountThrottle(ban_clock))
     rooms = conference_store if conference_store is not None else ConferenceStore(None, config)
     live = live_rooms if live_rooms is not None else NoLiveRooms()
     directory = Directory(config, presence, lambda: directory_entries(rooms, live))
