@@ -88,6 +88,9 @@ class RtpSettings:
     # "optional" (SRTP where a phone offers it, plain RTP otherwise), "mandatory" (refuse
     # plain RTP with 488), "off" (plain RTP only).
     srtp: str = "optional"
+    # An answered call whose relay receives no RTP/RTCP from either side for this many
+    # seconds is ended (a phone that died or lost its network); 0 turns the check off.
+    media_timeout: float = 60.0
 
 
 @dataclass(frozen=True)
@@ -301,7 +304,7 @@ class _Validator(Validator):
 
     def rtp(self, t: dict[str, Any], sip: SipSettings) -> RtpSettings:
         p, d = "rtp.", RtpSettings()
-        self.known_keys(t, p, ("host", "port_min", "port_max", "srtp"))
+        self.known_keys(t, p, ("host", "port_min", "port_max", "srtp", "media_timeout"))
         host = self.get(t, "host", p, str, d.host)
         self.address(host, p + "host")
         if ipaddress.ip_address(host).is_unspecified and sip.public_address is None:
@@ -321,7 +324,11 @@ class _Validator(Validator):
         srtp = self.get(t, "srtp", p, str, d.srtp)
         if srtp not in SRTP_MODES:
             raise self.fail(p + "srtp", f"must be one of {', '.join(SRTP_MODES)}, got {srtp!r}")
-        return RtpSettings(host, low, high, srtp)
+        timeout = self.get(t, "media_timeout", p, float, d.media_timeout)
+        if not 0 <= timeout <= 86400:
+            raise self.fail(p + "media_timeout", f"{timeout!r} is not 0 (off) or seconds "
+                                                 f"up to 86400")
+        return RtpSettings(host, low, high, srtp, timeout)
 
     def security(self, t: dict[str, Any]) -> SecuritySettings:
         p, d = "security.", SecuritySettings()

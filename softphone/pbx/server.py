@@ -28,6 +28,7 @@ from softphone.pbx.features.ban import BanList
 from softphone.pbx.features.confservice import Conferences
 from softphone.pbx.features.digestpolicy import DigestMemory, DigestPolicy
 from softphone.pbx.features.location import Location
+from softphone.pbx.features.mediawatch import MediaWatch
 from softphone.pbx.features.presence import PresenceService
 from softphone.pbx.features.prompts import Prompts
 from softphone.pbx.features.registrar import Registrar
@@ -113,11 +114,12 @@ class Pbx:
         self.conferences = Conferences(core, clock, self.config, self.relay.pool,
                                        rooms.room, Prompts(resource("prompts")),
                                        self._spawn, media_address, time.time, time.monotonic)
-        self.b2bua = B2bua(core, self.config, auth, self.location, self.relay, store, clock,
-                           time.time, self._spawn, media_address,
-                           on_call_change=presence.call_changed, settings=users.settings,
-                           ring_group=groups.group, logged_out=groups.logged_out,
-                           conferences=self.conferences)
+        self.b2bua = b2bua = B2bua(core, self.config, auth, self.location, self.relay, store,
+                                   clock,
+                                   time.time, self._spawn, media_address,
+                                   on_call_change=presence.call_changed,
+                                   settings=users.settings, ring_group=groups.group,
+                                   logged_out=groups.logged_out, conferences=self.conferences)
         self.subscriptions = Subscriptions(core, self.config, auth, presence, clock)
         core.register(OptionsHandler(core))
         core.register(Registrar(core, self.config, auth, self.location, time.time))
@@ -137,6 +139,8 @@ class Pbx:
         self.sip_port = self.transport.port
         self._every(FLUSH_INTERVAL, store.flush)
         self._every(SWEEP_INTERVAL, self.location.sweep)
+        watch = MediaWatch(lambda: b2bua.calls.values(), self.config.rtp.media_timeout)
+        self._every(watch.interval, watch.check)
         api = self.config.api
         if api.enabled:
             self.door_log = DoorLog(self.data_dir / "doors.sqlite3",

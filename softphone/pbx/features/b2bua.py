@@ -198,10 +198,11 @@ class B2bua:
     def changed(self, call: Call) -> None:
         info = call.info
         if info.state == "answered":
+            call.anchor.session.watch()      # silence counts from here (mediawatch.py)
             self.store.call_answered(info.id, self.wall_clock())
             log.info("call %s answered", info.id, extra={"event": "call_answered", "call": info.id})
         elif info.state == "ended":
-            self.store.call_ended(info.id, self.wall_clock(), info.result)
+            self.store.call_ended(info.id, self.wall_clock(), info.result, info.end_reason)
             log.info("call %s ended: %s", info.id, info.result,
                      extra={"event": "call_end", "call": info.id, "result": info.result,
                             "caller": info.caller, "callee": info.callee})

@@ -282,6 +282,19 @@ class RelaySession:
         self.leg_b = leg_b
         self._channels = (leg_a._rtp, leg_a._rtcp, leg_b._rtp, leg_b._rtcp)
         self.closed = False
+        self._watched_from: float | None = None
+
+    def watch(self) -> None:
+        """Count silence from now on (the call was answered): see ``silent_for``."""
+        self._watched_from = _monotonic()
+
+    def silent_for(self) -> float:
+        """Seconds since any RTP or RTCP accepted from either side (or since ``watch``);
+        0 when not watched."""
+        if self._watched_from is None:
+            return 0.0
+        last = max(self._watched_from, *(channel.last_rx for channel in self._channels))
+        return _monotonic() - last
 
     def close(self) -> None:
         """Stop relaying and free the ports; idempotent. ``wait_closed`` awaits the OS."""
