@@ -110,6 +110,11 @@ class SecuritySettings:
     account_failures: int = 5
     account_window: float = 600.0
     account_max_delay: float = 300.0
+    # Per extension: calls at once (placed or talking; more get 486) and registered
+    # devices (more get 403), so one account cannot take every RTP port or make
+    # thousand-way forks.
+    max_calls: int = 8
+    max_contacts: int = 10
 
 
 @dataclass(frozen=True)
@@ -336,7 +341,7 @@ class _Validator(Validator):
                                "min_register_expires", "max_register_expires",
                                "default_register_expires", "door_opens_per_minute",
                                "door_audit_days", "account_failures", "account_window",
-                               "account_max_delay"))
+                               "account_max_delay", "max_calls", "max_contacts"))
         failures = self.ranged(t, "ban_failures", p, d.ban_failures, 1, 1_000_000)
         window = self.positive(t, "ban_window", p, d.ban_window)
         seconds = self.positive(t, "ban_seconds", p, d.ban_seconds)
@@ -359,8 +364,11 @@ class _Validator(Validator):
         account_delay = self.positive(t, "account_max_delay", p, d.account_max_delay)
         if account_delay < 2.0:
             raise self.fail(p + "account_max_delay", "must be at least 2 (seconds)")
+        max_calls = self.ranged(t, "max_calls", p, d.max_calls, 1, 1000)
+        max_contacts = self.ranged(t, "max_contacts", p, d.max_contacts, 1, 1000)
         return SecuritySettings(failures, window, seconds, low, high, default, opens,
-                                audit_days, account, account_window, account_delay)
+                                audit_days, account, account_window, account_delay,
+                                max_calls, max_contacts)
 
     def extension(self, entry: object, p: str, realm: str) -> Extension:
         if not isinstance(entry, dict):

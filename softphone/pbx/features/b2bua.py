@@ -23,7 +23,7 @@ from softphone.pbx.features.callinfo import CallInfo
 from softphone.pbx.features.confservice import Conferences
 from softphone.pbx.features.leftover import Leftovers
 from softphone.pbx.features.location import Location
-from softphone.pbx.features.outcome import FAILED, reason_header
+from softphone.pbx.features.outcome import BUSY, FAILED, reason_header
 from softphone.pbx.features.routing import Reject, Ring, Router
 from softphone.pbx.features.transfer import Transfers
 from softphone.pbx.media.relay import RelayError, RtpRelay
@@ -70,6 +70,7 @@ class B2bua:
         self.calls: dict[str, Call] = {}                         # by CallInfo.id
         self._dialogs: dict[tuple[str, str], Call] = {}          # (call-id, our tag)
         self._by_invite: dict[tuple[str, str], Call] = {}        # (call-id, from tag) while ringing
+        self._starting: dict[str, int] = {}      # caller -> calls binding their ports now
 
     # -- new calls ------------------------------------------------------------------------
 
@@ -81,6 +82,12 @@ class B2bua:
         if caller is None:
             return
         callee = _dialled_number(req)
+        limit = self.config.security.max_calls
+        if len(self._talking(caller)) + self._starting.get(caller, 0) >= limit:
+            # One account must not take every relay port (security.max_calls).
+            self._refuse(req, tx, caller, callee, 486,
+                         f"Too many calls at once (at most {limit} per extension)", BUSY)
+            return
         if self.conferences is not None and self.conferences.is_room(callee):
             # Before the From check: a caller may withhold its number (RFC 3323).
             self.conferences.invite(req, tx, caller, callee)
@@ -101,10 +108,21 @@ class B2bua:
             return
         max_forwards = int(req.headers.get("Max-Forwards") or "70") - 1
         self.core.respond(tx, 100)
+        # Counted at once: calls still binding their ports count towards max_calls too.
+        self._starting[caller] = self._starting.get(caller, 0) + 1
         self.spawn(self._start_call(req, tx, caller, callee, plan, max_forwards))
 
     async def _start_call(self, req: Request, tx: ServerTransaction, caller: str, callee: str,
                           plan: Ring, max_forwards: int) -> None:
+        try:
+            await self._set_up_call(req, tx, caller, callee, plan, max_forwards)
+        finally:
+            left = self._starting.pop(caller, 1) - 1
+            if left:
+                self._starting[caller] = left
+
+    async def _set_up_call(self, req: Request, tx: ServerTransaction, caller: str,
+                           callee: str, plan: Ring, max_forwards: int) -> None:
         try:
             session = await self.relay.allocate()
         except RelayError:
