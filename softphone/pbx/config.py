@@ -115,6 +115,11 @@ class SecuritySettings:
     # thousand-way forks.
     max_calls: int = 8
     max_contacts: int = 10
+    # SIP over TCP/TLS (sip/streamguard.py): connections accepted overall and per address,
+    # and seconds a connection may stay silent (longer than a re-registration interval).
+    tcp_max_connections: int = 4096
+    tcp_max_per_address: int = 64
+    tcp_idle_timeout: float = 3720.0
 
 
 @dataclass(frozen=True)
@@ -341,7 +346,9 @@ class _Validator(Validator):
                                "min_register_expires", "max_register_expires",
                                "default_register_expires", "door_opens_per_minute",
                                "door_audit_days", "account_failures", "account_window",
-                               "account_max_delay", "max_calls", "max_contacts"))
+                               "account_max_delay", "max_calls", "max_contacts",
+                               "tcp_max_connections", "tcp_max_per_address",
+                               "tcp_idle_timeout"))
         failures = self.ranged(t, "ban_failures", p, d.ban_failures, 1, 1_000_000)
         window = self.positive(t, "ban_window", p, d.ban_window)
         seconds = self.positive(t, "ban_seconds", p, d.ban_seconds)
@@ -366,9 +373,12 @@ class _Validator(Validator):
             raise self.fail(p + "account_max_delay", "must be at least 2 (seconds)")
         max_calls = self.ranged(t, "max_calls", p, d.max_calls, 1, 1000)
         max_contacts = self.ranged(t, "max_contacts", p, d.max_contacts, 1, 1000)
+        tcp_max = self.ranged(t, "tcp_max_connections", p, d.tcp_max_connections, 1, 1_000_000)
+        tcp_per = self.ranged(t, "tcp_max_per_address", p, d.tcp_max_per_address, 1, 1_000_000)
+        tcp_idle = self.positive(t, "tcp_idle_timeout", p, d.tcp_idle_timeout)
         return SecuritySettings(failures, window, seconds, low, high, default, opens,
                                 audit_days, account, account_window, account_delay,
-                                max_calls, max_contacts)
+                                max_calls, max_contacts, tcp_max, tcp_per, tcp_idle)
 
     def extension(self, entry: object, p: str, realm: str) -> Extension:
         if not isinstance(entry, dict):

@@ -39,6 +39,7 @@ from softphone.pbx.media.relay import RtpRelay
 from softphone.pbx.sip.clock import LoopClock
 from softphone.pbx.sip.connector import client_tls_context
 from softphone.pbx.sip.core import OptionsHandler, SipCore
+from softphone.pbx.sip.streamguard import StreamLimits
 from softphone.pbx.sip.transaction import TransactionLayer
 from softphone.pbx.sip.transport import SipTransport
 from softphone.pbx.store import Store
@@ -132,7 +133,10 @@ class Pbx:
                                         sip.tls_key) if sip_tls is not None else None
         self.transport = SipTransport(sip.host, self.sip_port, core.on_message,
                                       on_datagram=core.on_datagram, tls=sip_tls,
-                                      tls_port=sip.tls_port, tls_client=tls_client)
+                                      tls_port=sip.tls_port, tls_client=tls_client,
+                                      stream_limits=StreamLimits(
+                                          sec.tcp_max_connections, sec.tcp_max_per_address,
+                                          sec.tcp_idle_timeout))
         self.transport.on_unreachable = self.transactions.transport_error
         await self.transport.start(tuple(sip.transports))
         core.attach(self.transport)
