@@ -50,6 +50,8 @@ from softphone.pbx.groupstore import GroupStore
 
 log = logging.getLogger(__name__)
 
+SERVER = "softphone-pbx"     # the Server header of every answer (no versions)
+
 MAX_BODY = 64 * 1024
 HUB_KEY = web.AppKey("events_hub", EventHub)
 
@@ -110,6 +112,11 @@ def create_api(config: PbxConfig, presence: PresenceSource, users: UserStore, ba
         if conference_store is None:
             rooms.close()
 
+    async def on_response_prepare(_: web.Request, response: web.StreamResponse) -> None:
+        # aiohttp would name itself and its version: help to an attacker, none to a client.
+        response.headers["Server"] = SERVER
+
+    app.on_response_prepare.append(on_response_prepare)
     app.on_startup.append(on_startup)
     app.on_shutdown.append(on_shutdown)
     app.on_cleanup.append(on_cleanup)
