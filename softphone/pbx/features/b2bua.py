@@ -248,6 +248,8 @@ class B2bua:
             return
         call, side = found
         dialog = call.dialog(side)
+        if dialog is not None and not self._from_party(req, tx, call, side, dialog.dest):
+            return
         if dialog is None or not dialog.accepts(req):
             self.core.respond(tx, 500, "Out of order", extra=[("Retry-After", "1")])
             return
@@ -258,6 +260,22 @@ class B2bua:
             self.transfers.refer(call, side, req, tx)
         else:
             midcall.relay(call, side, req, tx)
+
+    def _from_party(self, req: Request, tx: ServerTransaction, call: Call, side: str,
+                    peer: tuple[str, int]) -> bool:
+        """Whether an in-dialog request may act on the call: it comes from the address the
+        dialog's peer sends from, or authenticates as the party on that side. Else anyone
+        who learnt the Call-ID and tags could hang up, transfer or re-route the call
+        (RFC 3261 section 22.1: a UAS may challenge any request)."""
+        if tx.source[0] == peer[0]:
+            return True
+        user = self.auth.user(req, tx, proxy=True)
+        if user is None:
+            return False
+        if user != call.info.parties.get(side):
+            self.core.respond(tx, 403, "Not a party of this call")
+            return False
+        return True
 
     handle_UPDATE = _in_dialog
     handle_INFO = _in_dialog
