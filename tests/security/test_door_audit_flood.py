@@ -14,21 +14,14 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from tests.integration.test_doors_api import Client, Site, summary
+from tests.integration.test_doors_api import Client, Site, running_site, summary
 
 LIMIT = 5
 
 
 @pytest.fixture
 def site(tmp_path: Path) -> Iterator[Site]:
-    s = Site(tmp_path, security=f"[security]\ndoor_opens_per_minute = {LIMIT}\n")
-    s.doorsim.start()
-    try:
-        s.start_pbx()
-        yield s
-    finally:
-        s.stop_pbx()
-        s.doorsim.stop()
+    yield from running_site(tmp_path, f"[security]\ndoor_opens_per_minute = {LIMIT}\n")
 
 
 async def test_a_flood_of_refused_opens_is_cut_off_and_wipes_nothing(

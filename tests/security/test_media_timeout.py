@@ -13,16 +13,16 @@ import re
 import socket
 import sqlite3
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from softphone.pbx.media.rtp import build_rtp
-from softphone.pbx.sip.message import Request, Response, make_response
+from softphone.pbx.sip.message import make_response
 from tests.helpers.pbxproc import PbxProcess, free_port, write_config
 from tests.helpers.sipclient import SipClient
+from tests.security.sipcalls import answered_call, next_request
 
 TIMEOUT = 1.0
 
@@ -42,29 +42,6 @@ def pbx(tmp_path: Path) -> Iterator[PbxProcess]:
         proc.stop()
 
 
-def sdp(port: int) -> bytes:
-    return (f"v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
-            f"m=audio {port} RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n").encode()
-
-
-def next_request(client: SipClient, method: str) -> Request:
-    while True:
-        msg = client.recv()
-        assert msg is not None, f"no {method} came"
-        if isinstance(msg, Request) and msg.method == method:
-            return msg
-
-
-def ack(caller: SipClient, invite: Request, ok: Response) -> bytes:
-    contact = re.search(r"<([^>]+)>", ok.headers.get("Contact") or "")
-    assert contact is not None
-    return (f"ACK {contact.group(1)} SIP/2.0\r\n"
-            f"Via: SIP/2.0/UDP 127.0.0.1:{caller.port};branch=z9hG4bK{uuid.uuid4().hex[:12]}\r\n"
-            f"Max-Forwards: 70\r\nFrom: {invite.headers.get('From')}\r\n"
-            f"To: {ok.headers.get('To')}\r\nCall-ID: {invite.call_id}\r\n"
-            f"CSeq: {invite.cseq[0]} ACK\r\nContent-Length: 0\r\n\r\n").encode()
-
-
 def test_a_call_without_media_is_ended_and_the_history_says_why(
         pbx: PbxProcess, tmp_path: Path) -> None:
     server = ("127.0.0.1", pbx.sip_port)
@@ -72,17 +49,7 @@ def test_a_call_without_media_is_ended_and_the_history_says_why(
     media = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     media.bind(("127.0.0.1", 0))
     try:
-        response = callee.register("102", "pw102")
-        assert response is not None and response.status == 200
-        invite = caller.call("101", "pw101", "102", sdp(media.getsockname()[1]))
-        incoming = next_request(callee, "INVITE")
-        callee.send_raw(make_response(
-            incoming, 200, to_tag="callee1", body=sdp(free_port()),
-            extra=[("Contact", f"<sip:102@127.0.0.1:{callee.port}>"),
-                   ("Content-Type", "application/sdp")]).to_bytes())
-        ok = caller.recv_final()
-        assert ok is not None and ok.status == 200
-        caller.send_raw(ack(caller, invite, ok))
+        _, ok = answered_call(caller, callee, media.getsockname()[1])
         relay_port = int(re.search(rb"m=audio (\d+)", ok.body).group(1))  # type: ignore[union-attr]
 
         # RTP from the caller for twice the timeout: the call goes on.
