@@ -116,8 +116,7 @@ class Pbx:
                                        rooms.room, Prompts(resource("prompts")),
                                        self._spawn, media_address, time.time, time.monotonic)
         self.b2bua = b2bua = B2bua(core, self.config, auth, self.location, self.relay, store,
-                                   clock,
-                                   time.time, self._spawn, media_address,
+                                   clock, time.time, self._spawn, media_address,
                                    on_call_change=presence.call_changed,
                                    settings=users.settings, ring_group=groups.group,
                                    logged_out=groups.logged_out, conferences=self.conferences)

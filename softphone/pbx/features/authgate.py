@@ -51,7 +51,8 @@ class AuthGate:
         wait = self.throttle.wait(result.claimed) if self.throttle is not None else 0.0
         if wait > 0:
             # The account is slowed down: right password or not, nothing is checked now.
-            self._count(result.claimed, ip, tx, result.proven and not result.ok)
+            if not (result.ok or result.stale):
+                self._count(result.claimed, ip, tx, result.proven)
             self.core.respond(tx, 503, "Too many failed sign-ins for this account",
                               extra=[("Retry-After", str(math.ceil(wait)))])
             return None
