@@ -89,6 +89,9 @@ class RtpSettings:
     # "optional" (SRTP where a phone offers it, plain RTP otherwise), "mandatory" (refuse
     # plain RTP with 488), "off" (plain RTP only).
     srtp: str = "optional"
+    # An answered call whose relay receives no RTP/RTCP from either side for this many
+    # seconds is ended (a phone that died or lost its network); 0 turns the check off.
+    media_timeout: float = 60.0
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,24 @@ class SecuritySettings:
     min_register_expires: int = 60
     max_register_expires: int = 3600
     default_register_expires: int = 3600
+    # Door opens through the API per user (refused ones too) within a minute; more: 429.
+    door_opens_per_minute: int = 10
+    door_audit_days: int = 365       # the door audit log keeps records this long
+    # Per account, from any address (features/throttle.py): this many failed sign-ins
+    # within account_window seconds slow its sign-ins down, doubling up to the maximum.
+    account_failures: int = 5
+    account_window: float = 600.0
+    account_max_delay: float = 300.0
+    # Per extension: calls at once (placed or talking; more get 486) and registered
+    # devices (more get 403), so one account cannot take every RTP port or make
+    # thousand-way forks.
+    max_calls: int = 8
+    max_contacts: int = 10
+    # SIP over TCP/TLS (sip/streamguard.py): connections accepted overall and per address,
+    # and seconds a connection may stay silent (longer than a re-registration interval).
+    tcp_max_connections: int = 4096
+    tcp_max_per_address: int = 64
+    tcp_idle_timeout: float = 3720.0
 
 
 @dataclass(frozen=True)
@@ -303,7 +324,7 @@ class _Validator(Validator):
 
     def rtp(self, t: dict[str, Any], sip: SipSettings) -> RtpSettings:
         p, d = "rtp.", RtpSettings()
-        self.known_keys(t, p, ("host", "port_min", "port_max", "srtp"))
+        self.known_keys(t, p, ("host", "port_min", "port_max", "srtp", "media_timeout"))
         host = self.get(t, "host", p, str, d.host)
         self.address(host, p + "host")
         if ipaddress.ip_address(host).is_unspecified and sip.public_address is None:
@@ -323,13 +344,21 @@ class _Validator(Validator):
         srtp = self.get(t, "srtp", p, str, d.srtp)
         if srtp not in SRTP_MODES:
             raise self.fail(p + "srtp", f"must be one of {', '.join(SRTP_MODES)}, got {srtp!r}")
-        return RtpSettings(host, low, high, srtp)
+        timeout = self.get(t, "media_timeout", p, float, d.media_timeout)
+        if not 0 <= timeout <= 86400:
+            raise self.fail(p + "media_timeout", f"{timeout!r} is not 0 (off) or seconds "
+                                                 f"up to 86400")
+        return RtpSettings(host, low, high, srtp, timeout)
 
     def security(self, t: dict[str, Any]) -> SecuritySettings:
         p, d = "security.", SecuritySettings()
         self.known_keys(t, p, ("ban_failures", "ban_window", "ban_seconds",
                                "min_register_expires", "max_register_expires",
-                               "default_register_expires"))
+                               "default_register_expires", "door_opens_per_minute",
+                               "door_audit_days", "account_failures", "account_window",
+                               "account_max_delay", "max_calls", "max_contacts",
+                               "tcp_max_connections", "tcp_max_per_address",
+                               "tcp_idle_timeout"))
         failures = self.ranged(t, "ban_failures", p, d.ban_failures, 1, 1_000_000)
         window = self.positive(t, "ban_window", p, d.ban_window)
         seconds = self.positive(t, "ban_seconds", p, d.ban_seconds)
@@ -345,7 +374,21 @@ class _Validator(Validator):
             raise self.fail(p + "default_register_expires",
                             f"{default} is outside min_register_expires-max_register_expires "
                             f"({low}-{high})")
-        return SecuritySettings(failures, window, seconds, low, high, default)
+        opens = self.ranged(t, "door_opens_per_minute", p, d.door_opens_per_minute, 1, 1000)
+        audit_days = self.ranged(t, "door_audit_days", p, d.door_audit_days, 1, 36500)
+        account = self.ranged(t, "account_failures", p, d.account_failures, 1, 1_000_000)
+        account_window = self.positive(t, "account_window", p, d.account_window)
+        account_delay = self.positive(t, "account_max_delay", p, d.account_max_delay)
+        if account_delay < 2.0:
+            raise self.fail(p + "account_max_delay", "must be at least 2 (seconds)")
+        max_calls = self.ranged(t, "max_calls", p, d.max_calls, 1, 1000)
+        max_contacts = self.ranged(t, "max_contacts", p, d.max_contacts, 1, 1000)
+        tcp_max = self.ranged(t, "tcp_max_connections", p, d.tcp_max_connections, 1, 1_000_000)
+        tcp_per = self.ranged(t, "tcp_max_per_address", p, d.tcp_max_per_address, 1, 1_000_000)
+        tcp_idle = self.positive(t, "tcp_idle_timeout", p, d.tcp_idle_timeout)
+        return SecuritySettings(failures, window, seconds, low, high, default, opens,
+                                audit_days, account, account_window, account_delay,
+                                max_calls, max_contacts, tcp_max, tcp_per, tcp_idle)
 
     def extension(self, entry: object, p: str, realm: str) -> Extension:
         if not isinstance(entry, dict):

@@ -29,17 +29,20 @@ from softphone.pbx.features.confservice import Conferences
 from softphone.pbx.features.digestpolicy import DigestMemory, DigestPolicy
 from softphone.pbx.features.lineevents import LineEvents
 from softphone.pbx.features.location import Location
+from softphone.pbx.features.mediawatch import MediaWatch
 from softphone.pbx.features.presence import PresenceService
 from softphone.pbx.features.prompts import Prompts
 from softphone.pbx.features.registrar import Registrar
 from softphone.pbx.features.sharedline import SharedLines
 from softphone.pbx.features.subscriptions import Subscriptions
+from softphone.pbx.features.throttle import AccountThrottle
 from softphone.pbx.groupstore import GroupStore
 from softphone.pbx.linelog import LineLog
 from softphone.pbx.media.relay import RtpRelay
 from softphone.pbx.sip.clock import LoopClock
 from softphone.pbx.sip.connector import client_tls_context
 from softphone.pbx.sip.core import OptionsHandler, SipCore
+from softphone.pbx.sip.streamguard import StreamLimits
 from softphone.pbx.sip.transaction import TransactionLayer
 from softphone.pbx.sip.transport import SipTransport
 from softphone.pbx.store import Store
@@ -84,14 +87,21 @@ class Pbx:
         sip, sec = self.config.sip, self.config.security
         self.transactions = TransactionLayer(lambda m, d, t: self._send(m, d, t), clock,
                                              max_transactions=sip.max_transactions)
-        bans = BanList(sec.ban_failures, sec.ban_window, sec.ban_seconds, time.monotonic)
+        # SIP and the API ban separately: a ban earned on one does not shut the other.
+        bans = BanList(sec.ban_failures, sec.ban_window, sec.ban_seconds, time.monotonic,
+                       exempt=self._trunk_address)
+        api_bans = BanList(sec.ban_failures, sec.ban_window, sec.ban_seconds, time.monotonic)
+        # One per account across SIP and the API: the password guessed is the same.
+        throttle = AccountThrottle(time.monotonic, sec.account_failures, sec.account_window,
+                                   max_delay=sec.account_max_delay,
+                                   known=lambda user, ip: self.location.registered_from(user, ip))
         self.core = core = SipCore(self.transactions, self.advertised_host, bans.is_banned)
         authenticator = DigestAuthenticator(sip.realm, self._credentials, self._nonce_secret(),
                                             time.time, algorithms=sip.digest_algorithms)
         self.digest_memory = DigestMemory(self.data_dir / "digest.sqlite3")
         policy = DigestPolicy(sip.digest_algorithms, sip.md5_only_user_agents,
                               self.digest_memory)
-        auth = AuthGate(core, authenticator, bans, policy)
+        auth = AuthGate(core, authenticator, bans, policy, throttle)
         self.users = users = UserStore(self.data_dir / "users.sqlite3", self._default_settings)
         self.groups = groups = GroupStore(self.data_dir / "groups.sqlite3", self.config)
         self.location = Location(store, time.time)
@@ -112,12 +122,12 @@ class Pbx:
                                        self._spawn, media_address, time.time, time.monotonic)
         self.lines = SharedLines(self.config.shared_lines, sip.realm, time.monotonic)
         self.line_log = LineLog(self.data_dir / "lines.sqlite3")
-        self.b2bua = B2bua(core, self.config, auth, self.location, self.relay, store, clock,
-                           time.time, self._spawn, media_address,
-                           on_call_change=presence.call_changed, settings=users.settings,
-                           ring_group=groups.group, logged_out=groups.logged_out,
-                           conferences=self.conferences, lines=self.lines,
-                           line_log=self.line_log)
+        self.b2bua = b2bua = B2bua(core, self.config, auth, self.location, self.relay, store,
+                                   clock, time.time, self._spawn, media_address,
+                                   on_call_change=presence.call_changed,
+                                   settings=users.settings, ring_group=groups.group,
+                                   logged_out=groups.logged_out, conferences=self.conferences,
+                                   lines=self.lines, line_log=self.line_log)
         self.subscriptions = Subscriptions(core, self.config, auth, presence, clock,
                                            lines=LineEvents(self.lines))
         core.register(OptionsHandler(core))
@@ -131,7 +141,10 @@ class Pbx:
                                         sip.tls_key) if sip_tls is not None else None
         self.transport = SipTransport(sip.host, self.sip_port, core.on_message,
                                       on_datagram=core.on_datagram, tls=sip_tls,
-                                      tls_port=sip.tls_port, tls_client=tls_client)
+                                      tls_port=sip.tls_port, tls_client=tls_client,
+                                      stream_limits=StreamLimits(
+                                          sec.tcp_max_connections, sec.tcp_max_per_address,
+                                          sec.tcp_idle_timeout))
         self.transport.on_unreachable = self.transactions.transport_error
         await self.transport.start(tuple(sip.transports))
         core.attach(self.transport)
@@ -139,14 +152,18 @@ class Pbx:
         self._every(FLUSH_INTERVAL, store.flush)
         self._every(SWEEP_INTERVAL, self.location.sweep)
         self._every(SWEEP_INTERVAL, self.lines.expire)
+        watch = MediaWatch(lambda: b2bua.calls.values(), self.config.rtp.media_timeout)
+        self._every(watch.interval, watch.check)
         api = self.config.api
         if api.enabled:
-            self.door_log = DoorLog(self.data_dir / "doors.sqlite3")
-            app = create_api(self.config, presence, users, bans, self._nonce_secret(),
+            self.door_log = DoorLog(self.data_dir / "doors.sqlite3",
+                                    self.config.security.door_audit_days * 86400.0)
+            app = create_api(self.config, presence, users, api_bans, self._nonce_secret(),
                              time.time, time.monotonic, pickup=self.b2bua.pickup_for,
                              door_log=self.door_log, groups=groups,
                              conference_store=rooms, live_rooms=self.conferences,
-                             shared_lines=self.lines, line_log=self.line_log)
+                             shared_lines=self.lines, line_log=self.line_log,
+                             throttle=throttle)
             tls = tls_context(api.tls_cert, api.tls_key) if api.tls_cert and api.tls_key else None
             self.api = ApiServer(app, api.host, api.port, tls)
             await self.api.start()
@@ -173,6 +190,11 @@ class Pbx:
     def _display_name(self, number: str) -> str:
         ext = self.config.extension(number)
         return ext.display_name if ext is not None else ""
+
+    def _trunk_address(self, ip: str) -> bool:
+        """Is ``ip`` one of the PBX's trunk providers (never banned)? The hook for when
+        trunks are configured; there are none yet."""
+        return False
 
     def _nonce_secret(self) -> bytes:
         """Kept in the data dir so nonces handed out before a restart stay valid."""

@@ -33,10 +33,13 @@ def digest_response(challenge: str, method: str, uri: str, user: str, password: 
 
 
 class SipClient:
-    def __init__(self, server: tuple[str, int], timeout: float = 3.0) -> None:
+    def __init__(self, server: tuple[str, int], timeout: float = 3.0,
+                 bind: str = "127.0.0.1") -> None:
+        """``bind``: the loopback address to send from (127.0.0.2 is another source)."""
         self.server = server
+        self.bind = bind
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
+        self.sock.bind((bind, 0))
         self.sock.settimeout(timeout)
         self.port = self.sock.getsockname()[1]
 
@@ -74,7 +77,7 @@ class SipClient:
     def request(self, method: str, uri: str, user: str, *, call_id: str | None = None,
                 cseq: int = 1, headers: list[tuple[str, str]] | None = None,
                 body: bytes = b"", to_user: str | None = None) -> Request:
-        host = f"127.0.0.1:{self.port}"
+        host = f"{self.bind}:{self.port}"
         call_id = call_id or uuid.uuid4().hex
         lines = [
             f"{method} {uri} SIP/2.0",

@@ -55,9 +55,9 @@ class Site:
             assert pbx.stop() == 0
 
 
-@pytest.fixture
-def site(tmp_path: Path) -> Iterator[Site]:
-    s = Site(tmp_path)
+def running_site(tmp_path: Path, security: str = "") -> Iterator[Site]:
+    """A Site with the door simulator and the PBX running, stopped afterwards."""
+    s = Site(tmp_path, security)
     s.doorsim.start()
     try:
         s.start_pbx()
@@ -65,6 +65,11 @@ def site(tmp_path: Path) -> Iterator[Site]:
     finally:
         s.stop_pbx()
         s.doorsim.stop()
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Iterator[Site]:
+    yield from running_site(tmp_path)
 
 
 class Client:

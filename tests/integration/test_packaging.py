@@ -251,6 +251,11 @@ def test_systemd_unit(unit: str, prefix: Path, tmp_path: Path) -> None:
         assert (parsed.config, parsed.data_dir, parsed.log_format) == (
             Path("/etc/softphone/pbx.toml"), Path("/var/lib/softphone-pbx"), "json")
         assert keys["Service.StateDirectory"] == ["softphone-pbx"]
+        # Room for the RTP ports (4 a call), the SIP connection cap and the API's clients.
+        from softphone.pbx.config import SecuritySettings
+
+        assert int(keys["Service.LimitNOFILE"][0]) >= 40_000 + 2 * SecuritySettings(
+        ).tcp_max_connections
     else:
         from softphone.doorsim.main import parse_args
 

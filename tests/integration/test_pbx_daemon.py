@@ -118,7 +118,9 @@ def test_overload_answers_503_with_retry_after(pbx_factory) -> None:  # type: ig
     """Calls ringing a device that never answers keep their transactions in progress; past
     90% of max_transactions the next request gets 503 with Retry-After. Answered requests
     (settled transactions) never count: they are evicted to make room."""
-    pbx = pbx_factory(sip_extra="max_transactions = 100\n")
+    # One caller places all the calls: lift its per-extension limit (security.max_calls).
+    pbx = pbx_factory(sip_extra="max_transactions = 100\n",
+                      extra="[security]\nmax_calls = 1000\n")
     callee = SipClient(("127.0.0.1", pbx.sip_port))
     assert callee.register("101", "pw101").status == 200  # type: ignore[union-attr]
     caller = SipClient(("127.0.0.1", pbx.sip_port), timeout=2.0)

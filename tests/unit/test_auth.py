@@ -119,12 +119,26 @@ def test_md5_is_assumed_when_algorithm_is_absent(auth: DigestAuthenticator) -> N
     assert auth.verify("REGISTER", value).ok
 
 
-def test_rfc2069_client_without_qop(auth: DigestAuthenticator) -> None:
-    value, params = credentials(auth, algorithm="MD5", qop=False)
-    assert auth.verify("REGISTER", value).ok
-    # Without nc such a client reuses the nonce until it goes stale.
-    again, _ = credentials(auth, algorithm="MD5", qop=False, params=params)
-    assert auth.verify("REGISTER", again).ok
+def test_rfc2069_answers_without_qop_are_refused(auth: DigestAuthenticator) -> None:
+    # Without nc such an answer could be replayed until its nonce goes stale.
+    value, _ = credentials(auth, algorithm="MD5", qop=False)
+    result = auth.verify("REGISTER", value)
+    assert (result.ok, result.reason) == (False, "qop=auth required")
+
+
+def test_a_nonce_is_accepted_only_from_the_address_it_was_sent_to(
+        auth: DigestAuthenticator) -> None:
+    opaque = challenge_params(auth, "SHA-256")["opaque"]
+    value, _ = credentials(auth, params={"nonce": auth.new_nonce("192.0.2.7"),
+                                         "opaque": opaque})
+    elsewhere = auth.verify("REGISTER", value, "198.51.100.9")
+    assert (elsewhere.ok, elsewhere.stale) == (False, True)
+    assert auth.verify("REGISTER", value, "192.0.2.7").ok
+    wrong, _ = credentials(auth, password="guess",
+                           params={"nonce": auth.new_nonce("x"), "opaque": opaque})
+    # A wrong password proves the source only with a nonce sent to it.
+    assert auth.verify("REGISTER", wrong, "x").proven
+    assert not auth.verify("REGISTER", wrong, "y").proven
 
 
 def test_response_is_bound_to_the_method(auth: DigestAuthenticator) -> None:

@@ -48,10 +48,13 @@ from softphone.pbx.config import PbxConfig
 from softphone.pbx.doorlog import DoorLog
 from softphone.pbx.features.ban import BanList
 from softphone.pbx.features.sharedline import SharedLines
+from softphone.pbx.features.throttle import AccountThrottle
 from softphone.pbx.groupstore import GroupStore
 from softphone.pbx.linelog import LineLog
 
 log = logging.getLogger(__name__)
+
+SERVER = "softphone-pbx"     # the Server header of every answer (no versions)
 
 MAX_BODY = 64 * 1024
 HUB_KEY = web.AppKey("events_hub", EventHub)
@@ -65,14 +68,16 @@ def create_api(config: PbxConfig, presence: PresenceSource, users: UserStore, ba
                conference_store: ConferenceStore | None = None,
                live_rooms: LiveRooms | None = None,
                shared_lines: SharedLines | None = None,
-               line_log: LineLog | None = None) -> web.Application:
+               line_log: LineLog | None = None,
+               throttle: AccountThrottle | None = None) -> web.Application:
     """The application; ``secret`` is the daemon's secret (tokens use a key derived from
     it), ``clock`` is wall time (token expiry, audit times), ``ban_clock`` the clock
-    ``bans`` runs on. ``door_log`` is the caller's to close; without one the door audit
+    ``bans`` (the API's own address bans) and ``throttle`` (per account, shared with SIP)
+    run on. ``door_log`` is the caller's to close; without one the door audit
     is kept in memory for the application's life."""
     signer = TokenSigner(derive_token_key(secret), config.api.token_ttl, clock)
     guard = Guard(config, signer, PasswordChecker(config.sip.realm, config.extension),
-                  bans, ban_clock)
+                  bans, ban_clock, throttle or AccountThrottle(ban_clock))
     rooms = conference_store if conference_store is not None else ConferenceStore(None, config)
     live = live_rooms if live_rooms is not None else NoLiveRooms()
     directory = Directory(config, presence, lambda: directory_entries(rooms, live))
@@ -121,6 +126,11 @@ def create_api(config: PbxConfig, presence: PresenceSource, users: UserStore, ba
         if conference_store is None:
             rooms.close()
 
+    async def on_response_prepare(_: web.Request, response: web.StreamResponse) -> None:
+        # aiohttp would name itself and its version: help to an attacker, none to a client.
+        response.headers["Server"] = SERVER
+
+    app.on_response_prepare.append(on_response_prepare)
     app.on_startup.append(on_startup)
     app.on_shutdown.append(on_shutdown)
     app.on_cleanup.append(on_cleanup)
@@ -158,7 +168,7 @@ def create_api(config: PbxConfig, presence: PresenceSource, users: UserStore, ba
     r.add_get(EVENTS_PATH, events.handle, allow_head=False)
     if pickup is not None:
         r.add_post("/api/v1/calls/pickup", CallsHandlers(pickup).post_pickup)
-    doors = DoorsHandlers(config, relay, audit, clock)
+    doors = DoorsHandlers(config, relay, audit, clock, ban_clock)
     r.add_get("/api/v1/doors/audit", doors.audit, allow_head=False)
     r.add_post(f"/api/v1/doors/{number}/open", doors.open)
     add_video_routes(app, config, secret, clock)

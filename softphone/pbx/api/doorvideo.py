@@ -69,11 +69,22 @@ class DoorVideoHandlers:
         token, _claims = self._tokens.issue(door.number, ext.number)
         path = STREAM_ROUTE.replace("{number:[0-9]{2,6}}", door.number)
         body: dict[str, Any] = {
-            "url": f"{request.scheme}://{request.host}{path}?token={token}",
+            "url": f"{self._base(request)}{path}?token={token}",
             "expires_in": int(self._tokens.ttl),
             "direct_url": door.video_url if door.direct_video else None,
         }
         return web.json_response(body, headers={"Cache-Control": "no-store"})
+
+    def _base(self, request: web.Request) -> str:
+        """scheme://host:port of the API as configured, never the request's Host header
+        (anyone can send any Host, and the link would send viewers and the token there):
+        sip.public_address, else the address the client reached us at."""
+        sockname = request.transport.get_extra_info("sockname") if request.transport else None
+        local, port = (sockname[0], sockname[1]) if sockname else (self._config.api.host,
+                                                                   self._config.api.port)
+        host = self._config.sip.public_address or local
+        host = f"[{host}]" if ":" in host else host
+        return f"{request.scheme}://{host}:{port}"
 
     def _check_token(self, request: web.Request, number: str) -> str:
         """The user the link was issued to; 401 for a missing, bad or expired link."""

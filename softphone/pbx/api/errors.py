@@ -84,6 +84,12 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         message = template.format(method=request.method)
         code = _STATUS_CODES.get(exc.status, "http_error")
         return error_response(exc.status, code, message, headers)
+    except ConnectionError:
+        # The client hung up mid-request: normal life, not a bug, so no traceback. Nobody
+        # reads the answer; aiohttp drops it quietly.
+        log.info("client API: %s %s: the client dropped the connection", request.method,
+                 request.path, extra={"event": "api_client_gone", "path": request.path})
+        return error_response(400, "connection_lost", "The connection was lost")
     except Exception:
         log.exception("client API: unexpected error in %s %s", request.method, request.path)
         return error_response(500, "internal_error",

@@ -14,6 +14,7 @@ credentials get 403 (not counted as a failed sign-in), a wrong password the usua
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Callable
 from typing import Any
@@ -26,6 +27,9 @@ from softphone.pbx.api.errors import ApiError, Handler, invalid, read_json_objec
 from softphone.pbx.config import Extension, PbxConfig
 from softphone.pbx.doors import DOOR_ROLE
 from softphone.pbx.features.ban import BanList
+from softphone.pbx.features.throttle import AccountThrottle
+
+log = logging.getLogger(__name__)
 
 TOKEN_PATH = "/api/v1/auth/token"
 OPENAPI_PATH = "/api/v1/openapi.json"
@@ -62,11 +66,13 @@ def user_json(ext: Extension) -> dict[str, str]:
 
 class Guard:
     def __init__(self, config: PbxConfig, signer: TokenSigner, checker: PasswordChecker,
-                 bans: BanList, ban_clock: Callable[[], float]) -> None:
+                 bans: BanList, ban_clock: Callable[[], float],
+                 throttle: AccountThrottle) -> None:
         self._config = config
         self._signer = signer
         self._checker = checker
         self._bans = bans
+        self._throttle = throttle
         # The clock the BanList was built with: its ban end times are in that clock.
         self._ban_clock = ban_clock
 
@@ -131,6 +137,27 @@ class Guard:
         return ApiError(401, code, message,
                         headers={"WWW-Authenticate": f'{_CHALLENGE}, error="invalid_token"'})
 
+    def _refuse_throttled(self, user: str, ip: str) -> None:
+        wait = self._throttle.wait(user, ip)
+        if wait > 0:
+            seconds = max(1, math.ceil(wait))
+            raise ApiError(429, "account_throttled",
+                           f"Too many failed sign-ins for this account; try again in "
+                           f"{seconds} seconds", headers={"Retry-After": str(seconds)})
+
+    def _failed(self, user: str, ip: str) -> None:
+        if self._bans.failed(ip):
+            log.warning("API: %s banned for %d s after failed sign-ins (last as %r)", ip,
+                        self._bans.ban_seconds, user,
+                        extra={"event": "ban", "ip": ip, "user": user,
+                               "seconds": self._bans.ban_seconds, "service": "api"})
+        delay = self._throttle.failed(user)
+        if delay:
+            log.warning("API: sign-ins for %r slowed down for %d s after failures (last "
+                        "from %s)", user, delay, ip,
+                        extra={"event": "account_throttled", "ip": ip, "user": user,
+                               "seconds": delay, "service": "api"})
+
     async def login(self, request: web.Request) -> web.Response:
         data = await read_json_object(request)
         require_fields(data, ("user", "password"), ("user", "password"))
@@ -143,10 +170,14 @@ class Guard:
             if len(value) > limit:
                 raise invalid(f"Field '{name}' is longer than {limit} characters", field=name)
         ip = self._address(request)
+        waiting = self._throttle.wait(user, ip) > 0
         ext = self._checker.check(user, password)
         if ext is None:
-            if self._bans.failed(ip):
-                self._refuse_banned(ip)
+            self._failed(user, ip)      # HTTP runs over TCP: the source is proven
+            self._refuse_banned(ip)
+        if ext is None or waiting:
+            # While the account is slowed down a right password gets the same answer.
+            self._refuse_throttled(user, ip)
             raise ApiError(401, "invalid_credentials", "Wrong user name or password")
         if ext.role == DOOR_ROLE:
             # The right password, so not a guesser: no ban, but no token either.

@@ -134,19 +134,25 @@ SCHEMAS: dict[str, Any] = {
         },
     },
     "DoorAuditRecord": {
-        "type": "object", "required": ["at", "user", "door", "result", "reason"],
+        "type": "object", "required": ["id", "at", "user", "door", "result", "reason"],
         "properties": {
+            "id": {"type": "integer", "minimum": 1,
+                   "description": "Grows with each record; ?before=id pages on"},
             "at": {"type": "string", "format": "date-time", "description": "UTC"},
             "user": _NUMBER, "door": _NUMBER,
             "result": {"enum": [r.value for r in DoorResult],
                        "description": "opened; refused (no right, relay untouched); failed "
-                                      "(no relay, or the relay did not open)"},
+                                      "(no relay, or the relay did not open); opening "
+                                      "(recorded before the relay, outcome not recorded)"},
             "reason": {"type": "string", "description": "Why, when not opened"},
         },
     },
     "DoorAudit": {
-        "type": "object", "required": ["records"],
-        "properties": {"records": {"type": "array", "maxItems": AUDIT_LIMIT_MAX,
+        "type": "object", "required": ["records", "next"],
+        "properties": {"next": {"type": ["integer", "null"],
+                                "description": "Pass as ?before= for the next (older) page; "
+                                               "null on the last page"},
+                       "records": {"type": "array", "maxItems": AUDIT_LIMIT_MAX,
                                    "items": ref("schemas", "DoorAuditRecord"),
                                    "description": "Newest first"}},
     },
@@ -292,6 +298,10 @@ PATHS: dict[str, Any] = {
                                   "not allowed to use the API (forbidden)"),
             "409": ref("responses", "DoorNoRelay"),
             "502": ref("responses", "DoorFailed"),
+            "429": error_response("Too many attempts by this user within a minute "
+                                  "(door_rate_limited; security.door_opens_per_minute)"),
+            "503": error_response("The opening cannot be recorded in the audit log, so the "
+                                  "door stays shut (door_audit_unavailable)"),
             **errors(401, 404)},
     }},
     "/api/v1/doors/audit": {"get": {
@@ -299,6 +309,18 @@ PATHS: dict[str, Any] = {
                                                "(administrators)",
         "parameters": [
             {"name": "door", "in": "query", "required": False, "schema": _NUMBER},
+            {"name": "user", "in": "query", "required": False, "schema": _NUMBER},
+            {"name": "result", "in": "query", "required": False,
+             "schema": {"enum": [r.value for r in DoorResult]}},
+            {"name": "since", "in": "query", "required": False,
+             "schema": {"type": "string", "format": "date-time"},
+             "description": "Records at or after this time (with its offset)"},
+            {"name": "until", "in": "query", "required": False,
+             "schema": {"type": "string", "format": "date-time"},
+             "description": "Records before this time"},
+            {"name": "before", "in": "query", "required": False,
+             "schema": {"type": "integer", "minimum": 0, "maximum": 10**18 - 1},
+             "description": "Records older than this id: the previous page's next"},
             {"name": "limit", "in": "query", "required": False,
              "schema": {"type": "integer", "minimum": 1, "maximum": AUDIT_LIMIT_MAX,
                         "default": AUDIT_LIMIT_DEFAULT}},

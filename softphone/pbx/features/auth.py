@@ -1,9 +1,16 @@
 """HTTP Digest authentication for SIP requests (RFC 3261 section 22, RFC 2617, RFC 7616,
 RFC 8760 for SHA-256).
 
-Nonces are stateless: a timestamp and a random salt signed with HMAC(secret), so issuing
-one costs no table entry and a flood of unanswered challenges costs no memory. Only nonces
-that were used successfully are remembered, to refuse a replayed nonce-count.
+Nonces are stateless: a timestamp and a random salt signed with HMAC(secret) over them and
+the address the challenge was sent to, so issuing one costs no table entry and a flood of
+unanswered challenges costs no memory. Only nonces that were used successfully are
+remembered, to refuse a replayed nonce-count.
+
+qop=auth is required (RFC 7616 section 3.4: nc must increase with each use of a nonce),
+so a captured request cannot be replayed; RFC 2069 answers without qop are refused. A
+nonce is accepted only from the address it was sent to: a request carrying one proves
+that its sender receives at its source address (AuthResult.proven), which a forged UDP
+source cannot, so only such failures count towards bans (features/authgate.py).
 """
 
 from __future__ import annotations
@@ -59,6 +66,9 @@ class AuthResult:
     claimed: str = ""
     # The algorithm of the accepted credentials (features/digestpolicy.py remembers it).
     algorithm: str = field(default="", compare=False)
+    # The request carried a fresh nonce of ours issued to its source address: the sender
+    # receives there (a completed round trip), so the source is not forged.
+    proven: bool = field(default=False, compare=False)
 
 
 def parse_digest(value: str) -> dict[str, str] | None:
@@ -126,36 +136,41 @@ class DigestAuthenticator:
         # hmac.digest is the one-shot C path; hmac.new builds a Python HMAC object per call.
         return hmac.digest(self._secret, data, "sha256").hex()
 
-    def new_nonce(self) -> str:
-        """12 hex digits of issue time in ms, 16 of salt, 32 of HMAC over both."""
+    def new_nonce(self, source: str = "") -> str:
+        """12 hex digits of issue time in ms, 16 of salt, 32 of HMAC over both and the
+        ``source`` address the nonce is sent to."""
         body = f"{int(self._clock() * 1000):012x}{os.urandom(8).hex()}"
-        return body + self._mac(body.encode())[:32]
+        return body + self._mac(f"{body}|{source}".encode())[:32]
 
-    def _nonce_issued(self, nonce: str) -> float | None:
-        """When our nonce was issued, or None if it is not one of ours."""
+    def _nonce_issued(self, nonce: str, source: str) -> float | None:
+        """When our nonce was issued to ``source``, or None if it is not one of ours or
+        was sent elsewhere."""
         if not _NONCE.fullmatch(nonce):
             return None
-        if not hmac.compare_digest(self._mac(nonce[:28].encode())[:32], nonce[28:]):
+        if not hmac.compare_digest(self._mac(f"{nonce[:28]}|{source}".encode())[:32],
+                                   nonce[28:]):
             return None
         return int(nonce[:12], 16) / 1000
 
     def challenge(self, stale: bool = False, header: str = "WWW-Authenticate",
-                  algorithms: tuple[str, ...] | None = None) -> list[tuple[str, str]]:
+                  algorithms: tuple[str, ...] | None = None,
+                  source: str = "") -> list[tuple[str, str]]:
         """Challenge headers for a 401 (or a 407 with ``header="Proxy-Authenticate"``).
 
         In ``algorithms`` order, SHA-256 first by default: RFC 8760 section 2.4 has the
         client use the first algorithm it supports, in the server's order of preference.
         They share one nonce. ``algorithms`` overrides the set for one phone
-        (features/digestpolicy.py).
+        (features/digestpolicy.py). ``source`` is the address the challenge goes to.
         """
-        nonce = self.new_nonce()
+        nonce = self.new_nonce(source)
         tail = ", stale=true" if stale else ""
         return [(header, f'Digest realm="{self.realm}", nonce="{nonce}", '
                          f'opaque="{self._opaque}", algorithm={alg}, qop="auth"{tail}')
                 for alg in algorithms or self.algorithms]
 
-    def verify(self, method: str, header_value: str) -> AuthResult:
-        """Check an Authorization (or Proxy-Authorization) header value; never raises."""
+    def verify(self, method: str, header_value: str, source: str = "") -> AuthResult:
+        """Check an Authorization (or Proxy-Authorization) header value sent from the
+        ``source`` address; never raises."""
         if not isinstance(header_value, str) or len(header_value) > _MAX_HEADER:
             return AuthResult(False, None, reason="malformed credentials")
         params = parse_digest(header_value)
@@ -171,9 +186,12 @@ class DigestAuthenticator:
         if algorithm not in _ALGORITHMS:
             return AuthResult(False, None, reason="unsupported algorithm", claimed=user)
         qop = params.get("qop")
-        if qop is not None and qop.lower() != "auth":
+        if qop is None:
+            # RFC 2069 answers have no nonce count: replayable while the nonce lives.
+            return AuthResult(False, None, reason="qop=auth required", claimed=user)
+        if qop.lower() != "auth":
             return AuthResult(False, None, reason="unsupported qop", claimed=user)
-        if qop is not None and not (_NC.fullmatch(params.get("nc", "")) and params.get("cnonce")):
+        if not (_NC.fullmatch(params.get("nc", "")) and params.get("cnonce")):
             return AuthResult(False, None, reason="malformed nc or cnonce", claimed=user)
         response = params["response"].lower()
         if len(response) != _HEX_LEN[algorithm] or not _HEX.fullmatch(response):
@@ -181,6 +199,10 @@ class DigestAuthenticator:
         if "opaque" in params and params["opaque"] != self._opaque:
             return AuthResult(False, None, reason="wrong opaque", claimed=user)
 
+        now = self._clock()
+        nonce = params["nonce"]
+        issued = self._nonce_issued(nonce, source)
+        fresh = issued is not None and -_CLOCK_SKEW <= now - issued <= self._ttl
         # Unknown users and users without a hash for this algorithm are checked against a
         # dummy HA1, so they take the same path, time and answer as a wrong password.
         hashes = self._lookup(user)
@@ -188,17 +210,11 @@ class DigestAuthenticator:
         known = ha1 is not None
         expected = self._response(algorithm, ha1 or self._dummy[algorithm], method, params)
         if not (hmac.compare_digest(expected, response) and known):
-            return AuthResult(False, None, reason=FAILED, claimed=user)
+            return AuthResult(False, None, reason=FAILED, claimed=user, proven=fresh)
 
-        now = self._clock()
         self._prune(now)
-        nonce = params["nonce"]
-        issued = self._nonce_issued(nonce)
-        if issued is None or not -_CLOCK_SKEW <= now - issued <= self._ttl:
+        if issued is None or not fresh:
             return AuthResult(False, None, stale=True, reason="stale nonce", claimed=user)
-        if qop is None:
-            # RFC 2069 clients send no nc; the nonce's lifetime is all that limits replay.
-            return AuthResult(True, user, claimed=user, algorithm=algorithm)
         nc = int(params["nc"], 16)
         seen = self._seen.get(nonce)
         if seen is None and issued <= self._floor:
@@ -207,7 +223,7 @@ class DigestAuthenticator:
             # RFC 7616 section 3.4: nc increases with every request under one nonce.
             return AuthResult(False, None, reason="replayed nonce count", claimed=user)
         self._remember(nonce, issued, nc)
-        return AuthResult(True, user, claimed=user, algorithm=algorithm)
+        return AuthResult(True, user, claimed=user, algorithm=algorithm, proven=True)
 
     def _response(self, algorithm: str, ha1: str, method: str, p: dict[str, str]) -> str:
         """request-digest of RFC 2617 section 3.2.2.1 (RFC 7616 section 3.4.1)."""
@@ -216,9 +232,7 @@ class DigestAuthenticator:
             return _ALGORITHMS[algorithm](text.encode("utf-8", "surrogatepass")).hexdigest()
 
         ha2 = h(f"{method}:{p['uri']}")
-        if "qop" in p:
-            return h(f"{ha1}:{p['nonce']}:{p['nc']}:{p['cnonce']}:{p['qop']}:{ha2}")
-        return h(f"{ha1}:{p['nonce']}:{ha2}")
+        return h(f"{ha1}:{p['nonce']}:{p['nc']}:{p['cnonce']}:{p['qop']}:{ha2}")
 
     def _remember(self, nonce: str, issued: float, nc: int) -> None:
         self._seen[nonce] = (issued, nc)

@@ -2,17 +2,24 @@
 
 One place decides who is asking: REGISTER is challenged with 401/WWW-Authenticate
 (RFC 3261 22.2), calls with 407/Proxy-Authenticate (22.3), as desk phones expect of a PBX.
-Known and unknown users get the same challenge and the same refusal (no enumeration);
-every failure counts towards the source address's ban (features/ban.py).
+Known and unknown users get the same challenge and the same refusal (no enumeration).
+
+A failure counts only where its source is proven: over TCP/TLS, or over UDP with a nonce
+issued to that very address (the sender received our challenge there; features/auth.py).
+A forged UDP source carries no such nonce, so it can neither get its victim banned
+(features/ban.py, SIP bans only: the API keeps its own) nor slow the victim's account
+(features/throttle.py). Each ban is logged with user, address and length.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 
 from softphone.pbx.features.auth import DigestAuthenticator
 from softphone.pbx.features.ban import BanList
 from softphone.pbx.features.digestpolicy import DigestPolicy
+from softphone.pbx.features.throttle import AccountThrottle
 from softphone.pbx.sip.address import AddressError
 from softphone.pbx.sip.core import SipCore
 from softphone.pbx.sip.message import Request
@@ -23,11 +30,13 @@ log = logging.getLogger(__name__)
 
 class AuthGate:
     def __init__(self, core: SipCore, authenticator: DigestAuthenticator, bans: BanList,
-                 policy: DigestPolicy | None = None) -> None:
+                 policy: DigestPolicy | None = None,
+                 throttle: AccountThrottle | None = None) -> None:
         self.core = core
         self.authenticator = authenticator
         self.bans = bans
         self.policy = policy or DigestPolicy(authenticator.algorithms, ())
+        self.throttle = throttle
 
     def user(self, req: Request, tx: ServerTransaction, *, proxy: bool) -> str | None:
         """The authenticated user, or None after answering the request with a challenge
@@ -37,8 +46,16 @@ class AuthGate:
         if value is None:
             self._challenge(req, tx, proxy, stale=False)
             return None
-        result = self.authenticator.verify(req.method, value)
         ip = tx.source[0]
+        result = self.authenticator.verify(req.method, value, ip)
+        wait = self.throttle.wait(result.claimed, ip) if self.throttle is not None else 0.0
+        if wait > 0:
+            # The account is slowed down: right password or not, nothing is checked now.
+            if not (result.ok or result.stale):
+                self._count(result.claimed, ip, tx, result.proven)
+            self.core.respond(tx, 503, "Too many failed sign-ins for this account",
+                              extra=[("Retry-After", str(math.ceil(wait)))])
+            return None
         if result.ok and result.user is not None:
             self.bans.succeeded(ip)
             self.policy.succeeded(result.user, req.headers.get("User-Agent") or "",
@@ -47,13 +64,32 @@ class AuthGate:
         if result.stale:
             self._challenge(req, tx, proxy, stale=True)
             return None
-        if self.bans.failed(ip):
-            log.warning("authentication failures from %s: ignoring it for a while", ip,
-                        extra={"event": "ban", "ip": ip})
-        log.info("authentication failed from %s: %s", ip, result.reason,
-                 extra={"event": "auth_failed", "ip": ip})
+        proven = self._count(result.claimed, ip, tx, result.proven)
+        log.info("authentication failed for %r from %s: %s%s", result.claimed, ip,
+                 result.reason, "" if proven else " (source not proven: not counted)",
+                 extra={"event": "auth_failed", "ip": ip, "user": result.claimed,
+                        "counted": proven})
         self.core.respond(tx, 403, "Wrong user name or password")
         return None
+
+    def _count(self, user: str, ip: str, tx: ServerTransaction, proven: bool) -> bool:
+        """Count a failure towards the address's ban and the account's throttle if its
+        source is proven (round trip or connection); whether it was."""
+        proven = proven or tx.transport.lower() != "udp"
+        if not proven:
+            return False
+        if self.bans.failed(ip):
+            log.warning("SIP: %s banned for %d s after failed authentications (last as %r)",
+                        ip, self.bans.ban_seconds, user,
+                        extra={"event": "ban", "ip": ip, "user": user,
+                               "seconds": self.bans.ban_seconds, "service": "sip"})
+        delay = self.throttle.failed(user) if self.throttle is not None and user else 0.0
+        if delay:
+            log.warning("SIP: sign-ins for %r slowed down for %d s after failures (last "
+                        "from %s)", user, delay, ip,
+                        extra={"event": "account_throttled", "ip": ip, "user": user,
+                               "seconds": delay, "service": "sip"})
+        return True
 
     def _challenge(self, req: Request, tx: ServerTransaction, proxy: bool, *,
                    stale: bool) -> None:
@@ -64,7 +100,8 @@ class AuthGate:
         except (AddressError, LookupError):
             claimed = ""
         algorithms = self.policy.offer(req.headers.get("User-Agent") or "", claimed)
-        headers = self.authenticator.challenge(stale=stale, algorithms=algorithms)
+        headers = self.authenticator.challenge(stale=stale, algorithms=algorithms,
+                                               source=tx.source[0])
         if proxy:
             headers = [("Proxy-Authenticate", value) for _, value in headers]
         self.core.respond(tx, 407 if proxy else 401, extra=headers)

@@ -80,6 +80,7 @@ class B2bua:
                              line_log, wall_clock) if lines is not None else None
         self.takeover = LineTakeover(core, lines, self.calls.get, self.barges, line_log,
                                      wall_clock) if lines is not None and self.barges else None
+        self._starting: dict[str, int] = {}      # caller -> calls binding their ports now
 
     # -- new calls ------------------------------------------------------------------------
 
@@ -91,6 +92,12 @@ class B2bua:
         if caller is None:
             return
         callee = _dialled_number(req)
+        limit = self.config.security.max_calls
+        if len(self._talking(caller)) + self._starting.get(caller, 0) >= limit:
+            # One account must not take every relay port (security.max_calls).
+            self._refuse(req, tx, caller, callee, 486,
+                         f"Too many calls at once (at most {limit} per extension)", BUSY)
+            return
         if self.conferences is not None and self.conferences.is_room(callee):
             # Before the From check: a caller may withhold its number (RFC 3323).
             self.conferences.invite(req, tx, caller, callee)
@@ -117,6 +124,8 @@ class B2bua:
             return
         max_forwards = int(req.headers.get("Max-Forwards") or "70") - 1
         self.core.respond(tx, 100)
+        # Counted at once: calls still binding their ports count towards max_calls too.
+        self._starting[caller] = self._starting.get(caller, 0) + 1
         self.spawn(self._start_call(req, tx, caller, callee, plan, max_forwards))
 
     def _line_appearance(self, req: Request, caller: str, callee: str, plan: Ring) -> Decision:
@@ -145,6 +154,15 @@ class B2bua:
 
     async def _start_call(self, req: Request, tx: ServerTransaction, caller: str, callee: str,
                           plan: Ring, max_forwards: int) -> None:
+        try:
+            await self._set_up_call(req, tx, caller, callee, plan, max_forwards)
+        finally:
+            left = self._starting.pop(caller, 1) - 1
+            if left:
+                self._starting[caller] = left
+
+    async def _set_up_call(self, req: Request, tx: ServerTransaction, caller: str,
+                           callee: str, plan: Ring, max_forwards: int) -> None:
         try:
             session = await self.relay.allocate()
         except RelayError:
@@ -247,10 +265,11 @@ class B2bua:
     def changed(self, call: Call) -> None:
         info = call.info
         if info.state == "answered":
+            call.anchor.session.watch()      # silence counts from here (mediawatch.py)
             self.store.call_answered(info.id, self.wall_clock())
             log.info("call %s answered", info.id, extra={"event": "call_answered", "call": info.id})
         elif info.state == "ended":
-            self.store.call_ended(info.id, self.wall_clock(), info.result)
+            self.store.call_ended(info.id, self.wall_clock(), info.result, info.end_reason)
             log.info("call %s ended: %s", info.id, info.result,
                      extra={"event": "call_end", "call": info.id, "result": info.result,
                             "caller": info.caller, "callee": info.callee})
@@ -284,6 +303,8 @@ class B2bua:
             return
         call, side = found
         dialog = call.dialog(side)
+        if dialog is not None and not self._from_party(req, tx, call, side, dialog.dest):
+            return
         if dialog is None or not dialog.accepts(req):
             self.core.respond(tx, 500, "Out of order", extra=[("Retry-After", "1")])
             return
@@ -296,6 +317,22 @@ class B2bua:
             self.transfers.refer(call, side, req, tx)
         else:
             midcall.relay(call, side, req, tx)
+
+    def _from_party(self, req: Request, tx: ServerTransaction, call: Call, side: str,
+                    peer: tuple[str, int]) -> bool:
+        """Whether an in-dialog request may act on the call: it comes from the address the
+        dialog's peer sends from, or authenticates as the party on that side. Else anyone
+        who learnt the Call-ID and tags could hang up, transfer or re-route the call
+        (RFC 3261 section 22.1: a UAS may challenge any request)."""
+        if tx.source[0] == peer[0]:
+            return True
+        user = self.auth.user(req, tx, proxy=True)
+        if user is None:
+            return False
+        if user != call.info.parties.get(side):
+            self.core.respond(tx, 403, "Not a party of this call")
+            return False
+        return True
 
     handle_UPDATE = _in_dialog
     handle_INFO = _in_dialog

@@ -9,6 +9,9 @@ that one is normal.
 Memory is bounded whatever the traffic: each address keeps at most ``failures`` timestamps,
 at most ``max_tracked`` addresses are followed (least recently failing dropped first) and at
 most ``max_banned`` bans are held (soonest to expire dropped first).
+
+``exempt(ip)`` names addresses never banned: the PBX's own trunk providers (none are
+configured yet), whose failures must not cut every outside call.
 """
 
 from __future__ import annotations
@@ -20,7 +23,8 @@ from collections.abc import Callable
 class BanList:
     def __init__(self, failures: int, window: float, ban_seconds: float,
                  clock: Callable[[], float], on_ban: Callable[[str], None] | None = None,
-                 max_tracked: int = 100_000, max_banned: int = 100_000) -> None:
+                 max_tracked: int = 100_000, max_banned: int = 100_000,
+                 exempt: Callable[[str], bool] = lambda ip: False) -> None:
         if failures < 1 or window <= 0 or ban_seconds <= 0:
             raise ValueError("failures, window and ban_seconds must be positive")
         self._failures = failures
@@ -30,6 +34,7 @@ class BanList:
         self._on_ban = on_ban
         self._max_tracked = max_tracked
         self._max_banned = max_banned
+        self._exempt = exempt
         # ip -> times of its most recent failures; ordered by last failure, oldest first.
         self._recent: OrderedDict[str, deque[float]] = OrderedDict()
         # ip -> end of its ban; ordered by ban start, so (with one ban length) by expiry.
@@ -39,7 +44,7 @@ class BanList:
         """Record a failed authentication; True if this one got ``ip`` banned."""
         now = self._clock()
         self._prune(now)
-        if self.is_banned(ip):
+        if self.is_banned(ip) or self._exempt(ip):
             return False
         times = self._recent.get(ip)
         if times is None:
@@ -81,6 +86,10 @@ class BanList:
         """Addresses banned now and when their bans end (for the admin API and logs)."""
         self._prune(self._clock())
         return dict(self._banned)
+
+    @property
+    def ban_seconds(self) -> float:
+        return self._ban_seconds
 
     @property
     def tracked(self) -> int:

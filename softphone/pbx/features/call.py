@@ -319,6 +319,7 @@ class Call:
             self.acked(side)
         self.anchor.close()
         self.info.state, self.info.result = "ended", result
+        self.info.end_reason = reason
         for leg in self.legs.values():
             if leg is not None:
                 self.registry.unbind(leg)

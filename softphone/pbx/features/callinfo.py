@@ -15,6 +15,7 @@ class CallInfo:
     callee: str
     state: str = "ringing"      # ringing -> answered -> ended
     result: str = ""
+    end_reason: str = ""        # why the PBX ended it, if it did (the call history says)
     devices: list[str] = field(default_factory=list)
     parties: dict[str, str] = field(default_factory=dict)  # side -> extension on it now
     # While ringing: the extensions whose devices ring now (a group's free members, or the

@@ -28,6 +28,10 @@ class Location:
         now = self.clock()
         return [b for b in self._bindings.get(aor, {}).values() if b.expires_at > now]
 
+    def registered_from(self, aor: str, ip: str) -> bool:
+        """Whether a device of ``aor`` is registered from address ``ip`` now."""
+        return any(b.source[0] == ip for b in self.bindings(aor))
+
     def binding(self, aor: str, contact: str) -> Binding | None:
         return self._bindings.get(aor, {}).get(contact)
 

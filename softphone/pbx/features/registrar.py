@@ -70,6 +70,28 @@ class Registrar:
             extra += flow_headers(self.config.sip.flow_timer, tx.transport)
         self.core.respond(tx, 200, extra=extra)
 
+    def _check_limit(self, aor: str, updates: list[tuple[str, int, NameAddr]]) -> None:
+        """403 when the REGISTER would leave ``aor`` more devices than
+        security.max_contacts: each is a branch of every fork to it (and a line of every
+        200), so thousands make huge forks and oversized UDP. A device's new flow replaces
+        its old binding (same +sip.instance), so it is not counted twice."""
+        limit = self.config.security.max_contacts
+        bound = {b.contact: b.instance for b in self.location.bindings(aor)}
+        after = dict(bound)
+        for contact, expires, addr in updates:
+            if expires == 0:
+                after.pop(contact, None)
+                continue
+            instance = addr.params.get("+sip.instance", "").strip('"<>')
+            if instance:
+                after = {c: i for c, i in after.items() if i != instance}
+            after[contact] = instance
+        if len(after) > limit and len(after) > len(bound):
+            log.warning("%s refused a device: %d would be registered, at most %d", aor,
+                        len(after), limit, extra={"event": "register_limit", "aor": aor})
+            raise RegistrarError(403, f"Too many registered devices (at most {limit} per "
+                                      f"extension)")
+
     def _date(self) -> str:
         """The Date header of a 200 (10.3 step 8): it has whole seconds, so it is formatted
         once a second rather than per REGISTER (formatdate was 2 % of REGISTER's CPU)."""
@@ -120,6 +142,7 @@ class Registrar:
                                      [("Min-Expires", str(sec.min_register_expires))])
             updates.append((addr.raw_uri, min(expires, sec.max_register_expires), addr))
 
+        self._check_limit(aor, updates)
         now = self.clock()
         outbound = False
         for contact, expires, addr in updates:

@@ -100,9 +100,8 @@ class _Channel(asyncio.DatagramProtocol):
 
     def datagram_received(self, data: bytes, addr: Address) -> None:
         now = _monotonic()
-        if addr == self.latched:
-            self.last_rx = now
-        elif not self._accept_source(data, addr, now):
+        latch = addr != self.latched
+        if latch and not self._may_latch(data, addr, now):
             self.dropped += 1
             return
         if self.tap is not None:
@@ -117,6 +116,11 @@ class _Channel(asyncio.DatagramProtocol):
                 self.dropped += 1
                 _log.debug("relay dropped a packet from %s: %s", addr, exc)
                 return
+        if latch:
+            # Only now: with SRTP a new source must authenticate before it is latched.
+            self._latch(addr, now)
+        else:
+            self.last_rx = now
         if target is not None:
             peer.transport.sendto(data, target)  # type: ignore[union-attr]
             self.packets += 1
@@ -134,24 +138,26 @@ class _Channel(asyncio.DatagramProtocol):
             data = inbound.unprotect(data)
         return data if outbound is None else outbound.protect(data)
 
-    def _accept_source(self, data: bytes, addr: Address, now: float) -> bool:
+    def _may_latch(self, data: bytes, addr: Address, now: float) -> bool:
         # Only something that looks like RTP/RTCP (version 2) may claim the stream;
         # stray datagrams and port scans must not move it.
         if len(data) < self.min_len or data[0] & 0xC0 != 0x80:
             return False
         if addr == self.stale and now < self.stale_until:
             return False
-        # The address the peer's SDP names may always take over; anyone else only after
-        # the latched source has been silent for a while.
-        if self.latched is not None and now - self.last_rx < LATCH_IDLE and addr != self.remote:
-            return False
+        if self.latched is None or addr == self.remote:
+            return True     # the first sender, or the address the peer's SDP names
+        # Mid-call only the latched host may move, to another port (its NAT rebinding),
+        # and only after being silent a while: never a stranger (RFC 7362 section 5.1).
+        return addr[0] == self.latched[0] and now - self.last_rx >= LATCH_IDLE
+
+    def _latch(self, addr: Address, now: float) -> None:
         if self.latched is not None:
             _log.info("relay re-latched %s -> %s after %.1f s of silence",
                       self.latched, addr, now - self.last_rx)
         self.latched = addr
         self.last_rx = now
         self.update_target()
-        return True
 
     def update_target(self) -> None:
         if self.remote is None or not self.receiving or self.paused:
@@ -300,6 +306,19 @@ class RelaySession:
         self.leg_b = leg_b
         self._channels = (leg_a._rtp, leg_a._rtcp, leg_b._rtp, leg_b._rtcp)
         self.closed = False
+        self._watched_from: float | None = None
+
+    def watch(self) -> None:
+        """Count silence from now on (the call was answered): see ``silent_for``."""
+        self._watched_from = _monotonic()
+
+    def silent_for(self) -> float:
+        """Seconds since any RTP or RTCP accepted from either side (or since ``watch``);
+        0 when not watched."""
+        if self._watched_from is None:
+            return 0.0
+        last = max(self._watched_from, *(channel.last_rx for channel in self._channels))
+        return _monotonic() - last
 
     def close(self) -> None:
         """Stop relaying and free the ports; idempotent. ``wait_closed`` awaits the OS."""

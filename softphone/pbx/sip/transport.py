@@ -27,6 +27,7 @@ from softphone.pbx.sip.parser import (
     StreamFramer,
     parse_message,
 )
+from softphone.pbx.sip.streamguard import DRAIN, StreamLimits, idle_reason, refusal
 
 log = logging.getLogger(__name__)
 
@@ -105,29 +106,48 @@ class _UdpProtocol(asyncio.DatagramProtocol):
 
 class _StreamConnection(asyncio.Protocol):
     """One TCP or TLS connection (`name` "tcp"/"tls"; for TLS asyncio calls connection_made
-    after the handshake, so what arrives here is already plain SIP)."""
+    after the handshake, so what arrives here is already plain SIP). ``accepted``: the
+    peer connected to us (capped by StreamLimits), not we to it."""
 
-    def __init__(self, owner: SipTransport, name: str = "tcp") -> None:
+    def __init__(self, owner: SipTransport, name: str = "tcp", accepted: bool = False) -> None:
         self.owner = owner
         self.name = name
+        self.accepted = accepted
         self.framer = StreamFramer(owner.limits)
         self.transport: asyncio.Transport | None = None
         self.peer: Addr = ("", 0)
+        self.opened = self.last_rx = _now()
+        self.framed = False        # a complete message (or keep-alive) arrived
+        self.draining = False      # after a framing error: input is thrown away
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = cast(asyncio.Transport, transport)
         peer = transport.get_extra_info("peername")
         self.peer = (peer[0], peer[1])
+        limits = self.owner.stream_limits
+        if self.accepted:
+            why = refusal(limits, self.owner.accepted_count(),
+                          self.owner.accepted_count(self.peer[0]))
+            if why is not None:
+                log.warning("%s connection from %s refused: %s", self.name, self.peer[0], why,
+                            extra={"event": "tcp_refused", "ip": self.peer[0], "reason": why})
+                self.transport.abort()
+                return
+        # Past the high-water mark pause_writing is called: the peer does not read.
+        self.transport.set_write_buffer_limits(high=limits.write_buffer)
         self.owner.connections[self.name][self.peer] = self
 
     def data_received(self, data: bytes) -> None:
+        self.last_rx = _now()
+        if self.draining:
+            return
         try:
             items = self.framer.feed(data)
         except FramingError as err:
-            self.owner.deliver(err, self.peer, self.name)
-            self.close()
+            self._broken(err)
             return
         for item in items:
+            self.framed = True
             if isinstance(item, bytes):
                 self.write(b"\r\n")  # RFC 5626 3.5.1: pong
             else:
@@ -135,13 +155,39 @@ class _StreamConnection(asyncio.Protocol):
                     _stamp_via(item, self.peer)
                 self.owner.deliver(item, self.peer, self.name)
 
+    def _broken(self, err: FramingError) -> None:
+        """The stream cannot be framed (a 1 MB header, say): answer with the error's 4xx,
+        then read and discard for a moment before closing. Closing with unread input would
+        send a reset, which can destroy the answer before the client reads it."""
+        if err.request is not None:
+            self.owner.deliver(err, self.peer, self.name)
+        else:   # nothing to build a full response from: the status line tells the client
+            self.write(f"SIP/2.0 {err.status} {err.reason}\r\nContent-Length: 0\r\n\r\n"
+                       .encode())
+        self.draining = True
+        if self.transport is not None and self.transport.can_write_eof():
+            self.transport.write_eof()
+        asyncio.get_running_loop().call_later(DRAIN, self.abort)
+
     def write(self, data: bytes) -> None:
         if self.transport is not None and not self.transport.is_closing():
             self.transport.write(data)
 
+    def pause_writing(self) -> None:
+        log.warning("%s connection with %s:%d dropped: it does not read what the PBX sends "
+                    "(over %d bytes waiting)", self.name, *self.peer,
+                    self.owner.stream_limits.write_buffer,
+                    extra={"event": "tcp_slow_reader", "transport": self.name,
+                           "peer": list(self.peer)})
+        self.abort()
+
     def close(self) -> None:
         if self.transport is not None:
             self.transport.close()
+
+    def abort(self) -> None:
+        if self.transport is not None:
+            self.transport.abort()
 
     def is_open(self) -> bool:
         return self.transport is not None and not self.transport.is_closing()
@@ -154,6 +200,10 @@ class _StreamConnection(asyncio.Protocol):
             log.info("%s connection with %s:%d closed", self.name, *self.peer,
                      extra={"event": "flow_closed", "transport": self.name,
                             "peer": list(self.peer)})
+
+
+def _now() -> float:
+    return asyncio.get_running_loop().time()
 
 
 @dataclass
@@ -170,7 +220,8 @@ class SipTransport:
     def __init__(self, host: str, port: int, on_message: ReceiveFn, limits: Limits | None = None,
                  on_datagram: Callable[[bytes, Addr], bool] | None = None, *,
                  tls: ssl.SSLContext | None = None, tls_port: int = 5061,
-                 tls_client: ssl.SSLContext | None = None):
+                 tls_client: ssl.SSLContext | None = None,
+                 stream_limits: StreamLimits | None = None):
         self.host = host
         self.port = port
         self.tls_port = tls_port  # 0: any free port, known after start()
@@ -178,6 +229,8 @@ class SipTransport:
         # Asked first about every UDP datagram; True means handled (SipCore.on_datagram).
         self.on_datagram = on_datagram
         self.limits = limits or Limits()
+        self.stream_limits = stream_limits or StreamLimits()
+        self._sweeper: asyncio.TimerHandle | None = None
         self.tls = tls
         # Open connections by transport name ("tcp", "tls") and peer address.
         self.connections: dict[str, dict[Addr, _StreamConnection]] = {"tcp": {}, "tls": {}}
@@ -200,8 +253,8 @@ class SipTransport:
             self._udp = proto
         if "tcp" in transports:
             server = await loop.create_server(
-                lambda: _StreamConnection(self, "tcp"), self.host, self.port, reuse_address=True
-            )
+                lambda: _StreamConnection(self, "tcp", accepted=True), self.host, self.port,
+                reuse_address=True)
             self._servers.append(server)
             if self.port == 0:
                 self.port = server.sockets[0].getsockname()[1]
@@ -209,11 +262,33 @@ class SipTransport:
             if self.tls is None:
                 raise ValueError("transport 'tls' needs a TLS server context")
             server = await loop.create_server(
-                lambda: _StreamConnection(self, "tls"), self.host, self.tls_port,
+                lambda: _StreamConnection(self, "tls", accepted=True), self.host, self.tls_port,
                 ssl=self.tls, reuse_address=True, ssl_handshake_timeout=TLS_HANDSHAKE_S,
             )
             self._servers.append(server)
             self.tls_port = server.sockets[0].getsockname()[1]
+        if self._servers:
+            self._sweeper = loop.call_later(self.stream_limits.sweep_interval, self._sweep)
+
+    def accepted_count(self, ip: str | None = None) -> int:
+        """Open connections that peers made to us (from ``ip`` only, if given)."""
+        return sum(1 for table in self.connections.values() for conn in table.values()
+                   if conn.accepted and (ip is None or conn.peer[0] == ip))
+
+    def _sweep(self) -> None:
+        """Close accepted connections that stay idle (streamguard.idle_reason)."""
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        for table in self.connections.values():
+            for conn in list(table.values()):
+                why = conn.accepted and idle_reason(self.stream_limits, now, conn.opened,
+                                                    conn.last_rx, conn.framed)
+                if why:
+                    log.info("%s connection with %s:%d closed: %s", conn.name, *conn.peer,
+                             why, extra={"event": "tcp_idle", "peer": list(conn.peer),
+                                         "reason": why})
+                    conn.abort()
+        self._sweeper = loop.call_later(self.stream_limits.sweep_interval, self._sweep)
 
     def deliver(self, msg: Message | SipParseError, source: Addr, transport: str) -> None:
         if transport == "udp":
@@ -246,6 +321,8 @@ class SipTransport:
             self.on_unreachable(msg, dest, transport)
 
     async def close(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
         self.connector.close()
         if self._udp is not None and self._udp.transport is not None:
             self._udp.transport.close()
