@@ -98,7 +98,9 @@ def connect_101_to_100(phones: dict[str, SipClient], pbx: PbxProcess) -> Request
         phones[number].send_raw(make_response(invite, 180, to_tag=f"t{number}").to_bytes())
     answer(phones["100"], invites["100"], "100")
     cancel = incoming(phones["102"], "CANCEL")
-    assert cancel.headers.get("Reason") == 'SIP;cause=200;text="Call completed elsewhere"'
+    # RFC 3326, and who took it (an extension parameter our clients show).
+    assert cancel.headers.get("Reason") == \
+        'SIP;cause=200;text="Call completed elsewhere";answered-by="100"'
     ok = final(phones["101"])
     assert ok.status == 200
     ack(phones["101"], invite_101, ok, "101")
