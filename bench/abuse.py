@@ -12,7 +12,8 @@ never read) and (d) RTP garbage at random ports of the PBX's RTP range. Meanwhil
 sends back (tests/helpers/audio.py). A call succeeds when it is set up and each side hears
 the other's tone; audio loss is the share of 20 ms frames that did not arrive. The PBX's
 RSS (/proc/PID/status) and open file descriptors (/proc/PID/fd) are taken before the
-floods and calls, at their peak, and after both ended (calls hung up with BYE). Targets:
+floods and calls, at their peak, and after both ended (calls hung up with BYE). The peer
+in the same run: the same calls on a fresh PBX without floods ("quiet"). Targets:
 100 % of calls, audio loss < 1 %, memory and descriptors flat. The floods' rates and what
 the PBX did to them (answers, bans from its log) are printed too. Everything bounded in
 count and time. --smoke: 2 calls, 3 s, low rates. Writes bench/results/abuse.json.
@@ -41,6 +42,7 @@ if str(ROOT) not in sys.path:
 
 from bench import cli  # noqa: E402
 from bench.abuse_floods import flood_main  # noqa: E402
+from bench.servers import cpu_seconds  # noqa: E402
 from softphone.pbx.media.g711 import ulaw_decode, ulaw_encode  # noqa: E402
 from softphone.pbx.media.tones import sine  # noqa: E402
 from softphone.pbx.sip.message import Response  # noqa: E402
@@ -155,6 +157,7 @@ def judge(phones: list[Phone], dialled: list[bool], frames: int) -> dict[str, An
     """Per call: set up, and each side's peer tone present in what it received."""
     ok = lost = 0
     ratios = []
+    failed = []
     for a, b, up in zip(phones[::2], phones[1::2], dialled[::2], strict=True):
         heard = []
         for phone, other in ((a, b), (b, a)):
@@ -164,13 +167,17 @@ def judge(phones: list[Phone], dialled: list[bool], frames: int) -> dict[str, An
             ratios.append(ratio)
             heard.append(ratio >= 0.5)
         ok += int(up and all(heard))
+        if not (up and all(heard)):
+            failed.append({"call": a.index // 2, "set_up": up, "tone_ratios": ratios[-2:],
+                           "frames_received": [len(a.received), len(b.received)]})
     calls = len(phones) // 2
     return {"calls": calls, "succeeded": ok, "success_pct": round(100 * ok / calls, 1),
             "audio_loss_pct": round(100 * lost / (frames * len(phones)), 2),
-            "tone_ratio_min": round(min(ratios), 3)}
+            "tone_ratio_min": round(min(ratios), 3), "failed": failed}
 
 
-async def bench(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
+async def bench(args: argparse.Namespace, workdir: Path, flooded: bool) -> dict[str, Any]:
+    """One fresh PBX, the calls, and the floods if ``flooded``."""
     port = free_port()
     rtp_base = 24000 + (port % 40) * 200
     rooms = "".join(f'[[conferences]]\nnumber = "{500 + r}"\naccess = "open"\n'
@@ -180,7 +187,7 @@ async def bench(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     config = write_config(workdir / "pbx.toml", sip_port=port, rtp_base=rtp_base,
                           extra_users=2 * args.calls,
                           extra=rooms + "[security]\nmax_calls = 2\n")
-    pbx = PbxProcess(config, workdir / "data", sip_port=port).start()
+    pbx = PbxProcess(config, workdir / f"data-{flooded}", sip_port=port).start()
     assert pbx.proc is not None
     pid = pbx.proc.pid
     loop = asyncio.get_running_loop()
@@ -196,8 +203,9 @@ async def bench(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         flooder = ctx.Process(target=flood_main, daemon=True,
                               args=(child, port, (rtp_base, rtp_base + 399), load,
                                     flood_seconds))
-        flooder.start()
-        await asyncio.sleep(1.0)    # the floods at full rate before the first call
+        if flooded:
+            flooder.start()
+            await asyncio.sleep(1.0)    # the floods at full rate before the first call
         for i in range(2 * args.calls):
             sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
@@ -212,14 +220,18 @@ async def bench(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
             phone.target = await asyncio.to_thread(call.dial, phone.port())
             dialled.append(phone.target is not None)
         peak = dict(before)
+        cpu, wall = cpu_seconds([pid]), time.monotonic()
         frames = await play(phones, args.seconds, pid, peak)
+        peak["cpu_pct"] = round(100 * (cpu_seconds([pid]) - cpu) / (time.monotonic() - wall))
         result = judge(phones, [a and b for a, b in zip(dialled[::2], dialled[1::2],
                                                         strict=True) for _ in (0, 1)], frames)
         for call in calls:
             await asyncio.to_thread(call.hang_up)
         calls.clear()
-        floods = conn.recv() if conn.poll(flood_seconds + 60) else {"error": "no answer"}
-        flooder.join(10)
+        floods: dict[str, Any] = {}
+        if flooded:
+            floods = conn.recv() if conn.poll(flood_seconds + 60) else {"error": "no answer"}
+            flooder.join(10)
         await asyncio.sleep(args.settle)
         after = usage(pid)
         bans = [{k: line.get(k) for k in ("ip", "user")} for line in pbx.lines
@@ -239,19 +251,23 @@ async def bench(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
             "floods": floods, "bans": bans}
 
 
-def show(r: dict[str, Any]) -> None:
+def show(name: str, r: dict[str, Any]) -> None:
     legit, pbx = r["legitimate"], r["pbx"]
-    print(f"legitimate calls: {legit['succeeded']}/{legit['calls']} succeeded "
+    print(f"{name}: legitimate calls {legit['succeeded']}/{legit['calls']} succeeded "
           f"({legit['success_pct']} %, target 100 %), audio loss {legit['audio_loss_pct']} % "
-          f"(target < 1 %), weakest tone ratio {legit['tone_ratio_min']}")
+          f"(target < 1 %), weakest tone ratio {legit['tone_ratio_min']}; PBX CPU "
+          f"{pbx['peak']['cpu_pct']} % while the calls played")
     for when in ("before", "peak", "after"):
-        print(f"PBX {when:>6}: RSS {pbx[when]['rss_mb']:7.1f} MB, {pbx[when]['fds']:5d} fds")
-    print(f"PBX growth after {pbx['settle_s']} s settle: RSS {pbx['rss_growth_mb']:+.1f} MB, "
+        print(f"  PBX {when:>6}: RSS {pbx[when]['rss_mb']:7.1f} MB, {pbx[when]['fds']:5d} fds")
+    print(f"  PBX growth after {pbx['settle_s']} s settle: RSS {pbx['rss_growth_mb']:+.1f} MB, "
           f"fds {pbx['fd_growth']:+d} (target flat)")
-    for name, f in r["floods"].items():
+    for flood, f in r["floods"].items():
         rest = ", ".join(f"{k} {v}" for k, v in f.items() if k != "per_s")
-        print(f"flood {name}: {f.get('per_s', 0):.0f}/s; {rest}")
-    print(f"bans the PBX logged: {r['bans'] or 'none'}")
+        print(f"  flood {flood}: {f.get('per_s', 0):.0f}/s; {rest}")
+    for call in legit["failed"]:
+        print(f"  failed call {call}")
+    if r["floods"]:
+        print(f"  bans the PBX logged: {r['bans'] or 'none'}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -270,8 +286,11 @@ def main(argv: list[str] | None = None) -> int:
         "register_rate": 30.0, "slow_readers": 20, "rtp_rate": 500.0})
     with tempfile.TemporaryDirectory(prefix="bench-abuse-") as tmp:
         began = time.monotonic()
-        result = asyncio.run(bench(args, Path(tmp)))
-    show(result)
+        # The peer in the same run: the same calls on a fresh PBX without the floods.
+        result = {phase: asyncio.run(bench(args, Path(tmp), phase == "flooded"))
+                  for phase in ("quiet", "flooded")}
+    for phase, figures in result.items():
+        show(phase, figures)
     cli.write_results(args, "abuse", {
         "targets": TARGETS,
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
