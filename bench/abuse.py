@@ -153,12 +153,13 @@ async def play(phones: list[Phone], seconds: float, pid: int,
     return frames
 
 
-def judge(phones: list[Phone], dialled: list[bool], frames: int) -> dict[str, Any]:
-    """Per call: set up, and each side's peer tone present in what it received."""
+def judge(phones: list[Phone], set_up: list[bool], frames: int) -> dict[str, Any]:
+    """Per call (both sides' dialogs ``set_up``): each side's peer tone present in what it
+    received."""
     ok = lost = 0
     ratios = []
     failed = []
-    for a, b, up in zip(phones[::2], phones[1::2], dialled[::2], strict=True):
+    for a, b, up in zip(phones[::2], phones[1::2], set_up, strict=True):
         heard = []
         for phone, other in ((a, b), (b, a)):
             lost += max(0, frames - len(phone.received))
@@ -168,7 +169,8 @@ def judge(phones: list[Phone], dialled: list[bool], frames: int) -> dict[str, An
             heard.append(ratio >= 0.5)
         ok += int(up and all(heard))
         if not (up and all(heard)):
-            failed.append({"call": a.index // 2, "set_up": up, "tone_ratios": ratios[-2:],
+            failed.append({"call": a.index // 2, "set_up": up,
+                           "tone_ratios": [round(r, 3) for r in ratios[-2:]],
                            "frames_received": [len(a.received), len(b.received)]})
     calls = len(phones) // 2
     return {"calls": calls, "succeeded": ok, "success_pct": round(100 * ok / calls, 1),
@@ -224,13 +226,14 @@ async def bench(args: argparse.Namespace, workdir: Path, flooded: bool) -> dict[
         frames = await play(phones, args.seconds, pid, peak)
         peak["cpu_pct"] = round(100 * (cpu_seconds([pid]) - cpu) / (time.monotonic() - wall))
         result = judge(phones, [a and b for a, b in zip(dialled[::2], dialled[1::2],
-                                                        strict=True) for _ in (0, 1)], frames)
+                                                        strict=True)], frames)
         for call in calls:
             await asyncio.to_thread(call.hang_up)
         calls.clear()
         floods: dict[str, Any] = {}
         if flooded:
-            floods = conn.recv() if conn.poll(flood_seconds + 60) else {"error": "no answer"}
+            floods = conn.recv() if conn.poll(flood_seconds + 60) else {
+                "flooder": {"error": "no answer", "per_s": 0.0}}
             flooder.join(10)
         await asyncio.sleep(args.settle)
         after = usage(pid)
