@@ -28,6 +28,12 @@ pytestmark = pytest.mark.xdist_group("benchmarks")
 # What each benchmark measures: paths into its results JSON ("*": every item), each a
 # positive number. A new benchmark needs its entry here (test_every_benchmark_is_checked).
 FIGURES: dict[str, list[str]] = {
+    "abuse": [
+        *(f"{phase}.{path}" for phase in ("quiet", "flooded") for path in (
+            "legitimate.calls", "pbx.before.rss_mb", "pbx.after.rss_mb", "pbx.before.fds",
+            "pbx.after.fds")),
+        "quiet.legitimate.success_pct", "flooded.floods.*.per_s",
+    ],
     "client": [
         "gui.cold_start_ms.median", "gui.to_engine_running_ms.median",
         "gui.memory_rss_total_mb", "gui.memory_pss_total_mb", "engine.cold_start_ms.median",
@@ -65,6 +71,9 @@ FIGURES: dict[str, list[str]] = {
 # Figures it reports that are numbers but may be 0 or below in a smoke run on a busy machine:
 # differences, or the best rate of a ramp whose one step missed its pass criteria.
 NUMBERS: dict[str, list[str]] = {
+    "abuse": ["flooded.legitimate.success_pct", *(
+        f"{phase}.{path}" for phase in ("quiet", "flooded")
+        for path in ("legitimate.audio_loss_pct", "pbx.rss_growth_mb", "pbx.fd_growth"))],
     "client": ["gui.idle_cpu_total_pct", "audio.one_way_added_ms"],
     "conference": ["steps.*.loss_pct", "steps.*.p99_jitter_ms", "steps.*.delay_ms_median",
                    "floor.delay_ms_median", "max_participants_in_time"],
