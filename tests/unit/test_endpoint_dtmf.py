@@ -1,5 +1,6 @@
-"""The conference endpoint's RFC 4733 receiver: each digit once, also when its end
-packets were lost, and never twice for retransmitted or reordered packets."""
+"""The conference endpoint: its RFC 4733 receiver (each digit once, also when its end
+packets were lost, never twice for retransmitted or reordered packets) and its latching
+onto the participant only, not a stranger who sends first."""
 
 from __future__ import annotations
 
@@ -55,3 +56,18 @@ def test_a_late_packet_of_an_earlier_digit_is_ignored() -> None:
     send(ep, 2, 8000, 4, end=True)                      # reordered, from the first digit
     key(ep, seq, 11200, 1)
     assert "".join(digits) == "471"
+
+
+def test_a_stranger_sending_first_is_not_latched_onto() -> None:
+    ep, digits = endpoint()
+    ep.set_remote(("127.0.0.1", 40000), signalling_host="127.0.0.9")
+    stranger = ("127.0.0.5", 40000)
+    payload = TelephoneEvent(event=4, end=True, volume=10, duration=800).to_bytes()
+    ep.datagram_received(build_rtp(DTMF_PT, 1, 8000, 99, payload), stranger)
+    assert ep.latched is None and digits == [] and ep.dropped == 1
+    send(ep, 2, 9600, 7, end=True)                      # the phone, at its SDP address
+    assert ep.latched == PEER and digits == ["7"]
+    behind_nat = ("127.0.0.9", 50000)                   # the host its SIP came from
+    ep.set_remote(("10.0.0.8", 4000), signalling_host="127.0.0.9")
+    ep.datagram_received(build_rtp(DTMF_PT, 3, 11200, 1234, payload), behind_nat)
+    assert ep.latched == behind_nat and digits == ["7", "4"]

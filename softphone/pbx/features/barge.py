@@ -111,7 +111,7 @@ class Barges:
         port = MixPort(Codec(media.payload_type), endpoint.send)
         port.in_mix = True
         mixer.add(port)
-        endpoint.set_remote(media.remote)
+        endpoint.set_remote(media.remote, tx.source[0])
         endpoint.inbound, endpoint.outbound = media.inbound, media.outbound
         endpoint.audio_pt, endpoint.dtmf_pt = int(media.offered_pt), media.dtmf_pt
         endpoint.on_audio = port.receive

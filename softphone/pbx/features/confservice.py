@@ -220,7 +220,7 @@ class Conferences:
         room.admit(p)
 
     def _apply(self, p: Participant, media: Negotiated) -> None:
-        p.endpoint.set_remote(media.remote)
+        p.endpoint.set_remote(media.remote, p.source)
         p.endpoint.sending = media.sending
         p.endpoint.inbound, p.endpoint.outbound = media.inbound, media.outbound
 

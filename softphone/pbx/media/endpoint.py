@@ -46,6 +46,7 @@ class RtpEndpoint(asyncio.DatagramProtocol):
         self._rtcp: asyncio.BaseTransport | None = None
         self.remote: Address | None = None
         self.latched: Address | None = None
+        self.peer_hosts: set[str] = set()   # hosts a latch may come from (set_remote)
         self.audio_pt = 0
         self.dtmf_pt: int | None = None
         self.on_audio: Callable[[int, bytes], None] = lambda seq, payload: None
@@ -83,17 +84,22 @@ class RtpEndpoint(asyncio.DatagramProtocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = cast(asyncio.DatagramTransport, transport)
 
-    def set_remote(self, addr: Address | None) -> None:
+    def set_remote(self, addr: Address | None, signalling_host: str | None = None) -> None:
+        """Where the participant's SDP says its media is, and the address its SIP came
+        from: the endpoint latches (symmetric RTP, for NAT) only onto a source on one of
+        these two hosts, never onto a stranger who sends first (issue 15: RTP hijack)."""
         if addr != self.remote:
             self.latched = None
         self.remote = addr
+        self.peer_hosts = {h for h in (addr[0] if addr else None, signalling_host) if h}
 
     def datagram_received(self, data: bytes, addr: Address) -> None:
         if addr != self.latched:
             if self.latched is not None and addr != self.remote:
                 self.dropped += 1
                 return
-            if len(data) < 12 or data[0] & 0xC0 != 0x80:
+            if len(data) < 12 or data[0] & 0xC0 != 0x80 or \
+                    (self.peer_hosts and addr[0] not in self.peer_hosts):
                 self.dropped += 1
                 return
             self.latched = addr
