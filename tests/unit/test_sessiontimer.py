@@ -83,21 +83,36 @@ def test_caller_without_timer_support_is_not_timed(timers: SessionTimers) -> Non
     assert timer.answer_headers == [] and timer.interval == {}
 
 
-def test_caller_naming_the_pbx_refresher_is_not_watched(timers: SessionTimers) -> None:
-    """The PBX does not refresh; it echoes the caller's choice (section 9) and so
-    cannot expect refreshes from the caller."""
+def test_caller_naming_the_pbx_refresher_gets_updates(timers: SessionTimers,
+                                                      now: Now) -> None:
+    """The PBX echoes the caller's choice (section 9), expects no refresh from it and
+    sends an UPDATE at half the interval itself (section 10)."""
     timer = timers.for_caller(invite("Supported: timer", "Session-Expires: 900;refresher=uas"))
     assert timer.answer_headers[0] == ("Session-Expires", "900;refresher=uas")
-    assert timer.interval == {}
+    assert timer.interval == {} and timer.pbx_refreshes == {"a": 900}
+    timers.started(timer)
+    sent: list[tuple[str, list[tuple[str, str]]]] = []
+    calls = [("c1", timer, lambda reason: pytest.fail(reason),
+              lambda side, headers: sent.append((side, headers)))]
+    now.t += 449
+    timers.check(calls)
+    assert sent == []
+    now.t += 1
+    timers.check(calls)
+    timers.check(calls)
+    assert sent == [("a", [("Supported", "timer"), ("Session-Expires", "900;refresher=uac")])]
 
 
 def test_callee_is_offered_the_refresher_role(timers: SessionTimers) -> None:
     assert ("Session-Expires", "1800;refresher=uas") in timers.offer_headers()
     timer = CallTimer()
     timers.callee_answered(timer, ok("Session-Expires: 1800;refresher=uac"))
-    assert timer.interval == {}       # it left refreshing to the PBX: not watched
+    assert timer.interval == {} and timer.pbx_refreshes == {"b": 1800}
+    timer = CallTimer()
     timers.callee_answered(timer, ok("Session-Expires: 1200;refresher=uas"))
-    assert timer.interval == {"b": 1200}
+    assert timer.interval == {"b": 1200} and timer.pbx_refreshes == {}
+    timers.forget(timer, "b")         # a transfer put another peer on the leg
+    assert timer.interval == {}
 
 
 def test_session_expires_without_refresh_and_not_after_one(
@@ -113,7 +128,7 @@ def test_session_expires_without_refresh_and_not_after_one(
     assert timers.expired(timer) == (
         "session timer expired: no refresh from the caller in 120 s")
     ended: list[str] = []
-    timers.check([("c1", timer, ended.append)])
+    timers.check([("c1", timer, ended.append, lambda side, headers: None)])
     assert ended == ["session timer expired: no refresh from the caller in 120 s"]
 
 

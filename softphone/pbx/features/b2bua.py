@@ -421,7 +421,7 @@ class B2bua:
     def check_session_timers(self) -> None:
         """End the calls whose refresher stopped refreshing (sessiontimer.py)."""
         self.session_timers.check(
-            (c.info.id, c.session, partial(c.hangup, None))
+            (c.info.id, c.session, partial(c.hangup, None), c.refresh_session)
             for c in list(self.calls.values()) if c.answered and not c.ended)
 
     # -- shutdown -------------------------------------------------------------------------

@@ -368,8 +368,18 @@ class Call:
 
         self.core.send_request(out, leg.dest, leg.transport, on_response, on_timeout)
 
+    def refresh_session(self, side: str, headers: list[tuple[str, str]]) -> None:
+        """The PBX's session refresh on `side` (sessiontimer.py): an UPDATE without a body,
+        where the peer allows it (RFC 4028 section 7.4: a refresh need not carry an offer)."""
+        leg = self.legs[side]
+        if leg is not None and leg.allows("UPDATE"):
+            out = leg.request("UPDATE", extra=headers)
+            self.core.send_request(out, leg.dest, leg.transport, lambda r: None, lambda: None)
+
     def replace_leg(self, side: str, dialog: Dialog, party: str) -> Dialog | None:
         """Put another peer on `side` (a transfer); returns the dialog it had."""
+        if self.session_timers is not None:
+            self.session_timers.forget(self.session, side)
         old = self.legs[side]
         if old is not None:
             self.registry.unbind(old)

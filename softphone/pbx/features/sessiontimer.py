@@ -5,10 +5,12 @@ The B2BUA terminates session timers on each leg. Towards the caller it answers a
 (section 8.1); a caller that supports "timer" gets Session-Expires in the 2xx with the
 caller as refresher ("refresher=uac", and Require: timer, section 9) unless it named the
 PBX. Towards the callee the PBX offers Session-Expires as UAC (section 7.1) asking the
-callee to refresh ("refresher=uas"). The PBX never refreshes itself: it only watches that
-each side it made the refresher sends a re-INVITE or UPDATE within the interval, and ends
-the call with BYE to both sides when one does not (section 10). The check runs
-periodically, as features/mediawatch.py does.
+callee to refresh ("refresher=uas"). The PBX watches that each side it made the refresher
+sends a re-INVITE or UPDATE within the interval, and ends the call with BYE to both sides
+when one does not (section 10). Only a peer that insists on the PBX refreshing (a caller's
+"refresher=uas", a callee answering "refresher=uac") gets an UPDATE without a body at half
+the interval (section 10). A transfer's new peer on a leg negotiated nothing: that side is
+no longer timed (forget). The check runs periodically, as features/mediawatch.py does.
 """
 
 from __future__ import annotations
@@ -51,6 +53,8 @@ class CallTimer:
 
     interval: dict[str, int] = field(default_factory=dict)   # side -> seconds
     refreshed_at: dict[str, float] = field(default_factory=dict)
+    pbx_refreshes: dict[str, int] = field(default_factory=dict)   # side -> seconds
+    sent_at: dict[str, float] = field(default_factory=dict)        # our last refresh
     answer_headers: list[tuple[str, str]] = field(default_factory=list)  # to the caller
 
 
@@ -87,8 +91,7 @@ class SessionTimers:
         timer.answer_headers = [("Session-Expires", f"{seconds};refresher={refresher}")]
         if supports_timer(invite):
             timer.answer_headers.append(("Require", "timer"))
-        if refresher == "uac":
-            timer.interval["a"] = seconds
+        (timer.interval if refresher == "uac" else timer.pbx_refreshes)["a"] = seconds
         return timer
 
     def offer_headers(self) -> list[tuple[str, str]]:
@@ -101,13 +104,22 @@ class SessionTimers:
     def callee_answered(self, timer: CallTimer, ok: Response) -> None:
         """The callee's 2xx: watch it if it took the refresher role (section 7.2)."""
         agreed = parse_session_expires(ok.headers.get("Session-Expires"))
-        if self.enabled and agreed is not None and agreed[1] == "uas":
-            timer.interval["b"] = max(agreed[0], self.min_se)
+        if self.enabled and agreed is not None:
+            seconds = max(agreed[0], self.min_se)
+            (timer.interval if agreed[1] == "uas" else timer.pbx_refreshes)["b"] = seconds
 
     def started(self, timer: CallTimer) -> None:
         now = self._now()
         for side in timer.interval:
             timer.refreshed_at[side] = now
+        for side in timer.pbx_refreshes:
+            timer.sent_at[side] = now
+
+    @staticmethod
+    def forget(timer: CallTimer, side: str) -> None:
+        """Another peer took `side` (a transfer): it negotiated no session timer."""
+        for table in (timer.interval, timer.refreshed_at, timer.pbx_refreshes, timer.sent_at):
+            table.pop(side, None)
 
     def refreshed(self, timer: CallTimer, side: str, req: Request) -> None:
         """A re-INVITE or UPDATE from `side` refreshes that side's session (section 10)."""
@@ -134,9 +146,18 @@ class SessionTimers:
                 return f"session timer expired: no refresh from the {who} in {seconds} s"
         return None
 
-    def check(self, calls: Iterable[tuple[str, CallTimer, Callable[[str], None]]]) -> None:
-        """End every session whose refresher stayed silent: (call id, timer, hangup)."""
-        for call_id, timer, hangup in calls:
+    def check(self, calls: Iterable[tuple[str, CallTimer, Callable[[str], None],
+                                          Callable[[str, list[tuple[str, str]]], None]]]
+              ) -> None:
+        """End every session whose refresher stayed silent, refresh those the PBX must:
+        (call id, timer, hangup(reason), refresh(side, headers)) per call."""
+        now = self._now()
+        for call_id, timer, hangup, refresh in calls:
+            for side, seconds in timer.pbx_refreshes.items():
+                if now - timer.sent_at.get(side, now) >= seconds / 2:
+                    timer.sent_at[side] = now
+                    refresh(side, [("Supported", "timer"),
+                                   ("Session-Expires", f"{seconds};refresher=uac")])
             reason = self.expired(timer)
             if reason is None:
                 continue
