@@ -55,12 +55,13 @@ def clients(short_pbx: PbxProcess) -> Iterator[tuple[SipClient, SipClient]]:
     callee.close()
 
 
-def answered(caller: SipClient, callee: SipClient) -> tuple[Request, Response, Request]:
+def answered(caller: SipClient, callee: SipClient, extra: list[tuple[str, str]] = TIMER
+             ) -> tuple[Request, Response, Request]:
     """101 (supporting timer) calls 102, which answers without taking part in session
     timers. The caller's INVITE, the 200 it got and the INVITE the callee got."""
     registered = callee.register("102", "pw102")
     assert registered is not None and registered.status == 200
-    invite = caller.call("101", "pw101", "102", sdp(free_port()), extra=TIMER)
+    invite = caller.call("101", "pw101", "102", sdp(free_port()), extra=extra)
     incoming = next_request(callee, "INVITE")
     callee.send_raw(make_response(
         incoming, 200, to_tag="callee1", body=sdp(free_port()),
@@ -151,3 +152,20 @@ def test_refreshed_call_stays_up(short_pbx: PbxProcess, clients: tuple[SipClient
     assert short_pbx.wait_for("call_end", timeout=5)["result"] == "answered"
     assert short_pbx.stop() == 0
     assert history(tmp_path) == ("answered", "")
+
+
+def test_pbx_refreshes_a_caller_that_asks_it_to(
+        short_pbx: PbxProcess, clients: tuple[SipClient, SipClient]) -> None:
+    """A caller asking refresher=uas gets it (section 9) and the PBX's UPDATEs at half the
+    interval (section 10); the call outlives two intervals."""
+    caller, callee = clients
+    _, ok, _ = answered(
+        caller, callee, [*TIMER, ("Session-Expires", f"{INTERVAL};refresher=uas")])
+    assert ok.headers.get("Session-Expires") == f"{INTERVAL};refresher=uas"
+    started = time.monotonic()
+    for _ in range(4):
+        update = next_request(caller, "UPDATE")
+        assert update.headers.get("Session-Expires") == f"{INTERVAL};refresher=uac"
+        caller.send_raw(make_response(update, 200).to_bytes())
+    assert time.monotonic() - started >= INTERVAL
+    assert short_pbx.logged("session_expired") is None
