@@ -15,7 +15,7 @@ import pytest
 from softphone.pbx.sip.message import Request, Response, make_response
 from tests.helpers.pbxproc import PbxProcess, free_port, write_config
 from tests.helpers.sipclient import SipClient
-from tests.security.sipcalls import in_dialog, next_request, sdp
+from tests.security.sipcalls import answered_call_with, in_dialog, next_request, sdp
 
 INTERVAL = 2     # [sip] session_expires of the short-interval PBX
 TIMER = [("Supported", "timer")]
@@ -59,18 +59,7 @@ def answered(caller: SipClient, callee: SipClient, extra: list[tuple[str, str]] 
              ) -> tuple[Request, Response, Request]:
     """101 (supporting timer) calls 102, which answers without taking part in session
     timers. The caller's INVITE, the 200 it got and the INVITE the callee got."""
-    registered = callee.register("102", "pw102")
-    assert registered is not None and registered.status == 200
-    invite = caller.call("101", "pw101", "102", sdp(free_port()), extra=extra)
-    incoming = next_request(callee, "INVITE")
-    callee.send_raw(make_response(
-        incoming, 200, to_tag="callee1", body=sdp(free_port()),
-        extra=[("Contact", f"<sip:102@127.0.0.1:{callee.port}>"),
-               ("Content-Type", "application/sdp")]).to_bytes())
-    ok = caller.recv_final()
-    assert ok is not None and ok.status == 200
-    caller.send_raw(in_dialog("ACK", caller, invite, ok, invite.cseq[0]))
-    return invite, ok, incoming
+    return answered_call_with(caller, callee, free_port(), extra)
 
 
 def hung_up_both(caller: SipClient, callee: SipClient) -> None:
