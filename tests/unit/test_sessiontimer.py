@@ -60,12 +60,23 @@ def test_parse_session_expires(value: str | None, parsed: object) -> None:
 
 
 def test_below_min_se_gets_422_headers(timers: SessionTimers) -> None:
-    assert timers.too_small(invite("Session-Expires: 30")) == [
+    assert timers.too_small(invite("Supported: timer", "Session-Expires: 30")) == [
         ("Min-SE", "90"), ("Supported", "timer")]
-    assert timers.too_small(invite("Session-Expires: 90")) is None
-    assert timers.too_small(invite()) is None
+    assert timers.too_small(invite("Supported: timer", "Session-Expires: 90")) is None
+    assert timers.too_small(invite("Supported: timer")) is None
     off = SessionTimers(session_expires=0, min_se=90, now=Now())
-    assert off.too_small(invite("Session-Expires: 30")) is None
+    assert off.too_small(invite("Supported: timer", "Session-Expires: 30")) is None
+
+
+def test_too_small_without_timer_support_is_raised_not_refused(
+        timers: SessionTimers) -> None:
+    """A caller without "timer" could not retry after a 422: Min-SE is used instead
+    (RFC 4028 section 8.1, erratum 1687 for the UAS)."""
+    request = invite("Session-Expires: 30")
+    assert timers.too_small(request) is None
+    timer = timers.for_caller(request)
+    assert timer.answer_headers == [("Session-Expires", "90;refresher=uas")]
+    assert timer.interval == {} and timer.pbx_refreshes == {"a": 90}
 
 
 def test_caller_supporting_timer_refreshes_at_the_smaller_interval(

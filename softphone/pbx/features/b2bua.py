@@ -116,7 +116,7 @@ class B2bua:
             self._pickup(req, tx, caller, callee)
             return
         too_small = self.session_timers.too_small(req)
-        if too_small is not None:   # RFC 4028 section 8.1: the caller retries with Min-SE
+        if too_small is not None:   # RFC 4028 section 9: the caller retries with Min-SE
             self.core.respond(tx, 422, "Session Interval Too Small", extra=too_small)
             return
         plan: Decision = self.router.route(callee, caller)

@@ -1,16 +1,18 @@
 """RFC 4028 session timers: calls whose phones vanished without a BYE end by themselves.
 
 The B2BUA terminates session timers on each leg. Towards the caller it answers as UAS
-(section 9): an INVITE asking for an interval below the PBX's Min-SE gets 422 with Min-SE
-(section 8.1); a caller that supports "timer" gets Session-Expires in the 2xx with the
-caller as refresher ("refresher=uac", and Require: timer, section 9) unless it named the
-PBX. Towards the callee the PBX offers Session-Expires as UAC (section 7.1) asking the
-callee to refresh ("refresher=uas"). The PBX watches that each side it made the refresher
-sends a re-INVITE or UPDATE within the interval, and ends the call with BYE to both sides
-when one does not (section 10). Only a peer that insists on the PBX refreshing (a caller's
-"refresher=uas", a callee answering "refresher=uac") gets an UPDATE without a body at half
-the interval (section 10). A transfer's new peer on a leg negotiated nothing: that side is
-no longer timed (forget). The check runs periodically, as features/mediawatch.py does.
+(section 9): an INVITE that supports "timer" and asks for less than the PBX's Min-SE gets
+422 with Min-SE (a caller without "timer" could not retry: its interval is raised to
+Min-SE instead, as section 8.1 has it for proxies). The 2xx carries Session-Expires, with
+the caller as refresher ("refresher=uac", Require: timer) when it supports "timer" and did
+not name the PBX. Towards the callee the PBX offers Session-Expires as UAC (section 7.1),
+asking the callee to refresh ("refresher=uas"). The PBX watches that each side it made
+the refresher sends a re-INVITE or UPDATE within the interval, and ends the call with BYE
+to both sides when one does not (section 10). A peer that leaves refreshing to the PBX
+(a caller's "refresher=uas" or no "timer", a callee answering "refresher=uac") gets an
+UPDATE without a body at half the interval (section 10). A transfer's new peer on a leg
+negotiated nothing: that side is no longer timed (forget). The check runs periodically,
+as features/mediawatch.py does.
 """
 
 from __future__ import annotations
@@ -73,21 +75,25 @@ class SessionTimers:
         return min(5.0, max(0.2, self.min_se / 10))
 
     def too_small(self, invite: Request) -> list[tuple[str, str]] | None:
-        """The 422's headers when the caller asks for less than Min-SE (section 8.1)."""
+        """The 422's headers when the caller asks for less than Min-SE (section 9)."""
         asked = parse_session_expires(invite.headers.get("Session-Expires"))
-        if not self.enabled or asked is None or asked[0] >= self.min_se:
+        if not self.enabled or asked is None or asked[0] >= self.min_se \
+                or not supports_timer(invite):
             return None
         return [("Min-SE", str(self.min_se)), ("Supported", "timer")]
 
     def for_caller(self, invite: Request) -> CallTimer:
-        """Section 9: the interval is the caller's, at most ours (never below Min-SE,
-        too_small saw to that); the caller refreshes unless it asked the PBX to."""
+        """Section 9: the interval is the caller's, at most ours and at least Min-SE; the
+        caller refreshes unless it asked the PBX to."""
         timer = CallTimer()
         asked = parse_session_expires(invite.headers.get("Session-Expires"))
         if not self.enabled or not (supports_timer(invite) or asked):
             return timer
-        seconds = min(asked[0], self.session_expires) if asked else self.session_expires
-        refresher = (asked[1] if asked else None) or "uac"
+        seconds = max(self.min_se, min(asked[0], self.session_expires)) if asked \
+            else self.session_expires
+        # Section 9's table: a caller without "timer" cannot refresh, the PBX must.
+        refresher = (asked[1] if asked else None) or (
+            "uac" if supports_timer(invite) else "uas")
         timer.answer_headers = [("Session-Expires", f"{seconds};refresher={refresher}")]
         if supports_timer(invite):
             timer.answer_headers.append(("Require", "timer"))
