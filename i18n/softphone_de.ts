@@ -585,8 +585,32 @@
         <translation>An dieser Tür ist kein Türöffner angeschlossen.</translation>
     </message>
     <message>
+        <source>You opened doors too often in the last minute. Wait a moment, then try again.</source>
+        <translation>Sie haben in der letzten Minute zu oft Türen geöffnet. Warten Sie einen Moment und versuchen Sie es dann noch einmal.</translation>
+    </message>
+    <message>
+        <source>The door stays shut: the PBX cannot record who opens it. Tell your administrator (door audit log).</source>
+        <translation>Die Tür bleibt zu: Die Telefonanlage kann nicht aufzeichnen, wer sie öffnet. Sagen Sie es Ihrem Administrator (Türprotokoll).</translation>
+    </message>
+    <message>
         <source>The PBX does not know this door.</source>
         <translation>Die Telefonanlage kennt diese Tür nicht.</translation>
+    </message>
+    <message>
+        <source>Opening (outcome not recorded)</source>
+        <translation>Wird geöffnet (Ergebnis nicht aufgezeichnet)</translation>
+    </message>
+    <message>
+        <source>Opened</source>
+        <translation>Geöffnet</translation>
+    </message>
+    <message>
+        <source>Refused</source>
+        <translation>Abgelehnt</translation>
+    </message>
+    <message>
+        <source>Failed</source>
+        <translation>Fehlgeschlagen</translation>
     </message>
     <message>
         <source>This door has no camera.</source>
@@ -611,6 +635,10 @@
     <message>
         <source>The PBX did not answer in time. Check the network and try again.</source>
         <translation>Die Telefonanlage hat nicht rechtzeitig geantwortet. Prüfen Sie das Netzwerk und versuchen Sie es noch einmal.</translation>
+    </message>
+    <message>
+        <source>Too many failed logins for your account: the PBX refuses requests for a while. Try again later.</source>
+        <translation>Zu viele fehlgeschlagene Anmeldungen für Ihr Konto: Die Telefonanlage lehnt Anfragen eine Weile ab. Versuchen Sie es später noch einmal.</translation>
     </message>
     <message>
         <source>The PBX reported an error ({code}).</source>

@@ -585,8 +585,32 @@
         <translation>This door has no door opener connected.</translation>
     </message>
     <message>
+        <source>You opened doors too often in the last minute. Wait a moment, then try again.</source>
+        <translation>You opened doors too often in the last minute. Wait a moment, then try again.</translation>
+    </message>
+    <message>
+        <source>The door stays shut: the PBX cannot record who opens it. Tell your administrator (door audit log).</source>
+        <translation>The door stays shut: the PBX cannot record who opens it. Tell your administrator (door audit log).</translation>
+    </message>
+    <message>
         <source>The PBX does not know this door.</source>
         <translation>The PBX does not know this door.</translation>
+    </message>
+    <message>
+        <source>Opening (outcome not recorded)</source>
+        <translation>Opening (outcome not recorded)</translation>
+    </message>
+    <message>
+        <source>Opened</source>
+        <translation>Opened</translation>
+    </message>
+    <message>
+        <source>Refused</source>
+        <translation>Refused</translation>
+    </message>
+    <message>
+        <source>Failed</source>
+        <translation>Failed</translation>
     </message>
     <message>
         <source>This door has no camera.</source>
@@ -611,6 +635,10 @@
     <message>
         <source>The PBX did not answer in time. Check the network and try again.</source>
         <translation>The PBX did not answer in time. Check the network and try again.</translation>
+    </message>
+    <message>
+        <source>Too many failed logins for your account: the PBX refuses requests for a while. Try again later.</source>
+        <translation>Too many failed logins for your account: the PBX refuses requests for a while. Try again later.</translation>
     </message>
     <message>
         <source>The PBX reported an error ({code}).</source>

@@ -51,6 +51,9 @@ class DoorError(StrEnum):
     UNREACHABLE = "door_unreachable"    # 502: the relay (or camera) did not answer
     REFUSED = "door_refused"            # 502: the relay refused the PBX's credentials
     NO_VIDEO = "door_no_video"          # 404: the door has no camera
+    RATE_LIMITED = "door_rate_limited"  # 429: too many opens by this user this minute
+    AUDIT_UNAVAILABLE = "door_audit_unavailable"  # 503: audit log unwritable, door stays shut
+    THROTTLED = "account_throttled"     # 429: too many failed logins for this account
     NOT_CONNECTED = "not_connected"     # no connection to the PBX's API
     NETWORK = "network"                 # the request failed on the way (timeout, reset)
     FAILED = "request_failed"           # any other error answer

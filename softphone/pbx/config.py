@@ -75,6 +75,10 @@ class SipSettings:
     # default, as PBXs of desk phones do; tls_ca names the CA file (PEM) when on.
     tls_verify_phones: bool = False
     tls_ca: Path | None = None
+    # RFC 4028 session timers (features/sessiontimer.py): the interval (seconds) the PBX
+    # offers and allows at most (0: off), and the smallest it accepts (Min-SE, 422 below).
+    session_expires: int = 1800
+    min_se: int = 90
 
 
 SRTP_MODES = ("optional", "mandatory", "off")
@@ -258,7 +262,7 @@ class _Validator(Validator):
         self.known_keys(t, p, ("host", "port", "transports", "public_address", "realm",
                                "max_transactions", "digest_algorithms", "tls_port", "tls_cert",
                                "tls_key", "md5_only_user_agents", "flow_timer",
-                               "tls_verify_phones", "tls_ca"))
+                               "tls_verify_phones", "tls_ca", "session_expires", "min_se"))
         host = self.get(t, "host", p, str, d.host)
         self.address(host, p + "host")
         # Port 0 lets the OS pick a free port: test harnesses start PBXs side by side.
@@ -304,9 +308,15 @@ class _Validator(Validator):
         flow_timer = self.ranged(t, "flow_timer", p, d.flow_timer, 10, 86400)
         verify = self.get(t, "tls_verify_phones", p, bool, d.tls_verify_phones)
         ca = self.tls_file(t, "tls_ca", p)
+        # RFC 4028 section 4 wants Min-SE at least 90 s; lower values are for tests.
+        min_se = self.ranged(t, "min_se", p, d.min_se, 1, 86400)
+        expires = self.ranged(t, "session_expires", p, d.session_expires, 0, 86400)
+        if expires and expires < min_se:
+            raise self.fail(p + "session_expires", f"{expires} is below min_se ({min_se}); "
+                                                   f"0 turns session timers off")
         return SipSettings(host, port, tuple(transports), public, realm, max_tx,
                            tuple(algorithms), tuple(agents), tls_port, cert, key,
-                           flow_timer, verify, ca)
+                           flow_timer, verify, ca, expires, min_se)
 
     def sip_tls(self, t: dict[str, Any], p: str, wanted: bool) -> tuple[Path | None, Path | None]:
         """[sip] tls_cert and tls_key: both required with "tls" in transports, else neither."""

@@ -154,6 +154,7 @@ class Pbx:
         self._every(SWEEP_INTERVAL, self.lines.expire)
         watch = MediaWatch(lambda: b2bua.calls.values(), self.config.rtp.media_timeout)
         self._every(watch.interval, watch.check)
+        self._every(b2bua.session_timers.check_interval, b2bua.check_session_timers)
         api = self.config.api
         if api.enabled:
             self.door_log = DoorLog(self.data_dir / "doors.sqlite3",

@@ -19,7 +19,8 @@ D = EntryType.DOOR
 
 class DoorApiServer(ApiServer):
     """The door endpoints as the contract has them: 190 opens, 191 is forbidden to user
-    100, 192's relay does not answer (slowly), 193 refuses the PBX, 194 has no relay."""
+    100, 192's relay does not answer (slowly), 193 refuses the PBX, 194 has no relay,
+    195 is rate-limited, 196's audit log is unwritable, 197 finds the account throttled."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -44,6 +45,9 @@ class DoorApiServer(ApiServer):
             "192": (502, "door_unreachable", "relay timed out"),
             "193": (502, "door_refused", "relay said 401"),
             "194": (409, "door_no_relay", "no relay configured"),
+            "195": (429, "door_rate_limited", "more than 10 opens a minute"),
+            "196": (503, "door_audit_unavailable", "audit log cannot be written"),
+            "197": (429, "account_throttled", "too many failed logins"),
         }
         if number == "192":
             await self.slow_open.wait()          # the relay takes its time
@@ -92,6 +96,9 @@ def test_open_door_reports_opened(qtbot, server, client) -> None:
     ("193", DoorError.REFUSED, "The door refused the PBX's request to open."),
     ("194", DoorError.NO_RELAY, "This door has no door opener connected."),
     ("999", DoorError.UNKNOWN, "The PBX does not know this door."),
+    ("195", DoorError.RATE_LIMITED, "You opened doors too often in the last minute."),
+    ("196", DoorError.AUDIT_UNAVAILABLE, "The door stays shut: the PBX cannot record"),
+    ("197", DoorError.THROTTLED, "Too many failed logins for your account"),
 ])
 def test_open_door_failures_in_words(qtbot, server, client, number, code, words) -> None:
     connect(qtbot, client, server.url)

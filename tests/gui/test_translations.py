@@ -146,7 +146,7 @@ def test_english_without_catalogue_uses_source_strings(app: QApplication,
 
 def test_door_view_speaks_german(qtbot, qm_dir: Path, app: QApplication) -> None:
     """The door strings reach the window in German, including the reason and feedback."""
-    from softphone.gui.door.messages import open_error_text
+    from softphone.gui.door.messages import audit_result_text, open_error_text
     from softphone.gui.door.view import DoorView
     from tests.gui.doors import GATE, door_pbx
 
@@ -158,3 +158,6 @@ def test_door_view_speaks_german(qtbot, qm_dir: Path, app: QApplication) -> None
     assert view.reason_label.text() == "Ihre Rolle darf diese Tür nicht öffnen"
     assert open_error_text("door_unreachable") == (
         "Die Tür antwortet nicht. Versuchen Sie es noch einmal oder nutzen Sie den Türcode.")
+    assert open_error_text("door_rate_limited").startswith(
+        "Sie haben in der letzten Minute zu oft Türen geöffnet.")
+    assert audit_result_text("opening") == "Wird geöffnet (Ergebnis nicht aufgezeichnet)"

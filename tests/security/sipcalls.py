@@ -42,9 +42,18 @@ def answered_call(caller: SipClient, callee: SipClient, media_port: int
                   ) -> tuple[Request, Response]:
     """101 (``caller``, RTP at ``media_port``) calls 102 (``callee``, registered here),
     which answers; the caller ACKs. The caller's INVITE and the 200 it got."""
+    invite, ok, _ = answered_call_with(caller, callee, media_port)
+    return invite, ok
+
+
+def answered_call_with(caller: SipClient, callee: SipClient, media_port: int,
+                       extra: list[tuple[str, str]] | None = None
+                       ) -> tuple[Request, Response, Request]:
+    """answered_call with ``extra`` headers in the caller's INVITE; also returns the
+    INVITE the callee got."""
     response = callee.register("102", "pw102")
     assert response is not None and response.status == 200
-    invite = caller.call("101", "pw101", "102", sdp(media_port))
+    invite = caller.call("101", "pw101", "102", sdp(media_port), extra=extra)
     incoming = next_request(callee, "INVITE")
     callee.send_raw(make_response(
         incoming, 200, to_tag="callee1", body=sdp(free_port()),
@@ -53,4 +62,4 @@ def answered_call(caller: SipClient, callee: SipClient, media_port: int
     ok = caller.recv_final()
     assert ok is not None and ok.status == 200
     caller.send_raw(in_dialog("ACK", caller, invite, ok, invite.cseq[0]))
-    return invite, ok
+    return invite, ok, incoming

@@ -62,6 +62,7 @@ def test_empty_file_gives_defaults() -> None:
     assert config == PbxConfig("x.toml", SipSettings(), RtpSettings(), SecuritySettings(), {})
     assert config.security.ban_failures == 16 and config.security.ban_window == 2.0
     assert config.security.ban_seconds == 300.0
+    assert (config.sip.session_expires, config.sip.min_se) == (1800, 90)   # RFC 4028
 
 
 def test_load_config_reads_a_file(tmp_path: Path) -> None:
@@ -126,6 +127,9 @@ def test_unknown_key_without_close_match_lists_the_valid_ones() -> None:
     ('[sip]\nrealm = "a\\"b"\n', "sip.realm", "quotes"),
     ("[sip]\nflow_timer = 9\n", "sip.flow_timer", "out of range 10-86400"),
     ("[sip]\nflow_timer = 86401\n", "sip.flow_timer", "out of range"),
+    ("[sip]\nmin_se = 0\n", "sip.min_se", "out of range 1-86400"),
+    ("[sip]\nsession_expires = 60\n", "sip.session_expires", "below min_se (90)"),
+    ("[sip]\nsession_expires = -1\n", "sip.session_expires", "out of range"),
     ('[sip]\nmd5_only_user_agents = [""]\n', "sip.md5_only_user_agents[0]", "non-empty"),
     ('[sip]\ntls_verify_phones = "no"\n', "sip.tls_verify_phones", "expected a boolean"),
     ('[sip]\ntls_ca = "missing.pem"\n', "sip.tls_ca", "file not found"),

@@ -30,6 +30,12 @@ def open_error_text(code: str, message: str = "") -> str:
             "Tell your administrator (door credentials)."),
         DoorError.NO_RELAY: translate("DoorMessages",
                                       "This door has no door opener connected."),
+        DoorError.RATE_LIMITED: translate(
+            "DoorMessages", "You opened doors too often in the last minute. "
+            "Wait a moment, then try again."),
+        DoorError.AUDIT_UNAVAILABLE: translate(
+            "DoorMessages", "The door stays shut: the PBX cannot record who opens it. "
+            "Tell your administrator (door audit log)."),
     }
     return texts.get(code) or common_error_text(code)
 
@@ -55,6 +61,20 @@ def common_error_text(code: str) -> str:
             "DoorMessages", "No connection to the PBX. Try again in a moment."),
         DoorError.NETWORK: translate(
             "DoorMessages", "The PBX did not answer in time. Check the network and try again."),
+        DoorError.THROTTLED: translate(
+            "DoorMessages", "Too many failed logins for your account: the PBX refuses "
+            "requests for a while. Try again later."),
     }
     return texts.get(code) or translate(
         "DoorMessages", "The PBX reported an error ({code}).").format(code=code)
+
+
+def audit_result_text(result: str) -> str:
+    """A door audit record's result (softphone.pbx.doorlog.DoorResult) in words."""
+    texts = {
+        "opening": translate("DoorMessages", "Opening (outcome not recorded)"),
+        "opened": translate("DoorMessages", "Opened"),
+        "refused": translate("DoorMessages", "Refused"),
+        "failed": translate("DoorMessages", "Failed"),
+    }
+    return texts.get(result) or result

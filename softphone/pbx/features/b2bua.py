@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Coroutine
+from functools import partial
 from typing import Any
 
 from softphone.common.directory import UserSettings
@@ -27,6 +28,7 @@ from softphone.pbx.features.linetakeover import LineTakeover
 from softphone.pbx.features.location import Location
 from softphone.pbx.features.outcome import BUSY, FAILED, reason_header
 from softphone.pbx.features.routing import Decision, Reject, Ring, Router
+from softphone.pbx.features.sessiontimer import SessionTimers
 from softphone.pbx.features.sharedline import SharedLines
 from softphone.pbx.features.transfer import Transfers
 from softphone.pbx.linelog import LineLog
@@ -81,6 +83,8 @@ class B2bua:
         self.takeover = LineTakeover(core, lines, self.calls.get, self.barges, line_log,
                                      wall_clock) if lines is not None and self.barges else None
         self._starting: dict[str, int] = {}      # caller -> calls binding their ports now
+        self.session_timers = SessionTimers(config.sip.session_expires, config.sip.min_se,
+                                            clock.now)
 
     # -- new calls ------------------------------------------------------------------------
 
@@ -110,6 +114,10 @@ class B2bua:
             return
         if callee == PICKUP_GROUP or callee.startswith(PICKUP_DIRECTED):
             self._pickup(req, tx, caller, callee)
+            return
+        too_small = self.session_timers.too_small(req)
+        if too_small is not None:   # RFC 4028 section 9: the caller retries with Min-SE
+            self.core.respond(tx, 422, "Session Interval Too Small", extra=too_small)
             return
         plan: Decision = self.router.route(callee, caller)
         if not isinstance(plan, Reject) and (
@@ -186,7 +194,8 @@ class B2bua:
             self.core.respond(tx, 488, f"Bad SDP: {exc}")
             self._release_line(req)
             return
-        call = Call(self.core, self.clock, anchor, req, tx, info, self)
+        call = Call(self.core, self.clock, anchor, req, tx, info, self,
+                    session_timers=self.session_timers)
         device = next((b.contact for b in self.location.bindings(caller) if b.source == tx.source),
                       None)
         if device is not None:
@@ -266,6 +275,7 @@ class B2bua:
         info = call.info
         if info.state == "answered":
             call.anchor.session.watch()      # silence counts from here (mediawatch.py)
+            self.session_timers.started(call.session)
             self.store.call_answered(info.id, self.wall_clock())
             log.info("call %s answered", info.id, extra={"event": "call_answered", "call": info.id})
         elif info.state == "ended":
@@ -310,6 +320,7 @@ class B2bua:
             return
         if self.lines is not None and req.method in ("INVITE", "UPDATE") and req.body:
             self.lines.media(call.info.id, side, req.body)   # hold and resume on a line
+        self.session_timers.refreshed(call.session, side, req)
         if req.method == "BYE":
             self.core.respond(tx, 200)
             call.hangup(side)
@@ -406,6 +417,12 @@ class B2bua:
             leg = found[0].legs[found[1]]
             if leg is not None:
                 self.core.send(leg.ack(resp.cseq[0]), leg.dest, leg.transport)
+
+    def check_session_timers(self) -> None:
+        """End the calls whose refresher stopped refreshing (sessiontimer.py)."""
+        self.session_timers.check(
+            (c.info.id, c.session, partial(c.hangup, None), c.refresh_session)
+            for c in list(self.calls.values()) if c.answered and not c.ended)
 
     # -- shutdown -------------------------------------------------------------------------
 

@@ -18,6 +18,7 @@ from softphone.pbx.features.callinfo import CallInfo
 from softphone.pbx.features.dialer import Dialer, Party, completed_elsewhere
 from softphone.pbx.features.outcome import CANCELLED, FAILED, failure_result, reason_header
 from softphone.pbx.features.routing import RING_TIMEOUT, Decision, Ring
+from softphone.pbx.features.sessiontimer import CallTimer, SessionTimers
 from softphone.pbx.sip.clock import Clock, TimerHandle
 from softphone.pbx.sip.core import SipCore
 from softphone.pbx.sip.dialog import Dialog
@@ -44,7 +45,7 @@ class Call:
     def __init__(
         self, core: SipCore, clock: Clock, anchor: MediaAnchor, invite: Request,
         tx: ServerTransaction, info: CallInfo, registry: CallRegistry,
-        timers: Timers = DEFAULT_TIMERS,
+        timers: Timers = DEFAULT_TIMERS, session_timers: SessionTimers | None = None,
     ) -> None:
         self.core = core
         self.clock = clock
@@ -52,6 +53,9 @@ class Call:
         self.info = info
         self.registry = registry
         self.timers = timers
+        # RFC 4028 (sessiontimer.py): negotiated with the caller now, the callee on answer.
+        self.session_timers = session_timers
+        self.session = session_timers.for_caller(invite) if session_timers else CallTimer()
         self.a_tx: ServerTransaction | None = tx
         a = Dialog.as_uas(invite, new_tag(), tx.source, tx.transport,
                           core.contact(info.callee, tx.transport), core.sent_by(tx.transport))
@@ -104,7 +108,9 @@ class Call:
             on_answer=self._on_answer, on_fail=self._on_stage_failed,
             max_forwards=self.max_forwards, secure_offer=self.anchor.secure_offer("b"),
             on_transport=self._b_transport,
-            callee_name=line[1] if line else "", extra=line[2] if line else None,
+            callee_name=line[1] if line else "",
+            extra=[*(line[2] if line else []),
+                   *(self.session_timers.offer_headers() if self.session_timers else [])],
         )
         self.info.devices = [b.contact for b in stage.bindings]
         self.info.ringing = sorted({b.aor for b in stage.bindings})
@@ -170,6 +176,8 @@ class Call:
                 dialer.cancel(completed_elsewhere(self.info.parties["b"]))
         self.info.ringing = []
         self.registry.bind(dialog, self)
+        if self.session_timers is not None:
+            self.session_timers.callee_answered(self.session, resp)
         try:
             body = self.anchor.take("b", resp.body) if resp.body else b""
         except AnchorError as exc:
@@ -193,6 +201,7 @@ class Call:
             # RFC 3325, trusted since the PBX sets it; door stations log it with an opening.
             extra.append(("P-Asserted-Identity",
                           f"<sip:{self.info.parties['b']}@{self.core.via_host}>"))
+            extra += self.session.answer_headers
         else:
             # A pickup: the colleague dialled **101 or *8 and now talks to the caller; their
             # phone shows who that is (RFC 3325 9.1) rather than the feature code.
@@ -359,8 +368,18 @@ class Call:
 
         self.core.send_request(out, leg.dest, leg.transport, on_response, on_timeout)
 
+    def refresh_session(self, side: str, headers: list[tuple[str, str]]) -> None:
+        """The PBX's session refresh on `side` (sessiontimer.py): an UPDATE without a body,
+        where the peer allows it (RFC 4028 section 7.4: a refresh need not carry an offer)."""
+        leg = self.legs[side]
+        if leg is not None and leg.allows("UPDATE"):
+            out = leg.request("UPDATE", extra=headers)
+            self.core.send_request(out, leg.dest, leg.transport, lambda r: None, lambda: None)
+
     def replace_leg(self, side: str, dialog: Dialog, party: str) -> Dialog | None:
         """Put another peer on `side` (a transfer); returns the dialog it had."""
+        if self.session_timers is not None:
+            self.session_timers.forget(self.session, side)
         old = self.legs[side]
         if old is not None:
             self.registry.unbind(old)

@@ -96,6 +96,9 @@ def relay(call: Call, side: str, req: Request, tx: ServerTransaction) -> None:
 def _reply(call: Call, tx: ServerTransaction, req: Request, here: Dialog, status: int,
            reason: str, body: bytes, ctype: str | None = SDP) -> None:
     extra = [("Contact", here.local_contact)]
+    if 200 <= status < 300 and call.session_timers is not None:
+        side = "a" if here is call.legs["a"] else "b"
+        extra += call.session_timers.refresh_headers(call.session, side, req)
     if body:
         extra.append(("Content-Type", ctype or SDP))
     tx.respond(make_response(req, status, reason, to_tag=here.local_tag, extra=extra,
