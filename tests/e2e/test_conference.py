@@ -106,8 +106,15 @@ def test_three_callers_with_the_pin_each_hear_the_other_two_not_themselves(
     for number, agent in agents.items():
         answered = join(agent, pbx, "300")
         # The PIN by RFC 4733 telephone-events, and by SIP INFO from the third phone.
-        agent.send(cmd="dtmf", digits="4711#", call_id=answered["call_id"],
-                   method="info" if number == "102" else "rfc4733")
+        method = "info" if number == "102" else "rfc4733"
+        since = len(pbx.lines)
+        agent.send(cmd="dtmf", digits="4711#", call_id=answered["call_id"], method=method)
+        # A loaded test machine has lost a keyed digit now and then (the room then says
+        # "wrong PIN" and asks again, as it would a person): key it once more, as a person
+        # would; a second wrong PIN fails the test.
+        if pbx.wait_for(("conference_join", "conference_wrong_pin"), since=since,
+                            number=number)["event"] == "conference_wrong_pin":
+            agent.send(cmd="dtmf", digits="4711#", call_id=answered["call_id"], method=method)
         pbx.wait_for("conference_join", number=number)
     heard = record(list(agents.values()), tmp_path)
     for number, (samples, rate) in zip(agents, heard, strict=True):

@@ -48,12 +48,13 @@ class JsonLogProcess:
             self.lines.append(item)
             self._queue.put(item)
 
-    def logged(self, event: str, since: int = 0, **match: Any) -> dict[str, Any] | None:
+    def logged(self, event: str | tuple[str, ...], since: int = 0,
+               **match: Any) -> dict[str, Any] | None:
         """The first line from index ``since`` on that is ``event`` with ``match``, without
         waiting (Qt tests wait with qtbot.waitUntil so that Qt's event loop keeps running)."""
         return next((item for item in self.lines[since:] if _fits(item, event, match)), None)
 
-    def wait_for(self, event: str, timeout: float = 10.0, since: int = 0,
+    def wait_for(self, event: str | tuple[str, ...], timeout: float = 10.0, since: int = 0,
                  **match: Any) -> dict[str, Any]:
         """The first such line from index ``since`` on (``len(proc.lines)`` taken before an
         action: only what the action caused), waiting up to ``timeout`` seconds for it."""
@@ -95,5 +96,8 @@ class JsonLogProcess:
             self.proc.stderr.close()
 
 
-def _fits(item: dict[str, Any], event: str, match: dict[str, Any]) -> bool:
-    return item.get("event") == event and all(item.get(k) == v for k, v in match.items())
+def _fits(item: dict[str, Any], event: str | tuple[str, ...],
+          match: dict[str, Any]) -> bool:
+    """``event``: one event name, or several of which any will do."""
+    events = (event,) if isinstance(event, str) else event
+    return item.get("event") in events and all(item.get(k) == v for k, v in match.items())

@@ -98,7 +98,8 @@ class PinEntry:
         log.info("conference %s: wrong PIN from %s (%d of %d)", self.room.number,
                  self.p.number, self.wrong, ATTEMPTS,
                  extra={"event": "conference_wrong_pin", "room": self.room.number,
-                        "number": self.p.number, "attempt": self.wrong})
+                        "number": self.p.number, "attempt": self.wrong,
+                        "digits": len(entered)})   # how many, never which
         if self.wrong >= ATTEMPTS:
             self._finish_rejected("wrong PIN")
             self.room.play(self.p, "wrong_pin_goodbye", then=self.reject)
