@@ -119,7 +119,9 @@ class B2bua:
         if too_small is not None:   # RFC 4028 section 9: the caller retries with Min-SE
             self.core.respond(tx, 422, "Session Interval Too Small", extra=too_small)
             return
-        plan: Decision = self.router.route(callee, caller)
+        # Who asks first (issue 15): a non-member claiming a shared line's identity is
+        # refused whatever the callee's state.
+        plan: Decision = self._claim_refused(req, caller) or self.router.route(callee, caller)
         if not isinstance(plan, Reject) and (
                 not req.body or req.headers.get("Content-Type") != SDP):
             # Offerless INVITEs (RFC 3261 13.2.1 late offer) are not anchored yet.
@@ -136,6 +138,16 @@ class B2bua:
         self._starting[caller] = self._starting.get(caller, 0) + 1
         self.spawn(self._start_call(req, tx, caller, callee, plan, max_forwards))
 
+    def _claim_refused(self, req: Request, caller: str) -> Reject | None:
+        """403 for a caller who claims a shared line's identity (RFC 3325 section 9.2)
+        without being one of its members."""
+        claimed = self.lines.claimed(req) if self.lines is not None else None
+        if claimed is None or caller in claimed.members:
+            return None
+        log.info("%s may not call as shared line %s", caller, claimed.number,
+                 extra={"event": "line_refused", "line": claimed.number, "caller": caller})
+        return Reject(403, "Not a member of this shared line")
+
     def _line_appearance(self, req: Request, caller: str, callee: str, plan: Ring) -> Decision:
         """Calls to a shared line and calls made as one take an appearance of it
         (features/sharedline.py); with none free the caller is busy."""
@@ -143,15 +155,9 @@ class B2bua:
         call_id = f"{req.call_id}/{req.from_tag}"
         # RFC 3325 section 9.2, or a line-seize the caller holds (lineevents.py).
         claimed = self.lines.claimed(req) or self.lines.seized_line(caller)
-        if claimed is not None:
-            if caller not in claimed.members:
-                log.info("%s may not call as shared line %s", caller, claimed.number,
-                         extra={"event": "line_refused", "line": claimed.number,
-                                "caller": caller})
-                return Reject(403, "Not a member of this shared line")
-            if self.lines.take(call_id, claimed, incoming=False, member=caller,
-                               party=callee) is None:
-                return Reject(486, "All appearances of the line are in use", BUSY)
+        if claimed is not None and self.lines.take(call_id, claimed, incoming=False,
+                                                   member=caller, party=callee) is None:
+            return Reject(486, "All appearances of the line are in use", BUSY)
         line = self.lines.line(callee)
         if line is not None and self.lines.take(call_id, line, incoming=True, member=None,
                                                 party=caller) is None:
